@@ -1,0 +1,48 @@
+"""Application settings, validated once from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = Field(
+        default=None, description="Bot API server, e.g. http://127.0.0.1:8081/bot (default: Telegram's)"
+    )
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: str | None = None
+    database_url: str | None = None
+    data_dir: Path = PROJECT_DIR / "data"
+    knowledge_dir: Path = PROJECT_DIR / "knowledge" / "data"
+    match_threshold: float = Field(default=0.6, gt=0, le=1)
+    default_partnership: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator(
+        "telegram_bot_token",
+        "webhook_url",
+        "database_url",
+        "telegram_api_base_url",
+        "webhook_secret_token",
+        "default_partnership",
+    )
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or the embedded SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'samen-opleiden.sqlite3'}"

@@ -1,0 +1,421 @@
+"""Fuzzy question matching against the knowledge base.
+
+Scoring is explicit: a question and each phrasing of an entry (title and keywords) are reduced to
+canonical tokens (see ``normalize``). Every token carries an IDF weight, so rare words count more
+than common ones. For an entry we compute
+
+* ``question_coverage``: the weighted share of the question's tokens that the entry knows (in any
+  of its phrasings, or as the name of the entry's partnership), and
+* ``phrasing_coverage``: the weighted share of the entry's best phrasing found in the question,
+
+and score the entry with their geometric mean. A misspelt token (one or two letters off) is mapped to
+its nearest known token by ``rapidfuzz`` and counts with that similarity. Entries of another
+partnership than the asker's are discounted. Below the threshold the answer is an honest fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
+
+from rapidfuzz import fuzz, process
+
+from knowledge.answer import Answer, Suggestion
+from knowledge.loader import KnowledgeBase
+from knowledge.models import Entry
+from knowledge.normalize import fold, tokens, words
+from knowledge.render import bullet_list, entry_text, school_label
+
+MAX_QUESTION_CHARS = 1000
+DEFAULT_THRESHOLD = 0.6
+SUGGESTION_THRESHOLD = 0.3
+OTHER_PARTNERSHIP_FACTOR = 0.8
+TIE_MARGIN = 0.03
+FOCUS_WORDS = frozenset({"welke", "welk"})
+FOCUS_FACTOR = 2.0
+LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
+COUNT_WORDS = frozenset({"hoeveel", "aantal"})
+
+
+def _fuzzy_cutoff(token: str) -> float | None:
+    """Minimum rapidfuzz ratio to accept a typo; short words must be exact.
+
+    A five or six letter word may miss or gain a letter but not change one ("kaart" is not "vaart");
+    longer words may be one or two letters off.
+    """
+    if len(token) < 5:
+        return None
+    if len(token) < 7:
+        return 85.0
+    return 80.0 if len(token) < 9 else 78.0
+
+
+def _nearest(token: str, choices: list[str], cutoff: float) -> tuple[str, float] | None:
+    """The closest choice, keeping the first letter for words shorter than eight letters."""
+    for choice, ratio, _ in process.extract(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
+        if len(token) >= 8 or choice[0] == token[0]:
+            return choice, ratio
+    return None
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    entry: int
+    text: str
+    tokens: frozenset[str]
+    joined: str
+
+
+@dataclass(frozen=True)
+class _QueryToken:
+    token: str
+    similarity: float  # 0 for a word the knowledge base does not know
+
+
+@dataclass(frozen=True)
+class _Scored:
+    entry: Entry
+    score: float
+    phrasing: str
+
+
+class Matcher:
+    """Indexes a knowledge base once; ``match`` is then cheap and side-effect free."""
+
+    def __init__(self, kb: KnowledgeBase, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 0 < threshold <= 1:
+            raise ValueError("threshold must be in (0, 1]")
+        self.kb = kb
+        self.threshold = threshold
+        self._entries = kb.entries
+        self._phrasings: list[_Phrasing] = []
+        self._universe: list[frozenset[str]] = []
+        for index, entry in enumerate(self._entries):
+            universe: set[str] = set()
+            for text in self._texts(entry):
+                toks = tokens(text)
+                if toks:
+                    self._phrasings.append(_Phrasing(index, text, frozenset(toks), "".join(toks)))
+                    universe.update(toks)
+            for slug in {entry.partnership, *entry.per_partnership} - {None}:
+                universe.update(self._partnership_tokens(str(slug)))
+            self._universe.append(frozenset(universe))
+
+        document_frequency: dict[str, int] = defaultdict(int)
+        for known in self._universe:
+            for token in known:
+                document_frequency[token] += 1
+        count = len(self._entries)
+        self._weight = {t: math.log(1 + count / df) for t, df in document_frequency.items()}
+        self._unknown_weight = math.log(1 + count)
+        self._vocabulary = sorted(self._weight)
+        self._compounds: dict[str, tuple[str, ...]] = {}
+        for phrasing in self._phrasings:
+            ordered = tokens(phrasing.text)
+            for a, b in pairwise(ordered):
+                self._compounds.setdefault(a + b, (a, b))
+        self._compound_keys = list(self._compounds)
+        self._by_token: dict[str, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(self._phrasings):
+            for token in phrasing.tokens:
+                self._by_token[token].append(position)
+        self._joined = [p.joined for p in self._phrasings]
+        self._places = self._school_values("place")
+        self._concepts = self._school_values("concept")
+        self._types = self._school_values("type")
+
+    # -- index helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _texts(entry: Entry) -> list[str]:
+        texts = [entry.title, *entry.keywords]
+        if entry.school is not None:
+            school = entry.school
+            texts.append(school.name)
+            if school.place:
+                texts.append(f"{school.name} {school.place}")
+            if school.type:
+                texts.append(f"{school.type} {school.name}")
+        return texts
+
+    def _partnership_tokens(self, slug: str) -> set[str]:
+        partnership = self.kb.partnerships.get(slug)
+        if partnership is None:
+            return set()
+        found = set(tokens(partnership.name)) | set(tokens(partnership.short_name)) | {"partnerschap"}
+        for alias in partnership.aliases:
+            found.update(tokens(alias))
+        return found
+
+    def _school_values(self, field: str) -> dict[str, tuple[str, ...]]:
+        values: dict[str, tuple[str, ...]] = {}
+        for entry in self.kb.schools:
+            value = getattr(entry.school, field)
+            if value:
+                values[value] = tuple(tokens(value)) or (fold(value),)
+        return values
+
+    # -- query analysis -----------------------------------------------------------------------
+    def _canonical(self, raw: list[str]) -> list[_QueryToken]:
+        merged: list[str] = []
+        i = 0
+        while i < len(raw):
+            if i + 1 < len(raw) and raw[i] + raw[i + 1] in self._weight:
+                merged.append(raw[i] + raw[i + 1])
+                i += 2
+            else:
+                merged.append(raw[i])
+                i += 1
+        result: list[_QueryToken] = []
+        for token in merged:
+            if token in self._weight:
+                result.append(_QueryToken(token, 1.0))
+                continue
+            if token in self._compounds:
+                result.extend(_QueryToken(part, 1.0) for part in self._compounds[token])
+                continue
+            cutoff = _fuzzy_cutoff(token)
+            best = _nearest(token, self._vocabulary, cutoff) if cutoff else None
+            compound = _nearest(token, self._compound_keys, cutoff) if cutoff else None
+            if best and (not compound or best[1] >= compound[1]):
+                result.append(_QueryToken(best[0], best[1] / 100))
+            elif compound:
+                result.extend(_QueryToken(part, compound[1] / 100) for part in self._compounds[compound[0]])
+            else:
+                result.append(_QueryToken(token, 0.0))
+        return result
+
+    @staticmethod
+    def _focus(question: str) -> set[str]:
+        """The word right after 'welke' names what is asked for ('met welke pabo ...')."""
+        asked = words(question)
+        return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
+
+    def _score(self, query: list[_QueryToken], scope: str | None, focus: set[str]) -> list[_Scored]:
+        found = {q.token: q.similarity for q in query if q.similarity > 0}
+
+        def weight(token: str) -> float:
+            base = self._weight.get(token, self._unknown_weight)
+            return base * FOCUS_FACTOR if token in focus else base
+
+        total_query = sum(weight(q.token) for q in query)
+        best: dict[int, tuple[float, str]] = {}
+        candidates = {p for token in found for p in self._by_token.get(token, ())}
+        for position in candidates:
+            phrasing = self._phrasings[position]
+            weights = [self._weight[t] for t in phrasing.tokens]
+            covered = sum(self._weight[t] * found[t] for t in phrasing.tokens if t in found)
+            phrasing_coverage = covered / sum(weights)
+            universe = self._universe[phrasing.entry]
+            known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
+            question_coverage = known / total_query
+            score = math.sqrt(phrasing_coverage * question_coverage)
+            if score > best.get(phrasing.entry, (0.0, ""))[0]:
+                best[phrasing.entry] = (score, phrasing.text)
+        joined = "".join(q.token for q in query)
+        if len(joined) >= 6:
+            for _, ratio, position in process.extract(
+                joined, self._joined, scorer=fuzz.ratio, score_cutoff=85, limit=5
+            ):
+                phrasing = self._phrasings[position]
+                if ratio / 100 > best.get(phrasing.entry, (0.0, ""))[0]:
+                    best[phrasing.entry] = (ratio / 100, phrasing.text)
+        scored = []
+        for index, (score, text) in best.items():
+            entry = self._entries[index]
+            if scope is not None and entry.partnership not in (None, scope):
+                score *= OTHER_PARTNERSHIP_FACTOR
+            scored.append(_Scored(entry, score, text))
+        # On a tie the asker's own partnership wins over a general entry.
+        scored.sort(key=lambda s: (-round(s.score, 9), scope is None or s.entry.partnership != scope, s.entry.id))
+        return scored
+
+    # -- answers ------------------------------------------------------------------------------
+    def match(self, question: str, partnership: str | None = None) -> Answer:
+        scope = partnership if partnership in self.kb.partnerships else None
+        question = question.strip()
+        if not question:
+            return self._invalid("Stel gerust een vraag, bijvoorbeeld: ‘Wat doet een schoolopleider?’", scope)
+        if len(question) > MAX_QUESTION_CHARS:
+            return self._invalid(
+                f"Je vraag is te lang ({len(question)} tekens). Stel een korte vraag van hooguit "
+                f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
+                scope,
+            )
+        raw = tokens(question)
+        if not raw:
+            if not words(question):
+                return self._invalid(
+                    "Ik zie geen woorden in je bericht. Stel je vraag in een paar woorden, "
+                    "bijvoorbeeld: ‘Wat is lesson study?’",
+                    scope,
+                )
+            return self._fallback([], scope, "Kun je je vraag wat uitgebreider stellen?")
+        query = self._canonical(raw)
+        scored = self._score(query, scope, self._focus(question))
+        top = scored[0] if scored else None
+
+        listed = self._school_list(question, query, scope, top)
+        if listed is not None:
+            return listed
+        if top is None or top.score < self.threshold:
+            return self._fallback(scored, scope)
+        if top.entry.school is not None:
+            same_name = self._same_name_choice(top.entry, query)
+            if same_name is not None:
+                return same_name
+        if scope is None and len(scored) > 1:
+            second = scored[1]
+            parts = {top.entry.partnership, second.entry.partnership}
+            if second.score >= top.score - TIE_MARGIN and None not in parts and len(parts) == 2:
+                return self._ambiguous(
+                    "Dat verschilt per partnerschap. Welke bedoel je?",
+                    [top.entry, second.entry],
+                    top.score,
+                )
+        return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’")
+
+    def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
+        """The answer of a known entry, e.g. after the user picked a suggestion."""
+        entry = self.kb.get(entry_id)
+        if entry is None:
+            return None
+        scope = partnership if partnership in self.kb.partnerships else None
+        return self._entry_answer(entry, scope, 1.0, "gekozen suggestie")
+
+    def _entry_answer(self, entry: Entry, scope: str | None, score: float, why: str) -> Answer:
+        return Answer(
+            text=entry_text(entry, self.kb.partnerships, scope),
+            confidence=min(score, 1.0),
+            matched=entry.id,
+            fallback=False,
+            kind="entry",
+            partnership=entry.partnership,
+            explanation=f"{entry.id} {why} (score {score:.2f})",
+        )
+
+    def _label(self, entry: Entry) -> str:
+        if entry.school is not None:
+            return school_label(entry.title, entry.school)
+        owner = self.kb.partnerships.get(entry.partnership or "")
+        if owner is None or self._partnership_tokens(owner.slug) & set(tokens(entry.title)) - {"partnerschap"}:
+            return entry.title
+        return f"{entry.title} ({owner.short_name})"
+
+    def _where_to_ask(self, scope: str | None) -> str:
+        owner = self.kb.partnerships.get(scope or "")
+        return owner.where_to_ask if owner else self.kb.where_to_ask
+
+    def _invalid(self, text: str, scope: str | None) -> Answer:
+        return Answer(text=text, confidence=0.0, matched=None, fallback=True, kind="invalid", partnership=scope)
+
+    def _fallback(self, scored: list[_Scored], scope: str | None, opening: str = "Dat weet ik helaas niet.") -> Answer:
+        suggestions = tuple(
+            Suggestion(s.entry.id, self._label(s.entry)) for s in scored[:3] if s.score >= SUGGESTION_THRESHOLD
+        )
+        parts = [opening]
+        if suggestions:
+            parts.append("Bedoelde je misschien:\n" + bullet_list(s.title for s in suggestions))
+        parts.append(self._where_to_ask(scope))
+        confidence = scored[0].score if scored else 0.0
+        return Answer(
+            text="\n\n".join(parts),
+            confidence=confidence,
+            matched=None,
+            fallback=True,
+            kind="fallback",
+            suggestions=suggestions,
+            partnership=scope,
+            explanation=f"beste score {confidence:.2f} onder drempel {self.threshold:.2f}",
+        )
+
+    def _ambiguous(self, opening: str, entries: list[Entry], score: float) -> Answer:
+        suggestions = tuple(Suggestion(e.id, self._label(e)) for e in entries)
+        return Answer(
+            text=opening + "\n" + bullet_list(s.title for s in suggestions),
+            confidence=score,
+            matched=None,
+            fallback=False,
+            kind="ambiguous",
+            suggestions=suggestions,
+            explanation="meerdere items passen even goed",
+        )
+
+    def _same_name_choice(self, entry: Entry, query: list[_QueryToken]) -> Answer | None:
+        """Schools that share a name are told apart by place; a type prefix (KC, CKC) is not enough."""
+        assert entry.school is not None
+        name = tuple(tokens(entry.school.name))
+        namesakes = [e for e in self.kb.schools if e.school and tuple(tokens(e.school.name)) == name]
+        if len(namesakes) < 2:
+            return None
+        asked = {q.token for q in query}
+        by_place = [e for e in namesakes if e.school and e.school.place and set(tokens(e.school.place)) & asked]
+        if len(by_place) == 1:
+            return self._entry_answer(by_place[0], by_place[0].partnership, 1.0, "naam en plaats")
+        return self._ambiguous(
+            f"Er zijn {len(namesakes)} scholen met de naam {entry.school.name}. Welke bedoel je?",
+            namesakes,
+            1.0,
+        )
+
+    def _school_list(
+        self, question: str, query: list[_QueryToken], scope: str | None, top: _Scored | None
+    ) -> Answer | None:
+        """Answer 'welke scholen in Assen', 'jenaplanschool', 'hoeveel daltonscholen' from the school data."""
+        asked_words = set(words(question))
+        asked = {q.token for q in query}
+        places = [p for p, toks in self._places.items() if set(toks) <= asked]
+        concepts = [c for c in self._concepts if any(fold(c) in w for w in asked_words)]
+        types = [t for t in self._types if fold(t) in asked_words]
+        if not (places or concepts or types):
+            return None
+        wants_list = bool(asked_words & LIST_WORDS) or any("school" in w or "schol" in w for w in asked_words)
+        if not wants_list:
+            return None
+        if top is not None and top.entry.school is not None:
+            name = set(tokens(top.entry.school.name))
+            if name and name <= asked:
+                return None
+        schools = [e for e in self.kb.schools if scope is None or e.partnership == scope] or list(self.kb.schools)
+        chosen = [
+            e
+            for e in schools
+            if e.school
+            and (not places or e.school.place in places)
+            and (not concepts or e.school.concept in concepts)
+            and (not types or e.school.type in types)
+        ]
+        filters = []
+        if types:
+            filters.append("van het type " + " of ".join(types))
+        if concepts:
+            filters.append("met onderwijsconcept " + " of ".join(concepts))
+        if places:
+            filters.append("in " + " of ".join(places))
+        description = " ".join(filters)
+        owners = sorted({e.partnership for e in chosen if e.partnership})
+        owner_names = ", ".join(self.kb.partnerships[o].short_name for o in owners)
+        if not chosen:
+            text = f"Ik ken geen opleidingsscholen {description}."
+        else:
+            counted = "Er staat" if len(chosen) == 1 else "Er staan"
+            noun = "opleidingsschool" if len(chosen) == 1 else "opleidingsscholen"
+            opening = (
+                f"{counted} {len(chosen)} {noun} {description} in de kennisbank"
+                if asked_words & COUNT_WORDS
+                else f"Opleidingsscholen {description}"
+            )
+            text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen)
+        if places:
+            text += "\n\nVan sommige scholen staat de plaats niet in de bron; die ontbreken hier misschien."
+        return Answer(
+            text=text,
+            confidence=1.0,
+            matched=None,
+            fallback=False,
+            kind="list",
+            suggestions=tuple(Suggestion(e.id, self._label(e)) for e in chosen[:10]),
+            partnership=owners[0] if len(owners) == 1 else scope,
+            explanation=f"schoollijst: {description}",
+        )

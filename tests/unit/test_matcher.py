@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import pytest
+
+from knowledge import KnowledgeBase, Matcher
+from knowledge.normalize import fold
+
+GRONINGEN = "groningen-kop-van-drenthe"
+MARNIX = "poo-marnix"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("wat doet een schoolopleider", "rol:schoolopleider"),
+        ("Wat doet een SOL?", "rol:schoolopleider"),
+        ("wat doet een IO", "rol:instituutsopleider"),
+        ("wat is de BOC", "rol:bovenschools-opleidingscoordinator"),
+        ("RB", "rol:relatiebeheerder"),
+        ("wat is een studiecoach", "rol:studiecoach"),
+        ("rol van de directeur", "rol:directeur"),
+        ("wat doet een mentor", "rol:mentor"),
+    ],
+)
+def test_roles_by_name_and_abbreviation(matcher: Matcher, question: str, expected: str) -> None:
+    answer = matcher.match(question)
+    assert answer.matched == expected
+    assert not answer.fallback
+    assert answer.confidence >= matcher.threshold
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("wat doet een schoolopleidr", "rol:schoolopleider"),
+        ("instituutsoplieder", "rol:instituutsopleider"),
+        ("wat is intervsie", "begrip:intervisie"),
+        ("drieshoeksgesprek", "begrip:driehoeksgesprek"),
+        ("relatiebeherder", "rol:relatiebeheerder"),
+    ],
+)
+def test_typos_of_one_or_two_letters_still_match(matcher: Matcher, question: str, expected: str) -> None:
+    assert matcher.match(question).matched == expected
+
+
+@pytest.mark.parametrize("question", ["mentorentraining", "mentortraining", "mentor training", "mentoren training"])
+def test_compounds_and_split_words_match_the_same_entry(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).matched == "begrip:mentorentraining"
+
+
+def test_missing_accents_still_match(matcher: Matcher) -> None:
+    answer = matcher.match("orientatiekaarten")
+    assert answer.matched == "begrip:orientatiekaarten"
+    assert "Oriëntatiekaarten" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat voor weer wordt het morgen?",
+        "Wie won het WK voetbal in 2010?",
+        "asdfgh qwerty",
+        "Hoe maak ik pannenkoeken?",
+        "wat is het weer in Assen",
+        "hoe laat vertrekt de trein",
+        "recept voor lasagne",
+    ],
+)
+def test_out_of_scope_questions_get_an_honest_fallback(matcher: Matcher, question: str) -> None:
+    answer = matcher.match(question)
+    assert answer.fallback
+    assert answer.matched is None
+    assert answer.text.startswith("Dat weet ik helaas niet")
+    assert "schoolopleider" in answer.text  # says where to ask
+
+
+def test_fallback_suggests_close_entries(matcher: Matcher) -> None:
+    answer = matcher.match("gesprek met mijn begeleider")
+    assert answer.fallback
+    assert "begrip:driehoeksgesprek" in {s.id for s in answer.suggestions}
+    assert "Bedoelde je misschien" in answer.text
+    assert "Driehoeksgesprek" in answer.text
+
+
+def test_short_words_are_not_fuzzy_matched_to_other_words(matcher: Matcher) -> None:
+    answer = matcher.match("kaarten voor gesprekken")
+    assert answer.matched != "school:kc-de-vaart"
+    assert "De Vaart" not in answer.text
+
+
+def test_fallback_suggestions_never_exceed_three(matcher: Matcher) -> None:
+    answer = matcher.match("opleiding school student")
+    assert len(answer.suggestions) <= 3
+
+
+def test_fallback_says_where_to_ask_in_the_users_partnership(matcher: Matcher) -> None:
+    answer = matcher.match("hoe laat gaat de kantine open", GRONINGEN)
+    assert answer.fallback
+    assert "Groningerstraat 96" in answer.text
+
+
+def test_two_schools_with_the_same_name_ask_which_one(matcher: Matcher) -> None:
+    answer = matcher.match("de regenboog")
+    assert answer.kind == "ambiguous"
+    assert answer.matched is None
+    assert "Tweede Exloërmond" in answer.text
+    assert "Assen" in answer.text
+    assert {s.id for s in answer.suggestions} == {
+        "school:kc-de-regenboog-tweede-exloermond",
+        "school:ckc-de-regenboog-assen",
+    }
+
+
+def test_a_place_tells_same_named_schools_apart(matcher: Matcher) -> None:
+    assert matcher.match("de regenboog in assen").matched == "school:ckc-de-regenboog-assen"
+    assert matcher.match("regenboog exoermond").matched == "school:kc-de-regenboog-tweede-exloermond"
+
+
+def test_without_partnership_a_term_of_both_asks_which_partnership(matcher: Matcher) -> None:
+    answer = matcher.match("stuurgroep")
+    assert answer.kind == "ambiguous"
+    assert "Groningen – kop van Drenthe" in answer.text
+    assert "POO" in answer.text
+
+
+def test_partnership_scope_answers_from_own_partnership_first(matcher: Matcher) -> None:
+    assert matcher.match("stuurgroep", GRONINGEN).matched == "begrip:stuurgroep"
+    assert matcher.match("stuurgroep", MARNIX).matched == "begrip:stuurgroepoverleg"
+    assert "40" in matcher.match("hoeveel besturen", MARNIX).text
+    assert "8 besturen" in matcher.match("hoeveel besturen", GRONINGEN).text
+
+
+def test_scope_shows_only_the_users_partnership_addition(matcher: Matcher) -> None:
+    scoped = matcher.match("wat doet een instituutsopleider", GRONINGEN)
+    assert "eens in de twee weken" in scoped.text
+    assert "instituutsopleidertraining" not in scoped.text
+    unscoped = matcher.match("wat doet een instituutsopleider")
+    assert "eens in de twee weken" in unscoped.text
+    assert "instituutsopleidertraining" in unscoped.text
+
+
+def test_unscoped_answer_names_its_partnership(matcher: Matcher) -> None:
+    answer = matcher.match("wat zijn de speerpunten")
+    assert answer.partnership == GRONINGEN
+    assert answer.text.startswith("[Groningen – kop van Drenthe]")
+
+
+def test_schools_in_a_place(matcher: Matcher) -> None:
+    answer = matcher.match("Welke scholen staan in Beilen?")
+    assert answer.kind == "list"
+    assert "KC Prinses Beatrix" in answer.text
+    assert "Het Kompas" not in answer.text
+
+
+def test_schools_with_a_concept(matcher: Matcher) -> None:
+    answer = matcher.match("daltonscholen", GRONINGEN)
+    assert answer.kind == "list"
+    assert "De Wingerd" in answer.text
+    assert "De Vaart" in answer.text
+    assert "Kloostertuin" not in answer.text
+
+
+def test_count_of_schools_with_a_concept(matcher: Matcher) -> None:
+    answer = matcher.match("hoeveel daltonscholen zijn er?")
+    assert "Er staan 2 opleidingsscholen" in answer.text
+
+
+def test_sbo_schools(matcher: Matcher) -> None:
+    answer = matcher.match("welke SBO scholen zijn er")
+    assert answer.kind == "list"
+    assert "SBO De Boei" in answer.text
+
+
+def test_a_named_school_is_answered_not_listed(matcher: Matcher) -> None:
+    answer = matcher.match("Is SBO De Boei een opleidingsschool?")
+    assert answer.matched == "school:sbo-de-boei"
+    assert "speciaal basisonderwijs" in answer.text
+
+
+def test_school_answer_is_honest_about_a_missing_place(matcher: Matcher) -> None:
+    answer = matcher.match("KC Het Octaaf")
+    assert answer.matched == "school:kc-het-octaaf"
+    assert "plaats van de school staat niet in de bron" in answer.text
+
+
+def test_contact_question_gives_where_to_ask_without_invented_people(matcher: Matcher) -> None:
+    answer = matcher.match("wie is de contactpersoon", GRONINGEN)
+    assert answer.matched == "contact:groningen-kop-van-drenthe"
+    assert "Groningerstraat 96" in answer.text
+    assert "@" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("", "invalid"), ("   ", "invalid"), ("😀🎉👍", "invalid"), ("x" * 10_000, "invalid")],
+)
+def test_bad_input_gets_a_clear_dutch_answer(matcher: Matcher, question: str, kind: str) -> None:
+    answer = matcher.match(question)
+    assert answer.kind == kind
+    assert answer.fallback
+    assert len(answer.text) < 300
+
+
+def test_html_in_a_question_is_ignored_for_matching(matcher: Matcher) -> None:
+    assert matcher.match("<b>wat is intervisie</b><script>x</script>").matched == "begrip:intervisie"
+
+
+def test_answer_entry_answers_a_picked_suggestion(matcher: Matcher) -> None:
+    answer = matcher.answer_entry("begrip:lesson-study", MARNIX)
+    assert answer is not None
+    assert answer.matched == "begrip:lesson-study"
+    assert matcher.answer_entry("begrip:bestaat-niet") is None
+
+
+def test_unknown_partnership_is_treated_as_unknown(matcher: Matcher) -> None:
+    assert matcher.match("wat is intervisie", "bestaat-niet").matched == "begrip:intervisie"
+
+
+def test_threshold_is_configurable(kb: KnowledgeBase) -> None:
+    question = "scholing voor begeleiders"
+    score = Matcher(kb).match(question).confidence
+    assert 0.3 < score < 0.9
+    assert Matcher(kb, threshold=0.9).match(question).fallback
+    assert Matcher(kb, threshold=0.3).match(question).matched == "begrip:professionalisering"
+    with pytest.raises(ValueError, match="threshold"):
+        Matcher(kb, threshold=0)
+
+
+def test_json_shape(matcher: Matcher) -> None:
+    data = matcher.match("wat is scorion").as_json()
+    assert set(data) == {"answer", "confidence", "matched", "fallback", "suggestions", "partnership"}
+    assert 0 <= float(str(data["confidence"])) <= 1
+
+
+def test_every_entry_is_found_by_its_own_title(kb: KnowledgeBase, matcher: Matcher) -> None:
+    """An entry that its own title cannot reach is unreachable for users too."""
+    unreachable = []
+    for entry in kb.entries:
+        answer = matcher.match(entry.title, entry.partnership)
+        found = {answer.matched, *(s.id for s in answer.suggestions)}
+        if entry.id not in found:
+            unreachable.append((entry.id, answer.matched))
+    assert unreachable == []
+
+
+def test_answers_mention_their_subject(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = matcher.match("wat is lesson study")
+    assert "lesson study" in fold(answer.text)

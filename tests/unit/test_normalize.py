@@ -1,0 +1,43 @@
+import pytest
+
+from knowledge.normalize import fold, tokens, words
+
+
+def test_fold_drops_accents_and_case() -> None:
+    assert fold("Oriëntatie Coördinator Één") == "orientatie coordinator een"
+
+
+def test_words_ignore_html_and_punctuation() -> None:
+    assert words("<b>Wat</b> is   intervisie?!") == ["wat", "is", "intervisie"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wat doet een SOL?", ["schoolopleider"]),
+        ("wat doet de IO", ["instituutsopleider"]),
+        ("RB", ["relatiebeheerder"]),
+        ("bovenschools opleidingscoördinator", ["boc"]),
+        ("Wat is de BOC", ["boc"]),
+        ("speciaal basisonderwijs", ["sbo"]),
+        ("Partners in Opleiding en Ontwikkeling", ["poo"]),
+        ("kindcentrum", ["kc"]),
+    ],
+)
+def test_abbreviations_and_full_names_meet(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+def test_plurals_are_stemmed_like_singulars() -> None:
+    assert tokens("schoolopleiders") == tokens("schoolopleider")
+    assert tokens("mentoren") == tokens("mentor")
+    assert tokens("trainingen") == tokens("training")
+
+
+def test_stop_words_are_dropped() -> None:
+    assert tokens("Wat is het adres van het partnerschap?") == tokens("adres partnerschap")
+    assert len(tokens("adres partnerschap")) == 2
+
+
+def test_source_misspelling_maps_to_correct_place() -> None:
+    assert tokens("Exoërmond") == tokens("Exloërmond")
