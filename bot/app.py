@@ -1,24 +1,140 @@
-"""The one wiring entry point: settings, knowledge base and the chosen front end."""
+"""The one wiring entry point: settings, engine, knowledge base and the Telegram application.
+
+Nothing happens at import time. Resources (database engine, migrations, the bot's command list and
+the daily clean-up job) start in ``post_init`` and stop in ``post_shutdown``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+import handlers
+from bot.services import Services
 from bot.settings import Settings
 from bot.terminal import run_chat
-from knowledge import Matcher, load_knowledge_base
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from handlers.common import SERVICES_KEY
+from knowledge import Answer, Matcher, load_knowledge_base
+
+logger = logging.getLogger(__name__)
+ENGINE_KEY = "engine"
+RATE_LIMIT_RETRIES = 3
+
+
+def file_url(base_url: str) -> str:
+    """The file endpoint that belongs to a Bot API base URL (".../bot" -> ".../file/bot")."""
+    return base_url[: -len("bot")] + "file/bot" if base_url.endswith("bot") else base_url
+
+
+def build_application(
+    settings: Settings, matcher: Matcher, rate_limiter: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application with its handlers. ``rate_limiter=False`` exists for capacity benchmarks only."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        engine = create_engine(settings.effective_database_url)
+        await upgrade(engine)
+        application.bot_data[ENGINE_KEY] = engine
+        application.bot_data[SERVICES_KEY] = Services(settings, matcher, session_factory(engine))
+        await application.bot.set_my_commands(handlers.COMMANDS)
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(
+                purge_old_questions, interval=timedelta(days=1), first=timedelta(minutes=1), name="vragen-opruimen"
+            )
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        engine = application.bot_data.pop(ENGINE_KEY, None)
+        if engine is not None:
+            await engine.dispose()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limiter:
+        # PTB's builder fixes the limiter's type parameter at construction; AIORateLimiter is the intended one.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))  # type: ignore[arg-type]
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url).base_file_url(
+            file_url(settings.telegram_api_base_url)
+        )
+    application = builder.build()
+    handlers.register(application)
+    return application
+
+
+async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = context.application.bot_data.get(SERVICES_KEY)
+    if isinstance(found, Services):
+        removed = await found.questions.purge_old(found.settings.question_retention_days)
+        logger.info("removed %d questions past the retention period", removed)
+
+
+def serve(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    stop_signals: Sequence[int] | None = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT),
+) -> None:
+    """Long polling, or a webhook when WEBHOOK_URL is set; blocks until stopped."""
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret_token,
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=stop_signals,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+
+
+def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) -> None:
+    """The terminal chat on the same database as the bot; questions are logged like in Telegram."""
+    loop = asyncio.new_event_loop()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        loop.run_until_complete(upgrade(engine))
+        questions = Services(settings, matcher, session_factory(engine)).questions
+
+        def ask(text: str, scope: str | None) -> Answer:
+            return loop.run_until_complete(questions.ask(None, None, text, scope)).answer
+
+        run_chat(matcher, partnership, ask, history_file=settings.data_dir / "chat_history")
+    finally:
+        loop.run_until_complete(engine.dispose())
+        loop.close()
 
 
 def run(settings: Settings, command: str, partnership: str | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     matcher = Matcher(load_knowledge_base(settings.knowledge_dir), threshold=settings.match_threshold)
     scope = partnership or settings.default_partnership
     if scope is not None and scope not in matcher.kb.partnerships:
-        print(f"Onbekend partnerschap ‘{scope}’.", file=sys.stderr)
+        print(
+            f"Onbekend partnerschap ‘{scope}’. Kies uit: {', '.join(sorted(matcher.kb.partnerships))}.", file=sys.stderr
+        )
         return 2
     if command == "run" and settings.telegram_bot_token:
-        print("De Telegram-modus is nog niet beschikbaar in deze versie.", file=sys.stderr)
-        return 2
-    run_chat(matcher, scope, matcher.match, history_file=settings.data_dir / "chat_history")
+        serve(build_application(settings, matcher), settings)
+    else:
+        run_terminal(settings, matcher, scope)
     return 0

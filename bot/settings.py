@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PROJECT_DIR / "knowledge" / "data"
     match_threshold: float = Field(default=0.6, gt=0, le=1)
     default_partnership: str | None = None
+    question_retention_days: int = Field(default=180, ge=1)
     log_level: str = "INFO"
 
     @field_validator(

@@ -1,0 +1,19 @@
+"""Thin Telegram handlers: parse the update, call a service, render the reply."""
+
+from telegram.ext import Application
+
+from handlers import general, onboarding, privacy, questions
+from handlers.errors import on_error
+from handlers.general import COMMANDS
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    general.register_first(application)
+    onboarding.register(application)
+    privacy.register(application)
+    questions.register(application)
+    general.register_last(application)
+    application.add_error_handler(on_error)
+
+
+__all__ = ["COMMANDS", "register"]

@@ -26,6 +26,7 @@ class Answer:
     suggestions: tuple[Suggestion, ...] = ()
     partnership: str | None = None
     explanation: str = ""
+    title: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -293,7 +293,21 @@ class Matcher:
             kind="entry",
             partnership=entry.partnership,
             explanation=f"{entry.id} {why} (score {score:.2f})",
+            title=entry.title,
         )
+
+    def find_schools(self, name: str, partnership: str | None = None, limit: int = 5) -> list[Entry]:
+        """Schools whose name fits ``name`` best first; one result when it is clear which is meant."""
+        raw = tokens(name[:MAX_QUESTION_CHARS])
+        if not raw:
+            return []
+        scope = partnership if partnership in self.kb.partnerships else None
+        query = self._canonical(raw)
+        scored = [s for s in self._score(query, scope, set()) if s.entry.school is not None]
+        scored = [s for s in scored if s.score >= SUGGESTION_THRESHOLD + 0.2]
+        if len(scored) > 1 and scored[0].score >= 0.9 and scored[1].score < scored[0].score - 0.1:
+            return [scored[0].entry]
+        return [s.entry for s in scored[:limit]]
 
     def _label(self, entry: Entry) -> str:
         if entry.school is not None:

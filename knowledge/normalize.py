@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 _TAG = re.compile(r"<[^>]{0,200}>")
+_SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
 
 STOP_WORDS = frozenset(
@@ -64,7 +65,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Split text into folded ASCII words, ignoring HTML tags and punctuation."""
-    return _WORD.findall(fold(_TAG.sub(" ", text)))
+    return _WORD.findall(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
 
 
 def stem(token: str) -> str:

@@ -1,0 +1,200 @@
+"""What the bot does, independent of Telegram: handlers parse updates and call these services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.settings import Settings
+from db.engine import SessionFactory
+from db.models import User, utcnow
+from db.repositories import ChatRepository, QuestionRepository, UserRepository
+from knowledge import Answer, Matcher
+from knowledge.models import Entry
+from knowledge.render import school_label
+
+ROLES: dict[str, str] = {
+    "student": "student",
+    "mentor": "mentor",
+    "schoolopleider": "schoolopleider",
+    "instituutsopleider": "instituutsopleider",
+    "boc": "bovenschools opleidingscoördinator",
+    "directeur": "directeur",
+    "relatiebeheerder": "relatiebeheerder",
+    "studiecoach": "studiecoach",
+    "coordinator": "coördinator",
+}
+ROLES_AT_A_SCHOOL = frozenset({"student", "mentor", "schoolopleider", "directeur"})
+AWAITING_SCHOOL = "school"
+FEEDBACK_VALUES = {"1": 1, "-1": -1}
+
+
+@dataclass(frozen=True)
+class Asked:
+    answer: Answer
+    question_id: int | None
+
+
+@dataclass(frozen=True)
+class SchoolLookup:
+    """The outcome of a typed school name during onboarding."""
+
+    saved: str | None
+    options: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    matcher: Matcher
+    sessions: SessionFactory
+
+    @property
+    def questions(self) -> QuestionService:
+        return QuestionService(self.matcher, self.sessions)
+
+    @property
+    def profiles(self) -> ProfileService:
+        return ProfileService(self.matcher, self.sessions)
+
+
+class QuestionService:
+    def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
+        self.matcher = matcher
+        self.sessions = sessions
+
+    async def _partnership_of(self, user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        async with self.sessions() as session:
+            user = await UserRepository(session).get(user_id)
+            return user.partnership if user else None
+
+    async def _log(self, user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None) -> int:
+        async with self.sessions.begin() as session:
+            row = await QuestionRepository(session).add(
+                user_id=user_id,
+                chat_id=chat_id,
+                question=text[:4000],
+                matched=answer.matched,
+                confidence=answer.confidence,
+                fallback=answer.fallback,
+                partnership=scope,
+            )
+            return row.id
+
+    async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None = None) -> Asked:
+        """Answer ``text`` in the asker's partnership and log it (invalid input is not logged)."""
+        scope = partnership or await self._partnership_of(user_id)
+        answer = self.matcher.match(text, scope)
+        if answer.kind == "invalid":
+            return Asked(answer, None)
+        return Asked(answer, await self._log(user_id, chat_id, text, answer, scope))
+
+    async def pick(self, user_id: int | None, chat_id: int | None, entry_id: str) -> Asked | None:
+        """The user picked a suggestion: answer that entry, logged like a question."""
+        scope = await self._partnership_of(user_id)
+        answer = self.matcher.answer_entry(entry_id, scope)
+        if answer is None:
+            return None
+        return Asked(answer, await self._log(user_id, chat_id, f"[suggestie] {answer.title}", answer, scope))
+
+    async def feedback(self, user_id: int, question_id: int, value: int) -> bool:
+        async with self.sessions.begin() as session:
+            return await QuestionRepository(session).set_feedback(question_id, user_id, value)
+
+    async def purge_old(self, retention_days: int) -> int:
+        async with self.sessions.begin() as session:
+            return await QuestionRepository(session).purge_older_than(utcnow() - timedelta(days=retention_days))
+
+
+class ProfileService:
+    def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
+        self.matcher = matcher
+        self.sessions = sessions
+
+    async def seen(self, user_id: int, name: str, chat_id: int, chat_type: str, title: str | None) -> None:
+        """Record that a user wrote to us (private chat) or in a group; reactivates a blocked chat."""
+        async with self.sessions.begin() as session:
+            await ChatRepository(session).upsert(chat_id, chat_type, title)
+            await UserRepository(session).upsert(user_id, name, chat_id if chat_type == "private" else None)
+
+    async def get(self, user_id: int) -> User | None:
+        async with self.sessions() as session:
+            return await UserRepository(session).get(user_id)
+
+    async def set_partnership(self, user_id: int, slug: str | None) -> bool:
+        if slug is not None and slug not in self.matcher.kb.partnerships:
+            return False
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None:
+                return False
+            if user.partnership != slug:
+                user.school_id = user.school_name = None
+            user.partnership = slug
+            return True
+
+    async def set_role(self, user_id: int, role: str) -> bool:
+        """Store the role; returns whether the bot should now ask for a school."""
+        if role not in ROLES:
+            raise ValueError(role)
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None:
+                return False
+            user.role = role
+            asks_school = role in ROLES_AT_A_SCHOOL
+            user.awaiting = AWAITING_SCHOOL if asks_school else None
+            return asks_school
+
+    async def awaiting(self, user_id: int) -> str | None:
+        user = await self.get(user_id)
+        return user.awaiting if user else None
+
+    async def type_school(self, user_id: int, typed: str) -> SchoolLookup:
+        """A typed school name: saved when clear, else the options to choose from."""
+        typed = " ".join(typed.split())[:200]
+        user = await self.get(user_id)
+        scope = user.partnership if user else None
+        found = self.matcher.find_schools(typed, scope)
+        if len(found) == 1:
+            return SchoolLookup(saved=await self.choose_school(user_id, found[0].id))
+        if found:
+            return SchoolLookup(saved=None, options=tuple(found))
+        return SchoolLookup(saved=await self._save_school(user_id, None, typed))
+
+    async def choose_school(self, user_id: int, entry_id: str | None) -> str | None:
+        """Save a school from the knowledge base (None: skip); returns its label."""
+        entry = self.matcher.kb.get(entry_id) if entry_id else None
+        if entry is None or entry.school is None:
+            return await self._save_school(user_id, None, None)
+        return await self._save_school(user_id, entry.id, school_label(entry.title, entry.school))
+
+    async def _save_school(self, user_id: int, school_id: str | None, name: str | None) -> str | None:
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is not None:
+                user.school_id, user.school_name, user.awaiting = school_id, name, None
+        return name
+
+    async def forget(self, user_id: int) -> bool:
+        async with self.sessions.begin() as session:
+            return await UserRepository(session).delete_everything(user_id)
+
+    async def mark_blocked(self, chat_id: int) -> bool:
+        async with self.sessions.begin() as session:
+            return await ChatRepository(session).mark_blocked(chat_id)
+
+    def describe(self, user: User | None) -> str:
+        """The profile as the user reads it in /profiel."""
+        if user is None:
+            return "Je hebt nog geen profiel. Start met /start."
+        partnership = self.matcher.kb.partnerships.get(user.partnership or "")
+        lines = [
+            f"Naam: {user.display_name or '—'}",
+            f"Partnerschap: {partnership.name if partnership else 'niet gekozen'}",
+            f"Rol: {ROLES.get(user.role or '', 'niet gekozen')}",
+            f"School: {user.school_name or 'niet gekozen'}",
+        ]
+        return "\n".join(lines)

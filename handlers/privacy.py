@@ -1,0 +1,62 @@
+"""/privacy and /vergeetmij: what is stored, and deleting it all after a confirmation."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from handlers.common import Context, services
+
+
+def privacy_text(retention_days: int) -> str:
+    return (
+        "Wat ik bewaar en waarom:\n"
+        "• je Telegram-id, chat-id en naam, om je te kunnen antwoorden;\n"
+        "• je partnerschap, rol en school, om antwoorden uit jouw partnerschap te geven;\n"
+        "• je vragen, welk antwoord je kreeg en je 👍/👎, om de kennisbank te verbeteren.\n\n"
+        f"Vragen bewaar ik {retention_days} dagen; daarna worden ze automatisch verwijderd. Je profiel blijft "
+        "tot je het laat verwijderen. Ik deel niets met anderen.\n\n"
+        "Met /vergeetmij verwijder ik je profiel en al je vragen direct."
+    )
+
+
+async def privacy(update: Update, context: Context) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(privacy_text(services(context).settings.question_retention_days))
+
+
+async def forget_me(update: Update, context: Context) -> None:
+    if update.effective_message is None:
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Ja, vergeet mij", callback_data="v:ja"),
+                InlineKeyboardButton("Nee", callback_data="v:nee"),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(
+        "Weet je het zeker? Ik verwijder dan je profiel en al je vragen. Dit kan niet ongedaan worden gemaakt.",
+        reply_markup=keyboard,
+    )
+
+
+async def confirm_forget(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    if query.data != "v:ja":
+        await query.edit_message_text("Oké, er is niets verwijderd.")
+        return
+    await services(context).profiles.forget(query.from_user.id)
+    await query.edit_message_text(
+        "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen."
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("privacy", privacy))
+    application.add_handler(CommandHandler("vergeetmij", forget_me))
+    application.add_handler(CallbackQueryHandler(confirm_forget, pattern=r"^v:"))

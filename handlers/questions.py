@@ -1,0 +1,103 @@
+"""Questions: any text in a private chat, /vraag or a mention in a group; suggestion and feedback buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.services import AWAITING_SCHOOL, FEEDBACK_VALUES
+from handlers.common import Context, remember_sender, send_answer, services
+from handlers.onboarding import typed_school
+
+GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
+
+
+async def _answer(update: Update, context: Context, text: str) -> None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or chat is None:
+        return
+    await remember_sender(update, context)
+    asked = await services(context).questions.ask(user.id if user else None, chat.id, text)
+    await send_answer(message, asked)
+
+
+async def private_text(update: Update, context: Context) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    if await services(context).profiles.awaiting(user.id) == AWAITING_SCHOOL:
+        await typed_school(update, context, message.text)
+        return
+    await _answer(update, context, message.text)
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await message.reply_text(GROUP_HINT)
+        return
+    await _answer(update, context, question)
+
+
+async def group_mention(update: Update, context: Context) -> None:
+    """In groups the bot only answers when it is mentioned; the mention itself is not the question."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    username = (context.bot.username or "").lower()
+    mentions = message.parse_entities([MessageEntity.MENTION])
+    ours = [entity for entity, text in mentions.items() if text.lower() == f"@{username}"]
+    if not ours:
+        return
+    question = message.text
+    for entity in sorted(ours, key=lambda e: e.offset, reverse=True):
+        question = question[: entity.offset] + question[entity.offset + entity.length :]
+    if not question.strip():
+        await message.reply_text(GROUP_HINT)
+        return
+    await _answer(update, context, question)
+
+
+async def picked_suggestion(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    chat_id = message.chat.id if message else None
+    asked = await services(context).questions.pick(query.from_user.id, chat_id, query.data.removeprefix("a:"))
+    if asked is None or message is None:
+        await query.answer("Dit onderwerp bestaat niet meer.")
+        return
+    await query.answer()
+    await send_answer(message, asked)
+
+
+async def feedback(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    _, question_id, value = [*query.data.split(":"), "", ""][:3]
+    if not question_id.isdigit() or value not in FEEDBACK_VALUES:
+        await query.answer("Deze knop werkt niet meer.")
+        return
+    if not await services(context).questions.feedback(query.from_user.id, int(question_id), FEEDBACK_VALUES[value]):
+        await query.answer("Alleen wie de vraag stelde kan hier feedback op geven.")
+        return
+    await query.answer("Bedankt voor je feedback!")
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    if markup is not None:
+        rows = [row for row in markup.inline_keyboard if not any(str(b.callback_data).startswith("f:") for b in row)]
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("vraag", ask_command))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & filters.Entity(MessageEntity.MENTION), group_mention)
+    )
+    application.add_handler(CallbackQueryHandler(picked_suggestion, pattern=r"^a:"))
+    application.add_handler(CallbackQueryHandler(feedback, pattern=r"^f:"))

@@ -1,0 +1,360 @@
+"""The real bot, started as in production, against the local fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from db.engine import SessionFactory
+from db.models import Chat, Question
+from db.repositories import QuestionRepository, UserRepository
+from knowledge import Matcher, load_knowledge_base
+from tests.e2e.conftest import BotRunner
+from tests.fake_bot_api import BOT, FakeBotAPI
+
+ALICE = FakeBotAPI.user(7001, "Fictieve Anna")
+BOB = FakeBotAPI.user(7002, "Fictieve Bram")
+GROUP = {"id": -100500, "type": "supergroup", "title": "Fictieve mentorengroep"}
+
+
+async def chat_is_inactive(db: SessionFactory, chat_id: int, timeout: float = 10.0) -> bool:
+    """Whether the bot marks the chat inactive within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with db() as session:
+            chat = await session.get(Chat, chat_id)
+            if chat is not None and not chat.active:
+                return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+async def ask(api: FakeBotAPI, user: dict[str, Any], text: str) -> dict[str, Any]:
+    before = len(api.sent_to(user["id"]))
+    api.send_text(user, text)
+    return await api.reply(user["id"], before)
+
+
+async def onboard(api: FakeBotAPI, user: dict[str, Any], partnership: str, role: str, school: str | None) -> None:
+    welcome = await ask(api, user, "/start")
+    api.press(user, welcome, f"p:{partnership}")
+    await api.wait_until(lambda: "Wat is je rol?" in api.messages[(user["id"], welcome["message_id"])]["text"])
+    api.press(user, api.messages[(user["id"], welcome["message_id"])], f"r:{role}")
+    await api.wait_until(lambda: "Rol:" in api.messages[(user["id"], welcome["message_id"])]["text"])
+    if school is not None:
+        saved = await ask(api, user, school)
+        assert "School opgeslagen" in saved["text"]
+
+
+async def test_start_registers_commands_and_onboards(api: FakeBotAPI, bot: BotRunner) -> None:
+    [commands] = [c for c in api.calls_to("setMyCommands") if c.status == 200]
+    names = {c["command"] for c in commands.params["commands"]}
+    assert {"start", "help", "privacy", "vergeetmij", "profiel", "vraag"} <= names
+
+    welcome = await ask(api, ALICE, "/start")
+    assert "Bij welk partnerschap hoor je?" in welcome["text"]
+    assert set(buttons(welcome)) == {"p:poo-marnix", "p:groningen-kop-van-drenthe", "p:geen"}
+
+    api.press(ALICE, welcome, "p:groningen-kop-van-drenthe")
+    key = (ALICE["id"], welcome["message_id"])
+    await api.wait_until(lambda: "Wat is je rol?" in api.messages[key]["text"])
+    assert "r:coordinator" in buttons(api.messages[key])
+    api.press(ALICE, api.messages[key], "r:mentor")
+    await api.wait_until(lambda: "Typ de naam van de school" in api.messages[key]["text"])
+
+    saved = await ask(api, ALICE, "wegwijzer")
+    assert "School opgeslagen: KC De Wegwijzer (Westerbork)" in saved["text"]
+
+    profile = await ask(api, ALICE, "/profiel")
+    assert "Partnerschap: PO Partnerschap Samen Opleiden" in profile["text"]
+    assert "Rol: mentor" in profile["text"]
+    assert "School: KC De Wegwijzer (Westerbork)" in profile["text"]
+
+
+async def test_ambiguous_school_name_offers_choices(api: FakeBotAPI, bot: BotRunner) -> None:
+    welcome = await ask(api, BOB, "/start")
+    api.press(BOB, welcome, "p:groningen-kop-van-drenthe")
+    key = (BOB["id"], welcome["message_id"])
+    await api.wait_until(lambda: "Wat is je rol?" in api.messages[key]["text"])
+    api.press(BOB, api.messages[key], "r:student")
+    await api.wait_until(lambda: "school" in api.messages[key]["text"])
+    choice = await ask(api, BOB, "de regenboog")
+    assert "Welke bedoel je?" in choice["text"]
+    assert "s:school:ckc-de-regenboog-assen" in buttons(choice)
+    api.press(BOB, choice, "s:school:ckc-de-regenboog-assen")
+    await api.wait_until(lambda: "CKC De Regenboog (Assen)" in api.messages[(BOB["id"], choice["message_id"])]["text"])
+
+
+async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
+    answer = await ask(api, ALICE, "wat doet een SOL")
+    assert answer["text"].startswith("Schoolopleider (SOL)")
+    feedback = [b for b in buttons(answer) if b.startswith("f:")]
+    assert len(feedback) == 2
+    api.press(ALICE, answer, feedback[0])
+    key = (ALICE["id"], answer["message_id"])
+    await api.wait_until(lambda: "reply_markup" not in api.messages[key])
+    thanks = [c for c in api.calls_to("answerCallbackQuery") if c.params.get("text")]
+    assert thanks[-1].params["text"] == "Bedankt voor je feedback!"
+    async with db() as session:
+        [row] = await QuestionRepository(session).for_user(ALICE["id"])
+        assert (row.question, row.matched, row.feedback) == ("wat doet een SOL", "rol:schoolopleider", 1)
+
+
+async def test_feedback_by_someone_else_is_refused(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
+    answer = await ask(api, ALICE, "wat is intervisie")
+    thumbs_down = next(b for b in buttons(answer) if b.endswith(":-1"))
+    api.press(BOB, answer, thumbs_down)
+    await api.wait_until(
+        lambda: any("Alleen wie" in str(c.params.get("text")) for c in api.calls_to("answerCallbackQuery"))
+    )
+    async with db() as session:
+        [row] = await QuestionRepository(session).for_user(ALICE["id"])
+        assert row.feedback is None
+
+
+async def test_fallback_suggestion_button_answers_that_entry(api: FakeBotAPI, bot: BotRunner) -> None:
+    fallback = await ask(api, ALICE, "gesprek met mijn begeleider")
+    assert fallback["text"].startswith("Dat weet ik helaas niet.")
+    assert "a:begrip:driehoeksgesprek" in buttons(fallback)
+    before = len(api.sent_to(ALICE["id"]))
+    api.press(ALICE, fallback, "a:begrip:driehoeksgesprek")
+    answer = await api.reply(ALICE["id"], before)
+    assert answer["text"].startswith("Driehoeksgesprek")
+    assert any(b.startswith("f:") for b in buttons(answer))
+
+
+async def test_out_of_scope_question_is_answered_honestly(api: FakeBotAPI, bot: BotRunner) -> None:
+    answer = await ask(api, ALICE, "Wie won het WK voetbal in 2010?")
+    assert answer["text"].startswith("Dat weet ik helaas niet.")
+
+
+async def test_forget_me_deletes_everything(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
+    await onboard(api, ALICE, "poo-marnix", "schoolopleider", "een fictieve school")
+    await ask(api, ALICE, "wat is lesson study")
+    confirm = await ask(api, ALICE, "/vergeetmij")
+    assert set(buttons(confirm)) == {"v:ja", "v:nee"}
+    api.press(ALICE, confirm, "v:ja")
+    key = (ALICE["id"], confirm["message_id"])
+    await api.wait_until(lambda: api.messages[key]["text"].startswith("Klaar: ik heb je profiel"))
+    async with db() as session:
+        assert await UserRepository(session).get(ALICE["id"]) is None
+        assert list(await session.scalars(select(Question))) == []
+        assert await session.get(Chat, ALICE["id"]) is None
+
+
+async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
+    await ask(api, ALICE, "wat is intervisie")
+    confirm = await ask(api, ALICE, "/vergeetmij")
+    api.press(ALICE, confirm, "v:nee")
+    await api.wait_until(lambda: "niets verwijderd" in api.messages[(ALICE["id"], confirm["message_id"])]["text"])
+    async with db() as session:
+        assert await UserRepository(session).get(ALICE["id"]) is not None
+
+
+async def test_group_answers_only_vraag_and_mentions(api: FakeBotAPI, bot: BotRunner) -> None:
+    api.send_text(ALICE, "wat is intervisie", chat=GROUP)
+    api.send_text(ALICE, "/vraag wat is lesson study", chat=GROUP)
+    first = await api.reply(GROUP["id"], 0)
+    assert first["text"].startswith("Lesson study")
+    api.send_text(BOB, f"@{BOT['username']} wat doet een studiecoach", chat=GROUP)
+    second = await api.reply(GROUP["id"], 1)
+    assert second["text"].startswith("Studiecoach")
+    api.send_text(BOB, "@iemand_anders wat is scorion", chat=GROUP)
+    api.send_text(BOB, f"/vraag@{BOT['username']} wat is scorion", chat=GROUP)
+    third = await api.reply(GROUP["id"], 2)
+    assert third["text"].startswith("Scorion")
+    assert len(api.sent_to(GROUP["id"])) == 3  # the plain message and the other mention got no answer
+
+
+async def test_non_text_messages_get_a_friendly_reply_or_silence(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any
+) -> None:
+    sticker = {
+        "file_id": "s1",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+    api.send_other(ALICE, "sticker", sticker)
+    reply = await api.reply(ALICE["id"], 0)
+    assert "alleen tekstvragen" in reply["text"]
+    api.send_other(ALICE, "photo", [{"file_id": "p1", "file_unique_id": "u2", "width": 1, "height": 1}])
+    api.send_other(ALICE, "voice", {"file_id": "v1", "file_unique_id": "u3", "duration": 1})
+    api.send_other(ALICE, "document", {"file_id": "d1", "file_unique_id": "u4"})
+    await api.wait_until(lambda: len(api.sent_to(ALICE["id"])) == 4)
+    api.send_text(ALICE, "wat is intervisie", edited=True)
+    unknown = await ask(api, ALICE, "/onbekend")
+    assert "Dat commando ken ik niet" in unknown["text"]
+    assert len(api.sent_to(ALICE["id"])) == 5  # the edited message was ignored
+    assert error_log.records == []
+
+
+async def test_html_is_escaped_everywhere(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
+    tricky = FakeBotAPI.user(7003, "<b>Fictief</b> & <script>")
+    answer = await ask(api, tricky, "<b>wat</b> is <i>intervisie</i> & <script>alert(1)</script>")
+    assert answer["text"].startswith("Intervisie")
+    profile = await ask(api, tricky, "/profiel")
+    assert "Naam: <b>Fictief</b> & <script>" in profile["text"]  # shown literally, not as markup
+    assert all(c.status == 200 for c in api.calls_to("sendMessage"))
+    assert error_log.records == []
+
+
+async def test_restart_keeps_the_profile(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "groningen-kop-van-drenthe", "directeur", "prinses beatrix")
+    await bot.stop()
+    await bot.start()
+    profile = await ask(api, ALICE, "/profiel")
+    assert "Rol: directeur" in profile["text"]
+    assert "KC Prinses Beatrix (Beilen)" in profile["text"]
+    answer = await ask(api, ALICE, "hoeveel studenten")
+    assert "180" in answer["text"]  # still answered in the stored partnership
+
+
+async def test_rate_limited_reply_is_retried(api: FakeBotAPI, bot: BotRunner) -> None:
+    api.rate_limit_next = 1
+    answer = await ask(api, ALICE, "wat is scorion")
+    assert answer["text"].startswith("Scorion")
+    statuses = [c.status for c in api.calls_to("sendMessage")]
+    assert statuses == [429, 200]
+    first, second = api.calls_to("sendMessage")
+    assert second.at - first.at >= api.retry_after * 0.9
+
+
+async def test_user_who_blocked_the_bot_is_marked_inactive(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
+    await ask(api, ALICE, "wat is intervisie")
+    api.block(ALICE)
+    assert await chat_is_inactive(db, ALICE["id"])
+
+
+async def test_forbidden_reply_marks_inactive_without_retrying(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await ask(api, BOB, "wat is intervisie")
+    api.blocked_chats.add(BOB["id"])
+    api.send_text(BOB, "wat is scorion")
+    await api.wait_until(lambda: [c for c in api.calls_to("sendMessage") if c.status == 403])
+    assert await chat_is_inactive(db, BOB["id"])
+    assert len([c for c in api.calls_to("sendMessage") if c.status == 403]) == 1
+    assert error_log.records == []
+
+
+LONG_ENTRY = """\
+source: algemeen
+entries:
+  - id: begrip:fictief-lang-antwoord
+    title: Fictief lang antwoord
+    keywords: [heel lang antwoord]
+    answer: |
+{body}
+"""
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    import shutil
+
+    from knowledge import DEFAULT_DATA_DIR
+
+    target = tmp_path / "kb"
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    paragraph = "Fictieve uitleg met <tekens> & symbolen die ge-escaped moeten worden. " * 12
+    body = "\n".join(f"      {paragraph}\n" for _ in range(12))
+    (target / "algemeen" / "fictief.yaml").write_text(LONG_ENTRY.format(body=body), encoding="utf-8")
+    return target
+
+
+async def test_answer_over_4096_characters_is_split(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
+    api.send_text(ALICE, "heel lang antwoord")
+    parts = await api.wait_until(lambda: len(api.sent_to(ALICE["id"])) >= 2 and api.sent_to(ALICE["id"]))
+    await api.wait_until(lambda: any(buttons(m) for m in api.sent_to(ALICE["id"])))
+    parts = api.sent_to(ALICE["id"])
+    assert all(len(p["text"]) <= 4096 for p in parts)
+    assert sum(len(p["text"]) for p in parts) > 4096
+    assert "<tekens> & symbolen" in parts[0]["text"]
+    assert [bool(buttons(p)) for p in parts] == [False] * (len(parts) - 1) + [True]
+    assert all(c.status == 200 for c in api.calls_to("sendMessage"))
+    assert error_log.records == []
+
+
+async def test_error_is_logged_and_user_gets_dutch_message(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("fictieve storing")
+
+    monkeypatch.setattr(bot.matcher, "match", broken)
+    reply = await ask(api, ALICE, "wat is intervisie")
+    assert reply["text"].startswith("Sorry, er ging iets mis")
+    assert "Traceback" not in reply["text"]
+    assert "RuntimeError" not in reply["text"]
+    await api.wait_until(lambda: error_log.records)
+    assert any(r.exc_info and "fictieve storing" in str(r.exc_info[1]) for r in error_log.records)
+    error_log.records.clear()
+
+
+async def test_webhook_mode_receives_updates_and_replies(
+    api: FakeBotAPI, settings: Any, error_log: Any, unused_tcp_port: int
+) -> None:
+    webhook = settings.model_copy(
+        update={
+            "webhook_url": f"http://127.0.0.1:{unused_tcp_port}/telegram",
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": unused_tcp_port,
+            "webhook_secret_token": "fictief-geheim",
+        }
+    )
+    runner = BotRunner(api, webhook, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        [call] = api.calls_to("setWebhook")
+        assert call.params["url"] == webhook.webhook_url
+        assert call.params["secret_token"] == "fictief-geheim"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": ALICE["id"], "type": "private"},
+                "from": ALICE,
+                "text": "wat is intervisie",
+            },
+        }
+        async with aiohttp.ClientSession() as http:
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": "fout"}
+
+            async def refused_status() -> int | None:
+                # PTB calls setWebhook just before its server listens: retry until it does.
+                try:
+                    async with http.post(webhook.webhook_url, json=update, headers=wrong) as refused:
+                        return refused.status
+                except aiohttp.ClientConnectionError:
+                    return None
+
+            statuses: list[int | None] = []
+            for _ in range(200):
+                statuses.append(await refused_status())
+                if statuses[-1] is not None:
+                    break
+                await asyncio.sleep(0.02)
+            assert statuses[-1] == 403
+            right = {"X-Telegram-Bot-Api-Secret-Token": "fictief-geheim"}
+            async with http.post(webhook.webhook_url, json=update, headers=right) as accepted:
+                assert accepted.status == 200
+        reply = await api.reply(ALICE["id"], 0)
+        assert reply["text"].startswith("Intervisie")
+    finally:
+        await runner.stop()
+    assert error_log.records == []

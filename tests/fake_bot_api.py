@@ -1,0 +1,371 @@
+"""A local fake of the Telegram Bot API for end-to-end tests.
+
+It speaks HTTP like the real server (status codes, ``{"ok": ..., "result"/"description"}`` bodies) and
+applies the checks users would otherwise hit in production: the 4096-character limit, Telegram's HTML
+entity parser, 64-byte callback data, 403 for a user who blocked the bot and 429 with ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-fictief-token"
+BOT = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Samen Opleiden",
+    "username": "SamenOpleidenTestBot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "blockquote",
+}
+ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+TAG = re.compile(r"</?([a-zA-Z-]+)(\s[^<>]*)?>")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+class _Nesting(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            raise ApiError(400, f"Bad Request: can't parse entities: unexpected end tag {tag}")
+
+
+def parse_html(text: str) -> str:
+    """Telegram's HTML mode: only its tags, only its entities; returns the plain text."""
+    for match in TAG.finditer(text):
+        if match.group(1).lower() not in ALLOWED_TAGS:
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unsupported start tag "{match.group(1)}"')
+    stripped = TAG.sub("", text)
+    if "<" in stripped or ">" in stripped:
+        raise ApiError(400, "Bad Request: can't parse entities: unexpected < or > in text")
+    for position in (m.start() for m in re.finditer("&", stripped)):
+        if not ENTITY.match(stripped, position):
+            raise ApiError(400, "Bad Request: can't parse entities: unsupported entity")
+    checker = _Nesting()
+    checker.feed(text)
+    if checker.stack:
+        raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
+    return html.unescape(stripped)
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.pending: list[dict[str, Any]] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.blocked_chats: set[int] = set()
+        self.rate_limit_next = 0
+        self.retry_after = 1
+        self.draining = False
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- server ---------------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data) if isinstance(data, dict) else {}
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = value if isinstance(value, str) else ""
+            try:
+                params[key] = json.loads(text) if text[:1] in "[{" else text
+            except json.JSONDecodeError:
+                params[key] = text
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if request.match_info["token"] != self.token:
+            return self._error(method, params, ApiError(401, "Unauthorized"))
+        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return self._error(method, params, ApiError(404, "Not Found"))
+        call = Call(method, params, 0)
+        self.calls.append(call)  # recorded when it starts, so a held long poll is visible
+        try:
+            result = handler(params)
+            if asyncio.iscoroutine(result):
+                result = await result
+        except ApiError as error:
+            return self._error(method, params, error, call)
+        call.status = 200
+        return web.json_response({"ok": True, "result": result})
+
+    def _error(self, method: str, params: dict[str, Any], error: ApiError, call: Call | None = None) -> web.Response:
+        if call is None:
+            self.calls.append(Call(method, params, error.status))
+        else:
+            call.status = error.status
+        body: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}
+        if error.parameters:
+            body["parameters"] = error.parameters
+        return web.json_response(body, status=error.status)
+
+    # -- Bot API methods ------------------------------------------------------------------------
+    def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT
+
+    def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or not commands:
+            raise ApiError(400, "Bad Request: commands must be non-empty")
+        return True
+
+    def api_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        if not self.pending and timeout > 0 and not self.draining:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        limit = int(params.get("limit") or 100)
+        return self.pending[:limit]
+
+    def _check_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if not markup:
+            return None
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if len(str(button.get("callback_data", "")).encode()) > 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return dict(markup)
+
+    def _text(self, params: dict[str, Any]) -> str:
+        raw = str(params.get("text") or "")
+        text = parse_html(raw) if str(params.get("parse_mode", "")).upper() == "HTML" else raw
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        return text
+
+    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after})
+        text = self._text(params)
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": BOT,
+            "text": text,
+        }
+        markup = self._check_markup(params)
+        if markup:
+            message["reply_markup"] = markup
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _stored(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return self.messages[key]
+
+    def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._stored(params)
+        text, markup = self._text(params), self._check_markup(params)
+        if text == message["text"] and markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = text
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+    def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._stored(params)
+        markup = self._check_markup(params)
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+    def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def drain(self, on: bool) -> None:
+        """While draining, long polls return at once: lets a test stop the bot without the 10 s poll."""
+        self.draining = on
+        if on:
+            self._new_update.set()
+
+    # -- driving the bot ------------------------------------------------------------------------
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        self.pending.append(update)
+        self._new_update.set()
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "Fictief") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
+
+    def send_text(
+        self, user: dict[str, Any], text: str, chat: dict[str, Any] | None = None, edited: bool = False
+    ) -> None:
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+        }
+        entities = []
+        if text.startswith("/"):
+            entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        for match in re.finditer(r"@\w+", text):
+            entities.append({"type": "mention", "offset": match.start(), "length": len(match.group())})
+        if entities:
+            message["entities"] = entities
+        if edited:
+            message["edit_date"] = int(time.time())
+        self._push({"edited_message" if edited else "message": message})
+
+    def send_other(self, user: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user}
+        message[kind] = payload
+        self._push({"message": message})
+
+    def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> None:
+        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        if data not in {b.get("callback_data") for b in buttons}:
+            raise AssertionError(f"no button {data!r} under message {message.get('text')!r}")
+        self._push(
+            {
+                "callback_query": {
+                    "id": str(next(self._callback_ids)),
+                    "from": user,
+                    "message": message,
+                    "chat_instance": "fictief",
+                    "data": data,
+                }
+            }
+        )
+
+    def block(self, user: dict[str, Any]) -> None:
+        """The user blocks the bot: Telegram answers 403 and sends a my_chat_member update."""
+        self.blocked_chats.add(user["id"])
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "member", "user": BOT},
+                    "new_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
+                }
+            }
+        )
+
+    # -- observing --------------------------------------------------------------------------------
+    def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """Messages the bot sent to a chat, in order, as they are now (after edits)."""
+        return [m for (chat, _), m in sorted(self.messages.items(), key=lambda kv: kv[0][1]) if chat == chat_id]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_until(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            await asyncio.sleep(0.01)
+        raise AssertionError("timed out waiting for the bot")
+
+    async def reply(self, chat_id: int, after: int, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for the bot's next message to ``chat_id`` after it had sent ``after`` messages there."""
+        messages = await self.wait_until(lambda: self.sent_to(chat_id)[after:], timeout)
+        return dict(messages[0])
