@@ -15,6 +15,7 @@ partnership than the asker's are discounted. Below the threshold the answer is a
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ DEFAULT_THRESHOLD = 0.6
 SUGGESTION_THRESHOLD = 0.3
 OTHER_PARTNERSHIP_FACTOR = 0.8
 TIE_MARGIN = 0.03
+TOP_K = 6  # entries scored exactly: the answer, the tie check and three suggestions
 FOCUS_WORDS = frozenset({"welke", "welk"})
 FOCUS_FACTOR = 2.0
 LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
@@ -52,12 +54,22 @@ def _fuzzy_cutoff(token: str) -> float | None:
     return 80.0 if len(token) < 9 else 78.0
 
 
-def _nearest(token: str, choices: list[str], cutoff: float) -> tuple[str, float] | None:
-    """The closest choice, keeping the first letter for words shorter than eight letters."""
-    for choice, ratio, _ in process.extract(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
-        if len(token) >= 8 or choice[0] == token[0]:
-            return choice, ratio
-    return None
+class _FuzzyIndex:
+    """Nearest known string to a typo, searched among the strings with the same first letter.
+
+    Typos rarely hit the first letter, and the bucket keeps the search small on big knowledge bases
+    ("kaart" never becomes "vaart").
+    """
+
+    def __init__(self, strings: list[str]) -> None:
+        self._buckets: dict[str, list[str]] = defaultdict(list)
+        for text in strings:
+            if text:
+                self._buckets[text[0]].append(text)
+
+    def nearest(self, token: str, cutoff: float) -> tuple[str, float] | None:
+        found = process.extractOne(token, self._buckets.get(token[:1], []), scorer=fuzz.ratio, score_cutoff=cutoff)
+        return (found[0], found[1]) if found else None
 
 
 @dataclass(frozen=True)
@@ -116,13 +128,29 @@ class Matcher:
             ordered = tokens(phrasing.text)
             for a, b in pairwise(ordered):
                 self._compounds.setdefault(a + b, (a, b))
-        self._compound_keys = list(self._compounds)
+        self._vocabulary_index = _FuzzyIndex(self._vocabulary)
+        self._compound_index = _FuzzyIndex(list(self._compounds))
         self._by_token: dict[str, list[int]] = defaultdict(list)
         for position, phrasing in enumerate(self._phrasings):
             for token in phrasing.tokens:
                 self._by_token[token].append(position)
-        self._joined = [p.joined for p in self._phrasings]
+        self._phrasing_weight = [sum(self._weight[t] for t in p.tokens) for p in self._phrasings]
+        # A word in more phrasings than this only re-scores candidates that rarer words found.
+        self._common_postings = max(50, len(self._phrasings) // 50)
+        self._by_joined: dict[str, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(self._phrasings):
+            self._by_joined[phrasing.joined].append(position)
+        self._joined_index = _FuzzyIndex(list(self._by_joined))
+        self._schools = self.kb.schools
+        self._school_names = {e.id: tuple(tokens(e.school.name)) for e in self._schools if e.school}
+        self._namesakes: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        for entry in self._schools:
+            self._namesakes[self._school_names[entry.id]].append(entry)
         self._places = self._school_values("place")
+        self._places_by_token: dict[str, list[str]] = defaultdict(list)
+        for place, place_tokens in self._places.items():
+            for token in set(place_tokens):
+                self._places_by_token[token].append(place)
         self._concepts = self._school_values("concept")
         self._types = self._school_values("type")
 
@@ -150,7 +178,7 @@ class Matcher:
 
     def _school_values(self, field: str) -> dict[str, tuple[str, ...]]:
         values: dict[str, tuple[str, ...]] = {}
-        for entry in self.kb.schools:
+        for entry in self._schools:
             value = getattr(entry.school, field)
             if value:
                 values[value] = tuple(tokens(value)) or (fold(value),)
@@ -176,8 +204,8 @@ class Matcher:
                 result.extend(_QueryToken(part, 1.0) for part in self._compounds[token])
                 continue
             cutoff = _fuzzy_cutoff(token)
-            best = _nearest(token, self._vocabulary, cutoff) if cutoff else None
-            compound = _nearest(token, self._compound_keys, cutoff) if cutoff else None
+            best = self._vocabulary_index.nearest(token, cutoff) if cutoff else None
+            compound = self._compound_index.nearest(token, cutoff) if cutoff else None
             if best and (not compound or best[1] >= compound[1]):
                 result.append(_QueryToken(best[0], best[1] / 100))
             elif compound:
@@ -192,7 +220,10 @@ class Matcher:
         asked = words(question)
         return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
 
-    def _score(self, query: list[_QueryToken], scope: str | None, focus: set[str]) -> list[_Scored]:
+    def _score(
+        self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
+    ) -> list[_Scored]:
+        """Entries by score, best first; exact for the best ``TOP_K``, lower ones may be left out."""
         found = {q.token: q.similarity for q in query if q.similarity > 0}
 
         def weight(token: str) -> float:
@@ -200,33 +231,54 @@ class Matcher:
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
+        rare = [t for t in found if len(self._by_token.get(t, ())) <= self._common_postings]
+        common = [t for t in found if t not in rare]
+        covered: dict[int, float] = defaultdict(float)
+        for token in rare or common:
+            for position in self._by_token.get(token, ()):
+                covered[position] += self._weight[token] * found[token]
+        if rare:
+            for position in covered:
+                tokens_here = self._phrasings[position].tokens
+                covered[position] += sum(self._weight[t] * found[t] for t in common if t in tokens_here)
+
         best: dict[int, tuple[float, str]] = {}
-        candidates = {p for token in found for p in self._by_token.get(token, ())}
-        for position in candidates:
-            phrasing = self._phrasings[position]
-            weights = [self._weight[t] for t in phrasing.tokens]
-            covered = sum(self._weight[t] * found[t] for t in phrasing.tokens if t in found)
-            phrasing_coverage = covered / sum(weights)
-            universe = self._universe[phrasing.entry]
-            known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
-            question_coverage = known / total_query
-            score = math.sqrt(phrasing_coverage * question_coverage)
-            if score > best.get(phrasing.entry, (0.0, ""))[0]:
-                best[phrasing.entry] = (score, phrasing.text)
-        joined = "".join(q.token for q in query)
-        if len(joined) >= 6:
-            for _, ratio, position in process.extract(
-                joined, self._joined, scorer=fuzz.ratio, score_cutoff=85, limit=5
-            ):
-                phrasing = self._phrasings[position]
-                if ratio / 100 > best.get(phrasing.entry, (0.0, ""))[0]:
-                    best[phrasing.entry] = (ratio / 100, phrasing.text)
-        scored = []
-        for index, (score, text) in best.items():
+
+        def offer(index: int, score: float, text: str) -> None:
             entry = self._entries[index]
+            if schools_only and entry.school is None:
+                return
             if scope is not None and entry.partnership not in (None, scope):
                 score *= OTHER_PARTNERSHIP_FACTOR
-            scored.append(_Scored(entry, score, text))
+            if score > best.get(index, (0.0, ""))[0]:
+                best[index] = (score, text)
+
+        joined = "".join(q.token for q in query)
+        if len(joined) >= 6:
+            close = self._joined_index.nearest(joined, 85)
+            if close is not None:
+                for position in self._by_joined[close[0]]:
+                    offer(self._phrasings[position].entry, close[1] / 100, self._phrasings[position].text)
+
+        # score <= sqrt(phrasing coverage * share of the question known at all): visit candidates by
+        # that bound and stop once it cannot reach the TOP_K-th best score any more.
+        known_at_all = sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
+        ranked = sorted(((w / self._phrasing_weight[p], p) for p, w in covered.items()), reverse=True)
+        question_coverage: dict[int, float] = {}
+        floor = 0.0
+        for visited, (phrasing_coverage, position) in enumerate(ranked):
+            if math.sqrt(phrasing_coverage * known_at_all) < floor - 1e-9:
+                break
+            phrasing = self._phrasings[position]
+            if phrasing.entry not in question_coverage:
+                universe = self._universe[phrasing.entry]
+                known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
+                question_coverage[phrasing.entry] = known / total_query
+            offer(phrasing.entry, math.sqrt(phrasing_coverage * question_coverage[phrasing.entry]), phrasing.text)
+            if visited % 32 == 31 and len(best) >= TOP_K:
+                floor = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1]
+
+        scored = [_Scored(self._entries[index], score, text) for index, (score, text) in best.items()]
         # On a tie the asker's own partnership wins over a general entry.
         scored.sort(key=lambda s: (-round(s.score, 9), scope is None or s.entry.partnership != scope, s.entry.id))
         return scored
@@ -303,7 +355,7 @@ class Matcher:
             return []
         scope = partnership if partnership in self.kb.partnerships else None
         query = self._canonical(raw)
-        scored = [s for s in self._score(query, scope, set()) if s.entry.school is not None]
+        scored = self._score(query, scope, set(), schools_only=True)
         scored = [s for s in scored if s.score >= SUGGESTION_THRESHOLD + 0.2]
         if len(scored) > 1 and scored[0].score >= 0.9 and scored[1].score < scored[0].score - 0.1:
             return [scored[0].entry]
@@ -359,8 +411,7 @@ class Matcher:
     def _same_name_choice(self, entry: Entry, query: list[_QueryToken]) -> Answer | None:
         """Schools that share a name are told apart by place; a type prefix (KC, CKC) is not enough."""
         assert entry.school is not None
-        name = tuple(tokens(entry.school.name))
-        namesakes = [e for e in self.kb.schools if e.school and tuple(tokens(e.school.name)) == name]
+        namesakes = self._namesakes[self._school_names[entry.id]]
         if len(namesakes) < 2:
             return None
         asked = {q.token for q in query}
@@ -379,7 +430,8 @@ class Matcher:
         """Answer 'welke scholen in Assen', 'jenaplanschool', 'hoeveel daltonscholen' from the school data."""
         asked_words = set(words(question))
         asked = {q.token for q in query}
-        places = [p for p, toks in self._places.items() if set(toks) <= asked]
+        places = [p for token in asked for p in self._places_by_token.get(token, ()) if set(self._places[p]) <= asked]
+        places = list(dict.fromkeys(places))
         concepts = [c for c in self._concepts if any(fold(c) in w for w in asked_words)]
         types = [t for t in self._types if fold(t) in asked_words]
         if not (places or concepts or types):
@@ -388,10 +440,10 @@ class Matcher:
         if not wants_list:
             return None
         if top is not None and top.entry.school is not None:
-            name = set(tokens(top.entry.school.name))
+            name = set(self._school_names[top.entry.id])
             if name and name <= asked:
                 return None
-        schools = [e for e in self.kb.schools if scope is None or e.partnership == scope] or list(self.kb.schools)
+        schools = [e for e in self._schools if scope is None or e.partnership == scope] or list(self._schools)
         chosen = [
             e
             for e in schools
