@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from knowledge import Answer, Matcher
+from knowledge import Answer
 from knowledge.normalize import fold
+
+
+class Answerer(Protocol):
+    """The matcher, or a baseline that answers the same way (see benchmarks/)."""
+
+    def match(self, question: str, partnership: str | None = None) -> Answer: ...
 
 
 class EvalFileError(Exception):
@@ -84,7 +90,7 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
-def run_case(matcher: Matcher, case: Case) -> CaseResult:
+def run_case(matcher: Answerer, case: Case) -> CaseResult:
     answer = matcher.match(case.question, case.partnership)
     result = CaseResult(case, answer)
     if case.expect and answer.matched not in case.expect:

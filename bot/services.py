@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.settings import Settings
 from db.engine import SessionFactory
 from db.models import User, utcnow
-from db.repositories import ChatRepository, QuestionRepository, UserRepository
+from db.repositories import ChatRepository, Profile, QuestionRepository, UserRepository
 from knowledge import Answer, Matcher
 from knowledge.models import Entry
 from knowledge.render import school_label
@@ -27,6 +29,21 @@ ROLES: dict[str, str] = {
 ROLES_AT_A_SCHOOL = frozenset({"student", "mentor", "schoolopleider", "directeur"})
 AWAITING_SCHOOL = "school"
 FEEDBACK_VALUES = {"1": 1, "-1": -1}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, and where: enough to record them and to answer in their partnership."""
+
+    user_id: int
+    name: str
+    chat_id: int
+    chat_type: str
+    chat_title: str | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.chat_type == "private"
 
 
 @dataclass(frozen=True)
@@ -70,26 +87,46 @@ class QuestionService:
             user = await UserRepository(session).get(user_id)
             return user.partnership if user else None
 
-    async def _log(self, user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None) -> int:
-        async with self.sessions.begin() as session:
-            row = await QuestionRepository(session).add(
-                user_id=user_id,
-                chat_id=chat_id,
-                question=text[:4000],
-                matched=answer.matched,
-                confidence=answer.confidence,
-                fallback=answer.fallback,
-                partnership=scope,
-            )
-            return row.id
+    @staticmethod
+    async def _log(
+        session: AsyncSession, user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None
+    ) -> int:
+        return await QuestionRepository(session).add(
+            user_id=user_id,
+            chat_id=chat_id,
+            question=text[:4000],
+            matched=answer.matched,
+            confidence=answer.confidence,
+            fallback=answer.fallback,
+            partnership=scope,
+        )
 
-    async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None = None) -> Asked:
-        """Answer ``text`` in the asker's partnership and log it (invalid input is not logged)."""
-        scope = partnership or await self._partnership_of(user_id)
-        answer = self.matcher.match(text, scope)
+    async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
+        """Answer ``text`` in ``partnership`` and log it (invalid input is not logged)."""
+        answer = self.matcher.match(text, partnership)
         if answer.kind == "invalid":
             return Asked(answer, None)
-        return Asked(answer, await self._log(user_id, chat_id, text, answer, scope))
+        async with self.sessions.begin() as session:
+            return Asked(answer, await self._log(session, user_id, chat_id, text, answer, partnership))
+
+    async def ask_from(self, sender: Sender, text: str) -> Asked | None:
+        """Record the sender and answer in their partnership, in one transaction.
+
+        Returns None when the text is not a question: in a private chat whose profile waits for a
+        school name, the text is that name (see ProfileService.type_school).
+        """
+        async with self.sessions.begin() as session:
+            await ChatRepository(session).upsert(sender.chat_id, sender.chat_type, sender.chat_title)
+            user = await UserRepository(session).upsert(
+                sender.user_id, sender.name, sender.chat_id if sender.private else None
+            )
+            if sender.private and user.awaiting == AWAITING_SCHOOL:
+                return None
+            answer = self.matcher.match(text, user.partnership)
+            if answer.kind == "invalid":
+                return Asked(answer, None)
+            question_id = await self._log(session, user.id, sender.chat_id, text, answer, user.partnership)
+            return Asked(answer, question_id)
 
     async def pick(self, user_id: int | None, chat_id: int | None, entry_id: str) -> Asked | None:
         """The user picked a suggestion: answer that entry, logged like a question."""
@@ -97,7 +134,9 @@ class QuestionService:
         answer = self.matcher.answer_entry(entry_id, scope)
         if answer is None:
             return None
-        return Asked(answer, await self._log(user_id, chat_id, f"[suggestie] {answer.title}", answer, scope))
+        async with self.sessions.begin() as session:
+            question_id = await self._log(session, user_id, chat_id, f"[suggestie] {answer.title}", answer, scope)
+        return Asked(answer, question_id)
 
     async def feedback(self, user_id: int, question_id: int, value: int) -> bool:
         async with self.sessions.begin() as session:
@@ -113,11 +152,13 @@ class ProfileService:
         self.matcher = matcher
         self.sessions = sessions
 
-    async def seen(self, user_id: int, name: str, chat_id: int, chat_type: str, title: str | None) -> None:
+    async def seen(self, sender: Sender) -> Profile:
         """Record that a user wrote to us (private chat) or in a group; reactivates a blocked chat."""
         async with self.sessions.begin() as session:
-            await ChatRepository(session).upsert(chat_id, chat_type, title)
-            await UserRepository(session).upsert(user_id, name, chat_id if chat_type == "private" else None)
+            await ChatRepository(session).upsert(sender.chat_id, sender.chat_type, sender.chat_title)
+            return await UserRepository(session).upsert(
+                sender.user_id, sender.name, sender.chat_id if sender.private else None
+            )
 
     async def get(self, user_id: int) -> User | None:
         async with self.sessions() as session:
@@ -147,10 +188,6 @@ class ProfileService:
             asks_school = role in ROLES_AT_A_SCHOOL
             user.awaiting = AWAITING_SCHOOL if asks_school else None
             return asks_school
-
-    async def awaiting(self, user_id: int) -> str | None:
-        user = await self.get(user_id)
-        return user.awaiting if user else None
 
     async def type_school(self, user_id: int, typed: str) -> SchoolLookup:
         """A typed school name: saved when clear, else the options to choose from."""

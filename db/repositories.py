@@ -2,31 +2,92 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Chat, Question, User, utcnow
+
+# The hot paths (every incoming message) use Core statements on the tables: no ORM unit of work.
+CHATS, USERS, QUESTIONS = (cast(Table, model.__table__) for model in (Chat, User, Question))
+
+
+def _dialect_insert(dialect: str) -> Any:
+    """INSERT with ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"unsupported database: {dialect}")
+
+
+@cache
+def _chat_upsert(dialect: str) -> Executable:
+    """Built once per dialect: these run for every incoming message."""
+    statement = _dialect_insert(dialect)(CHATS).values(
+        id=bindparam("id"),
+        type=bindparam("type"),
+        title=bindparam("title"),
+        active=True,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[CHATS.c.id],
+        set_={
+            "type": excluded.type,
+            "title": excluded.title,
+            "active": True,
+            "blocked_at": None,
+            "updated_at": excluded.updated_at,
+        },
+    )
+
+
+@cache
+def _user_upsert(dialect: str) -> Executable:
+    statement = _dialect_insert(dialect)(USERS).values(
+        id=bindparam("id"),
+        display_name=bindparam("name"),
+        chat_id=bindparam("chat_id"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[USERS.c.id],
+        set_={
+            "display_name": excluded.display_name,
+            "chat_id": func.coalesce(excluded.chat_id, USERS.c.chat_id),
+            "updated_at": excluded.updated_at,
+        },
+    ).returning(USERS.c.id, USERS.c.partnership, USERS.c.awaiting)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What answering a message needs to know about its sender."""
+
+    id: int
+    partnership: str | None
+    awaiting: str | None
 
 
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert(self, chat_id: int, chat_type: str, title: str | None) -> Chat:
+    async def upsert(self, chat_id: int, chat_type: str, title: str | None) -> None:
         """Record a chat the bot heard from; hearing from it again means it is reachable."""
-        chat = await self.session.get(Chat, chat_id)
-        if chat is None:
-            chat = Chat(id=chat_id, type=chat_type, title=title, active=True)
-            self.session.add(chat)
-        else:
-            chat.type, chat.title = chat_type, title
-            if not chat.active:
-                chat.active, chat.blocked_at = True, None
-        await self.session.flush()
-        return chat
+        statement = _chat_upsert(self.session.get_bind().dialect.name)
+        await self.session.execute(statement, {"id": chat_id, "type": chat_type, "title": title, "now": utcnow()})
 
     async def mark_blocked(self, chat_id: int) -> bool:
         """The chat refused our messages (HTTP 403): stop sending to it. True if it was known."""
@@ -46,18 +107,12 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id, options=[selectinload(User.chat)])
 
-    async def upsert(self, user_id: int, display_name: str, private_chat_id: int | None = None) -> User:
-        user = await self.get(user_id)
-        if user is None:
-            user = User(id=user_id, display_name=display_name, chat_id=private_chat_id)
-            self.session.add(user)
-        else:
-            user.display_name = display_name
-            if private_chat_id is not None:
-                user.chat_id = private_chat_id
-        await self.session.flush()
-        await self.session.refresh(user, ["chat"])
-        return user
+    async def upsert(self, user_id: int, display_name: str, private_chat_id: int | None = None) -> Profile:
+        """Create or refresh a user in one statement (a private chat id, once known, is kept)."""
+        statement = _user_upsert(self.session.get_bind().dialect.name)
+        parameters = {"id": user_id, "name": display_name, "chat_id": private_chat_id, "now": utcnow()}
+        row = (await self.session.execute(statement, parameters)).one()
+        return Profile(row.id, row.partnership, row.awaiting)
 
     async def delete_everything(self, user_id: int) -> bool:
         """Forget a user: profile, questions and private chat. True if there was anything."""
@@ -91,19 +146,23 @@ class QuestionRepository:
         confidence: float,
         fallback: bool,
         partnership: str | None,
-    ) -> Question:
-        row = Question(
-            user_id=user_id,
-            chat_id=chat_id,
-            question=question,
-            matched=matched,
-            confidence=confidence,
-            fallback=fallback,
-            partnership=partnership,
+    ) -> int:
+        """Log a question; returns its id (a plain INSERT: this runs for every question)."""
+        statement = (
+            insert(QUESTIONS)
+            .values(
+                user_id=user_id,
+                chat_id=chat_id,
+                question=question,
+                matched=matched,
+                confidence=confidence,
+                fallback=fallback,
+                partnership=partnership,
+                created_at=utcnow(),
+            )
+            .returning(QUESTIONS.c.id)
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def set_feedback(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1), only on the user's own question."""

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.rendering import render_answer
-from bot.services import Asked, Services
+from bot.services import Asked, Sender, Services
 from knowledge import Suggestion
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -53,9 +53,15 @@ async def send_answer(message: Message, asked: Asked) -> None:
         await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
 
 
-async def remember_sender(update: Update, context: Context) -> None:
-    """Record the chat and user of an incoming message (reactivates a chat that blocked us before)."""
+def sender_of(update: Update) -> Sender | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
-        return
-    await services(context).profiles.seen(user.id, display_name(user), chat.id, chat.type, chat.title)
+        return None
+    return Sender(user.id, display_name(user), chat.id, chat.type, chat.title)
+
+
+async def remember_sender(update: Update, context: Context) -> None:
+    """Record the chat and user of an incoming message (reactivates a chat that blocked us before)."""
+    sender = sender_of(update)
+    if sender is not None:
+        await services(context).profiles.seen(sender)

@@ -5,28 +5,27 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.services import AWAITING_SCHOOL, FEEDBACK_VALUES
-from handlers.common import Context, remember_sender, send_answer, services
+from bot.services import FEEDBACK_VALUES
+from handlers.common import Context, send_answer, sender_of, services
 from handlers.onboarding import typed_school
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
 
 
 async def _answer(update: Update, context: Context, text: str) -> None:
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or chat is None:
+    message, sender = update.effective_message, sender_of(update)
+    if message is None or sender is None:
         return
-    await remember_sender(update, context)
-    asked = await services(context).questions.ask(user.id if user else None, chat.id, text)
+    asked = await services(context).questions.ask_from(sender, text)
+    if asked is None:
+        await typed_school(update, context, text)
+        return
     await send_answer(message, asked)
 
 
 async def private_text(update: Update, context: Context) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or message.text is None or user is None:
-        return
-    if await services(context).profiles.awaiting(user.id) == AWAITING_SCHOOL:
-        await typed_school(update, context, message.text)
+    message = update.effective_message
+    if message is None or message.text is None:
         return
     await _answer(update, context, message.text)
 

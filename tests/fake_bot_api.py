@@ -106,6 +106,8 @@ class FakeBotAPI:
         self.rate_limit_next = 0
         self.retry_after = 1
         self.draining = False
+        self.flood_limit: int | None = None  # messages per second, as Telegram enforces per bot
+        self._recent_sends: list[float] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -225,12 +227,19 @@ class FakeBotAPI:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if self.flood_limit is not None:
+            now = time.monotonic()
+            self._recent_sends = [at for at in self._recent_sends if now - at < 1.0]
+            if len(self._recent_sends) >= self.flood_limit:
+                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            self._recent_sends.append(now)
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after})
         text = self._text(params)
-        message = {
-            "message_id": next(self._message_ids),
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": BOT,
@@ -239,7 +248,7 @@ class FakeBotAPI:
         markup = self._check_markup(params)
         if markup:
             message["reply_markup"] = markup
-        self.messages[(chat_id, message["message_id"])] = message
+        self.messages[(chat_id, message_id)] = message
         return message
 
     def _stored(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from db.engine import SessionFactory
 from db.models import Chat, Question
 from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher, load_knowledge_base
-from tests.e2e.conftest import BotRunner
+from tests.bot_runner import BotRunner
 from tests.fake_bot_api import BOT, FakeBotAPI
 
 ALICE = FakeBotAPI.user(7001, "Fictieve Anna")

@@ -35,7 +35,9 @@ async def test_upgrade_is_idempotent_and_downgrade_works(engine: AsyncEngine) ->
 async def test_user_profile_round_trip(sessions: SessionFactory) -> None:
     async with sessions.begin() as session:
         await ChatRepository(session).upsert(1001, "private", None)
-        user = await UserRepository(session).upsert(1001, "Fictieve Mentor", private_chat_id=1001)
+        await UserRepository(session).upsert(1001, "Fictieve Mentor", private_chat_id=1001)
+        user = await UserRepository(session).get(1001)
+        assert user is not None
         user.partnership, user.role = "poo-marnix", "mentor"
     async with sessions() as session:
         user = await UserRepository(session).get(1001)
@@ -46,6 +48,25 @@ async def test_user_profile_round_trip(sessions: SessionFactory) -> None:
             "mentor",
             True,
         )
+
+
+async def test_upsert_keeps_the_private_chat_and_returns_the_profile(sessions: SessionFactory) -> None:
+    async with sessions.begin() as session:
+        await ChatRepository(session).upsert(1010, "private", None)
+        first = await UserRepository(session).upsert(1010, "Oude Naam", private_chat_id=1010)
+        assert (first.id, first.partnership, first.awaiting) == (1010, None, None)
+    async with sessions.begin() as session:
+        user = await UserRepository(session).get(1010)
+        assert user is not None
+        user.partnership = "poo-marnix"
+    async with sessions.begin() as session:
+        await ChatRepository(session).upsert(-77, "group", "Fictieve groep")
+        again = await UserRepository(session).upsert(1010, "Nieuwe Naam", private_chat_id=None)
+        assert again.partnership == "poo-marnix"
+    async with sessions() as session:
+        user = await UserRepository(session).get(1010)
+        assert user is not None
+        assert (user.display_name, user.chat_id) == ("Nieuwe Naam", 1010)
 
 
 async def test_repositories_do_not_commit(sessions: SessionFactory) -> None:
@@ -109,7 +130,7 @@ async def test_feedback_only_on_own_question(sessions: SessionFactory) -> None:
         for uid in (1005, 1006):
             await ChatRepository(session).upsert(uid, "private", None)
             await UserRepository(session).upsert(uid, "X", private_chat_id=uid)
-        row = await QuestionRepository(session).add(
+        question_id = await QuestionRepository(session).add(
             user_id=1005,
             chat_id=1005,
             question="q",
@@ -118,7 +139,6 @@ async def test_feedback_only_on_own_question(sessions: SessionFactory) -> None:
             fallback=False,
             partnership=None,
         )
-        question_id = row.id
     async with sessions.begin() as session:
         assert not await QuestionRepository(session).set_feedback(question_id, 1006, 1)
         assert await QuestionRepository(session).set_feedback(question_id, 1005, -1)
@@ -130,9 +150,11 @@ async def test_feedback_only_on_own_question(sessions: SessionFactory) -> None:
 
 async def test_purge_removes_only_old_questions(sessions: SessionFactory) -> None:
     async with sessions.begin() as session:
-        old = await QuestionRepository(session).add(
+        old_id = await QuestionRepository(session).add(
             user_id=None, chat_id=None, question="oud", matched=None, confidence=0, fallback=True, partnership=None
         )
+        old = await QuestionRepository(session).get(old_id)
+        assert old is not None
         old.created_at = utcnow() - timedelta(days=400)
         await QuestionRepository(session).add(
             user_id=None, chat_id=None, question="nieuw", matched=None, confidence=0, fallback=True, partnership=None

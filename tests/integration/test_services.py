@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import AWAITING_SCHOOL, ProfileService, QuestionService
+from bot.services import AWAITING_SCHOOL, ProfileService, QuestionService, Sender
 from db.engine import SessionFactory
 from db.repositories import QuestionRepository
 from knowledge import Matcher
 
 USER = 9001
+PRIVATE = Sender(USER, "Fictieve Student", USER, "private")
 
 
 @pytest.fixture
 async def profiles(matcher: Matcher, sessions: SessionFactory) -> ProfileService:
     service = ProfileService(matcher, sessions)
-    await service.seen(USER, "Fictieve Student", USER, "private", None)
+    await service.seen(PRIVATE)
     return service
 
 
@@ -24,11 +25,10 @@ def questions(matcher: Matcher, sessions: SessionFactory) -> QuestionService:
     return QuestionService(matcher, sessions)
 
 
-async def test_question_is_answered_in_the_users_partnership_and_logged(
+async def test_question_is_answered_in_the_given_partnership_and_logged(
     profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
 ) -> None:
-    await profiles.set_partnership(USER, "poo-marnix")
-    asked = await questions.ask(USER, USER, "hoeveel besturen")
+    asked = await questions.ask(USER, USER, "hoeveel besturen", "poo-marnix")
     assert "40 besturen" in asked.answer.text
     async with sessions() as session:
         [row] = await QuestionRepository(session).for_user(USER)
@@ -36,7 +36,7 @@ async def test_question_is_answered_in_the_users_partnership_and_logged(
 
 
 async def test_invalid_input_is_answered_but_not_logged(profiles: ProfileService, questions: QuestionService) -> None:
-    asked = await questions.ask(USER, USER, "🙂🙂")
+    asked = await questions.ask(USER, USER, "🙂🙂", None)
     assert asked.question_id is None
     assert "geen woorden" in asked.answer.text
 
@@ -52,9 +52,9 @@ async def test_picked_suggestion_is_logged_and_rateable(profiles: ProfileService
 
 async def test_role_at_a_school_asks_for_the_school(profiles: ProfileService) -> None:
     assert await profiles.set_role(USER, "mentor")
-    assert await profiles.awaiting(USER) == AWAITING_SCHOOL
+    assert (await profiles.seen(PRIVATE)).awaiting == AWAITING_SCHOOL
     assert not await profiles.set_role(USER, "relatiebeheerder")
-    assert await profiles.awaiting(USER) is None
+    assert (await profiles.seen(PRIVATE)).awaiting is None
     with pytest.raises(ValueError, match="piloot"):
         await profiles.set_role(USER, "piloot")
 
@@ -107,9 +107,36 @@ async def test_profile_description(profiles: ProfileService) -> None:
 async def test_forget_removes_profile_and_questions(
     profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
 ) -> None:
-    await questions.ask(USER, USER, "wat is intervisie")
+    await questions.ask(USER, USER, "wat is intervisie", None)
     assert await profiles.forget(USER)
     assert await profiles.get(USER) is None
     async with sessions() as session:
         assert await QuestionRepository(session).for_user(USER) == []
     assert not await profiles.forget(USER)
+
+
+async def test_ask_from_records_the_sender_and_answers_in_their_partnership(
+    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
+) -> None:
+    await profiles.set_partnership(USER, "groningen-kop-van-drenthe")
+    asked = await questions.ask_from(PRIVATE, "hoeveel besturen")
+    assert asked is not None
+    assert "8 besturen" in asked.answer.text
+    newcomer = Sender(9002, "Fictieve Nieuwe", -300, "group", "Fictieve groep")
+    asked = await questions.ask_from(newcomer, "wat is intervisie")
+    assert asked is not None
+    user = await profiles.get(9002)
+    assert user is not None
+    assert user.chat_id is None  # a group is not the user's private chat
+
+
+async def test_ask_from_hands_a_school_name_back_while_onboarding(
+    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
+) -> None:
+    await profiles.set_role(USER, "mentor")
+    assert await questions.ask_from(PRIVATE, "de wegwijzer") is None
+    in_group = Sender(USER, "Fictieve Student", -300, "group", "Fictieve groep")
+    assert await questions.ask_from(in_group, "wat is intervisie") is not None
+    async with sessions() as session:
+        logged = await QuestionRepository(session).for_user(USER)
+    assert [q.question for q in logged] == ["wat is intervisie"]

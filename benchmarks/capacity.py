@@ -1,0 +1,109 @@
+"""Processing capacity of the real application, end to end through the local fake Bot API.
+
+Run: ``python -m benchmarks.capacity``. First with the rate limiter switched off (only here), to
+measure what the bot itself can process (target >= 200 questions/s on 2 cores); then as in production,
+with the AIORateLimiter on and the fake server enforcing Telegram's 30 messages/s, which must give no
+429. The bot runs in its own process, as in production; the fake server and the load run here. The
+capacity is measured on the embedded SQLite and, where Debian's PostgreSQL is installed, on PostgreSQL.
+Baseline from the same run: the fake server's own round trip for sendMessage without the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks.common import table, write_results
+from benchmarks.load import TELEGRAM_MESSAGES_PER_SECOND, run_load
+from tests.fake_bot_api import TOKEN, FakeBotAPI
+from tests.postgres import postgres_server
+
+
+async def raw_send_rate(messages: int, concurrency: int = 32) -> float:
+    """sendMessage calls per second straight to the fake server: the ceiling of any bot on it."""
+    api = FakeBotAPI()
+    base = await api.start()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(messages):
+        queue.put_nowait(number)
+    async with aiohttp.ClientSession() as http:
+
+        async def worker() -> None:
+            while not queue.empty():
+                number = queue.get_nowait()
+                async with http.post(f"{base}{TOKEN}/sendMessage", data={"chat_id": str(number + 1), "text": "x"}) as r:
+                    await r.read()
+
+        start = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - start
+    await api.stop()
+    return messages / elapsed
+
+
+async def run(quick: bool = False) -> dict[str, Any]:
+    count = 400 if quick else 2000
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["raw_send_per_second"] = raw = await raw_send_rate(count)
+        results["limiter_off_sqlite"] = await run_load(
+            Path(folder) / "a", count, rate_limiter=False, flood_control=False
+        )
+        with postgres_server() as admin_url:
+            if admin_url is not None:
+                results["limiter_off_postgresql"] = await run_load(
+                    Path(folder) / "b", count, rate_limiter=False, flood_control=False, database_url=admin_url
+                )
+        results["limiter_on_sqlite"] = await run_load(
+            Path(folder) / "c", 90 if quick else 240, rate_limiter=True, flood_control=True
+        )
+    labels = {
+        "limiter_off_sqlite": "bot, limiter uit, SQLite (ingebouwd)",
+        "limiter_off_postgresql": "bot, limiter uit, PostgreSQL (productie)",
+        "limiter_on_sqlite": "bot, limiter aan (30/s), SQLite",
+    }
+    rows: list[list[Any]] = [["fake Bot API zonder bot (basislijn)", count, raw, "", "", "", "", "1.00"]]
+    for key, label in labels.items():
+        if key in results:
+            r = results[key]
+            rows.append(
+                [
+                    label,
+                    r["questions"],
+                    r["answered_per_second"],
+                    r["latency_median_ms"],
+                    r["latency_p99_ms"],
+                    r["http_429"],
+                    r["bot_cpu_seconds"] * 1000 / r["questions"],
+                    f"{r['answered_per_second'] / raw:.3f}",
+                ]
+            )
+    print(
+        table(["meting", "vragen", "per seconde", "mediaan ms", "p99 ms", "429's", "CPU ms/vraag", "x basislijn"], rows)
+    )
+    limited = results["limiter_on_sqlite"]
+    print(
+        f"drukste seconde met limiter: {limited['busiest_second']} berichten (Telegram: {TELEGRAM_MESSAGES_PER_SECOND})"
+    )
+    production = results.get("limiter_off_postgresql", results["limiter_off_sqlite"])
+    targets = {
+        ">= 200 vragen/s zonder limiter (PostgreSQL)": production["answered_per_second"] >= 200,
+        ">= 200 vragen/s zonder limiter (SQLite)": results["limiter_off_sqlite"]["answered_per_second"] >= 200,
+        "met limiter geen 429": limited["http_429"] == 0,
+        "met limiter <= 30 berichten/s": limited["busiest_second"] <= TELEGRAM_MESSAGES_PER_SECOND,
+    }
+    for name, met in targets.items():
+        print(f"{'gehaald' if met else 'NIET gehaald'}: {name}")
+    results["targets"] = targets
+    print(f"resultaten: {write_results('capacity', results)}")
+    return results
+
+
+if __name__ == "__main__":
+    asyncio.run(run(quick="--quick" in sys.argv))
