@@ -1,6 +1,5 @@
 """Baseline for memory: a Python process that does nothing."""
 
-import json
-import resource
+from benchmarks.memory import print_peak_rss
 
-print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print_peak_rss()

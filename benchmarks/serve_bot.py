@@ -6,10 +6,10 @@ Settings come from the environment as for ``python -m bot run``.
 
 from __future__ import annotations
 
-import json
 import resource
 import sys
 
+from benchmarks.memory import print_peak_rss
 from bot.app import build_application, serve
 from bot.settings import Settings
 from knowledge import Matcher, load_knowledge_base
@@ -21,9 +21,7 @@ def main() -> None:
     application = build_application(settings, matcher, rate_limiter="--no-rate-limiter" not in sys.argv)
     serve(application, settings)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(
-        json.dumps({"peak_rss_mb": usage.ru_maxrss / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime}), flush=True
-    )
+    print_peak_rss(cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 if __name__ == "__main__":

@@ -128,9 +128,6 @@ class UserRepository:
             await self.session.execute(delete(Chat).where(Chat.id == chat_id))
         return True
 
-    async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
-
 
 class QuestionRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -30,15 +30,16 @@ async def private_text(update: Update, context: Context) -> None:
     await _answer(update, context, message.text)
 
 
+async def _answer_or_explain(update: Update, context: Context, question: str) -> None:
+    """/vraag or a mention without a question gets an example instead of a fallback."""
+    if question.strip():
+        await _answer(update, context, question)
+    elif update.effective_message:
+        await update.effective_message.reply_text(GROUP_HINT)
+
+
 async def ask_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    question = " ".join(context.args or [])
-    if not question.strip():
-        await message.reply_text(GROUP_HINT)
-        return
-    await _answer(update, context, question)
+    await _answer_or_explain(update, context, " ".join(context.args or []))
 
 
 async def group_mention(update: Update, context: Context) -> None:
@@ -47,17 +48,14 @@ async def group_mention(update: Update, context: Context) -> None:
     if message is None or message.text is None:
         return
     username = (context.bot.username or "").lower()
-    mentions = message.parse_entities([MessageEntity.MENTION])
-    ours = [entity for entity, text in mentions.items() if text.lower() == f"@{username}"]
+    # parse_entities handles Telegram's UTF-16 offsets; remove our mentions by their text.
+    ours = {text for text in message.parse_entities([MessageEntity.MENTION]).values() if text.lower() == f"@{username}"}
     if not ours:
         return
     question = message.text
-    for entity in sorted(ours, key=lambda e: e.offset, reverse=True):
-        question = question[: entity.offset] + question[entity.offset + entity.length :]
-    if not question.strip():
-        await message.reply_text(GROUP_HINT)
-        return
-    await _answer(update, context, question)
+    for mention in ours:
+        question = question.replace(mention, " ")
+    await _answer_or_explain(update, context, question)
 
 
 async def picked_suggestion(update: Update, context: Context) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -58,18 +59,32 @@ class _FuzzyIndex:
     """Nearest known string to a typo, searched among the strings with the same first letter.
 
     Typos rarely hit the first letter, and the bucket keeps the search small on big knowledge bases
-    ("kaart" never becomes "vaart").
+    ("kaart" never becomes "vaart"). Within a bucket only lengths that can reach the cutoff are
+    searched: ratio = 2 * matches / (a + b) <= 2 * min(a, b) / (a + b).
     """
 
     def __init__(self, strings: list[str]) -> None:
-        self._buckets: dict[str, list[str]] = defaultdict(list)
+        self._buckets: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         for text in strings:
             if text:
-                self._buckets[text[0]].append(text)
+                self._buckets[text[0]][len(text)].append(text)
 
     def nearest(self, token: str, cutoff: float) -> tuple[str, float] | None:
-        found = process.extractOne(token, self._buckets.get(token[:1], []), scorer=fuzz.ratio, score_cutoff=cutoff)
-        return (found[0], found[1]) if found else None
+        by_length = self._buckets.get(token[:1])
+        if not by_length:
+            return None
+        fraction = cutoff / 100
+        shortest = math.ceil(len(token) * fraction / (2 - fraction))
+        longest = math.floor(len(token) * (2 - fraction) / fraction)
+        best: tuple[str, float] | None = None
+        for length in range(shortest, longest + 1):
+            choices = by_length.get(length)
+            if not choices:
+                continue
+            found = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=best[1] if best else cutoff)
+            if found and (best is None or found[1] > best[1]):
+                best = (found[0], found[1])
+        return best
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,8 @@ class Matcher:
             for token in phrasing.tokens:
                 self._by_token[token].append(position)
         self._phrasing_weight = [sum(self._weight[t] for t in p.tokens) for p in self._phrasings]
+        for postings in self._by_token.values():  # lightest phrasings first: see _score
+            postings.sort(key=lambda position: self._phrasing_weight[position])
         # A word in more phrasings than this only re-scores candidates that rarer words found.
         self._common_postings = max(50, len(self._phrasings) // 50)
         self._by_joined: dict[str, list[int]] = defaultdict(list)
@@ -220,6 +237,23 @@ class Matcher:
         asked = words(question)
         return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
 
+    def _ranked_by_coverage(self, found: dict[str, float]) -> list[tuple[float, int]]:
+        """(phrasing coverage, phrasing) for every phrasing a rare known word occurs in, best first.
+
+        Very common words only add to phrasings that rarer words found, unless there are no others.
+        """
+        rare = [t for t in found if len(self._by_token.get(t, ())) <= self._common_postings]
+        common = [t for t in found if t not in rare]
+        covered: dict[int, float] = defaultdict(float)
+        for token in rare or common:
+            for position in self._by_token.get(token, ()):
+                covered[position] += self._weight[token] * found[token]
+        if rare:
+            for position in covered:
+                tokens_here = self._phrasings[position].tokens
+                covered[position] += sum(self._weight[t] * found[t] for t in common if t in tokens_here)
+        return sorted(((w / self._phrasing_weight[p], p) for p, w in covered.items()), reverse=True)
+
     def _score(
         self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
     ) -> list[_Scored]:
@@ -231,16 +265,14 @@ class Matcher:
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
-        rare = [t for t in found if len(self._by_token.get(t, ())) <= self._common_postings]
-        common = [t for t in found if t not in rare]
-        covered: dict[int, float] = defaultdict(float)
-        for token in rare or common:
-            for position in self._by_token.get(token, ()):
-                covered[position] += self._weight[token] * found[token]
-        if rare:
-            for position in covered:
-                tokens_here = self._phrasings[position].tokens
-                covered[position] += sum(self._weight[t] * found[t] for t in common if t in tokens_here)
+        ranked: Iterable[tuple[float, int]]
+        if len(found) == 1:
+            # One known word: its postings, lightest phrasing first, are already in coverage order.
+            [(token, similarity)] = found.items()
+            share = self._weight[token] * similarity
+            ranked = ((share / self._phrasing_weight[p], p) for p in self._by_token.get(token, ()))
+        else:
+            ranked = self._ranked_by_coverage(found)
 
         best: dict[int, tuple[float, str]] = {}
 
@@ -263,7 +295,6 @@ class Matcher:
         # score <= sqrt(phrasing coverage * share of the question known at all): visit candidates by
         # that bound and stop once it cannot reach the TOP_K-th best score any more.
         known_at_all = sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
-        ranked = sorted(((w / self._phrasing_weight[p], p) for p, w in covered.items()), reverse=True)
         question_coverage: dict[int, float] = {}
         floor = 0.0
         for visited, (phrasing_coverage, position) in enumerate(ranked):

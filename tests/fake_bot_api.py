@@ -312,7 +312,10 @@ class FakeBotAPI:
         if text.startswith("/"):
             entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
         for match in re.finditer(r"@\w+", text):
-            entities.append({"type": "mention", "offset": match.start(), "length": len(match.group())})
+            # Telegram counts offsets and lengths in UTF-16 code units.
+            offset = len(text[: match.start()].encode("utf-16-le")) // 2
+            length = len(match.group().encode("utf-16-le")) // 2
+            entities.append({"type": "mention", "offset": offset, "length": length})
         if entities:
             message["entities"] = entities
         if edited:

@@ -166,7 +166,7 @@ async def test_group_answers_only_vraag_and_mentions(api: FakeBotAPI, bot: BotRu
     api.send_text(ALICE, "/vraag wat is lesson study", chat=GROUP)
     first = await api.reply(GROUP["id"], 0)
     assert first["text"].startswith("Lesson study")
-    api.send_text(BOB, f"@{BOT['username']} wat doet een studiecoach", chat=GROUP)
+    api.send_text(BOB, f"🙂🙂 @{BOT['username']} wat doet een studiecoach", chat=GROUP)
     second = await api.reply(GROUP["id"], 1)
     assert second["text"].startswith("Studiecoach")
     api.send_text(BOB, "@iemand_anders wat is scorion", chat=GROUP)
