@@ -13,7 +13,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import PROJECT_DIR, questions
+from benchmarks.common import PROJECT_DIR, RESULTS_DIR, questions
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 
 TELEGRAM_MESSAGES_PER_SECOND = 30
@@ -38,32 +38,39 @@ async def run_load(
         "LOG_LEVEL": "WARNING",
     }
     arguments = [] if rate_limiter else ["--no-rate-limiter"]
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "benchmarks.serve_bot",
-        *arguments,
-        cwd=PROJECT_DIR,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        await api.wait_until(lambda: bot.returncode is not None or api.calls_to("getUpdates"), 60)
-        if bot.returncode is not None:
-            raise RuntimeError("the bot did not start")
-        asked = cycle(q for q in questions() if q.strip())
-        pushed_at: dict[int, float] = {}
-        for number in range(count):
-            user = FakeBotAPI.user(FIRST_USER + number, f"Fictief {number}")
-            pushed_at[user["id"]] = time.monotonic()
-            api.send_text(user, next(asked))
-        await api.wait_until(lambda: _delivered(api) >= count, timeout=max(60.0, count / 10))
-    finally:
-        api.drain(True)
-        if bot.returncode is None:
-            bot.send_signal(signal.SIGTERM)
-        output, _ = await bot.communicate()
-        await api.stop()
+    # The bot's log (warnings and errors) goes to a file, so that the tables stay readable.
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log_path = RESULTS_DIR / "bot-stderr.log"
+    with log_path.open("wb") as log:
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.serve_bot",
+            *arguments,
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+        )
+        try:
+            await api.wait_until(lambda: bot.returncode is not None or api.calls_to("getUpdates"), 60)
+            if bot.returncode is not None:
+                raise RuntimeError("the bot did not start")
+            asked = cycle(q for q in questions() if q.strip())
+            pushed_at: dict[int, float] = {}
+            for number in range(count):
+                user = FakeBotAPI.user(FIRST_USER + number, f"Fictief {number}")
+                pushed_at[user["id"]] = time.monotonic()
+                api.send_text(user, next(asked))
+            await api.wait_until(lambda: _delivered(api) >= count, timeout=max(60.0, count / 10))
+        finally:
+            api.drain(True)
+            if bot.returncode is None:
+                bot.send_signal(signal.SIGTERM)
+            output, _ = await bot.communicate()
+            await api.stop()
+    if bot.returncode != 0:
+        raise RuntimeError(f"the bot exited with {bot.returncode}; see {log_path}")
     delivered = [c for c in api.calls_to("sendMessage") if c.status == 200]
     first_reply: dict[int, float] = {}
     for call in delivered:

@@ -6,7 +6,7 @@ import asyncio
 import threading
 from typing import Any
 
-from bot.app import build_application, serve
+from bot.app import build_application, new_event_loop, serve
 from bot.settings import Settings
 from knowledge import Matcher
 from tests.fake_bot_api import FakeBotAPI
@@ -23,10 +23,9 @@ class BotRunner:
         self.application: Any = None
 
     def _run(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
+        self.loop = new_event_loop()
         try:
-            serve(self.application, self.settings, stop_signals=None)
+            serve(self.application, self.settings, stop_signals=None, loop=self.loop)
         except BaseException as exc:  # surfaced by stop()
             self.failure = exc
 
