@@ -1,13 +1,20 @@
-"""``python -m benchmarks`` (or ``make bench``): every benchmark, one after the other."""
+"""``python -m benchmarks`` (or ``make bench``): every benchmark, each in a fresh process.
 
-import asyncio
+A fresh process per benchmark keeps one from skewing the next (memory, garbage collection of the
+big synthetic knowledge bases, the fake server's process being busy).
+"""
 
-from benchmarks import capacity, matching, quality, startup
+import subprocess
+import sys
 
-matching.run()
-print()
-quality.run()
-print()
-startup.run()
-print()
-asyncio.run(capacity.run())
+from benchmarks.common import PROJECT_DIR
+
+BENCHMARKS = ("matching", "quality", "startup", "capacity")
+
+failed = [
+    name
+    for name in BENCHMARKS
+    if subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], cwd=PROJECT_DIR, check=False).returncode != 0
+]
+if failed:
+    sys.exit(f"mislukt: {', '.join(failed)}")

@@ -47,36 +47,49 @@ async def raw_send_rate(messages: int, concurrency: int = 32) -> float:
     return messages / elapsed
 
 
+REPEATS = 3
+
+
+async def _median_run(folder: Path, count: int, **options: Any) -> dict[str, Any]:
+    """The run with the median throughput out of REPEATS; this VM's speed varies from run to run."""
+    runs = [await run_load(folder / f"run{n}", count, **options) for n in range(REPEATS)]
+    runs.sort(key=lambda r: r["answered_per_second"])
+    median = dict(runs[len(runs) // 2])
+    median["answered_per_second_all_runs"] = [r["answered_per_second"] for r in runs]
+    return median
+
+
 async def run(quick: bool = False) -> dict[str, Any]:
-    count = 400 if quick else 2000
+    count = 400 if quick else 1500
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
         results["raw_send_per_second"] = raw = await raw_send_rate(count)
-        results["limiter_off_sqlite"] = await run_load(
-            Path(folder) / "a", count, rate_limiter=False, flood_control=False
-        )
+        results["limiter_off_sqlite"] = await _median_run(base / "a", count, rate_limiter=False, flood_control=False)
         with postgres_server() as admin_url:
             if admin_url is not None:
-                results["limiter_off_postgresql"] = await run_load(
-                    Path(folder) / "b", count, rate_limiter=False, flood_control=False, database_url=admin_url
+                results["limiter_off_postgresql"] = await _median_run(
+                    base / "b", count, rate_limiter=False, flood_control=False, database_url=admin_url
                 )
         results["limiter_on_sqlite"] = await run_load(
-            Path(folder) / "c", 90 if quick else 240, rate_limiter=True, flood_control=True
+            base / "c", 90 if quick else 240, rate_limiter=True, flood_control=True
         )
     labels = {
         "limiter_off_sqlite": "bot, limiter uit, SQLite (ingebouwd)",
         "limiter_off_postgresql": "bot, limiter uit, PostgreSQL (productie)",
         "limiter_on_sqlite": "bot, limiter aan (30/s), SQLite",
     }
-    rows: list[list[Any]] = [["fake Bot API zonder bot (basislijn)", count, raw, "", "", "", "", "1.00"]]
+    rows: list[list[Any]] = [["fake Bot API zonder bot (basislijn)", count, raw, "", "", "", "", "", "1.000"]]
     for key, label in labels.items():
         if key in results:
             r = results[key]
+            spread = r.get("answered_per_second_all_runs", [r["answered_per_second"]])
             rows.append(
                 [
                     label,
                     r["questions"],
                     r["answered_per_second"],
+                    f"{min(spread):.0f}-{max(spread):.0f}",
                     r["latency_median_ms"],
                     r["latency_p99_ms"],
                     r["http_429"],
@@ -84,20 +97,21 @@ async def run(quick: bool = False) -> dict[str, Any]:
                     f"{r['answered_per_second'] / raw:.3f}",
                 ]
             )
-    print(
-        table(["meting", "vragen", "per seconde", "mediaan ms", "p99 ms", "429's", "CPU ms/vraag", "x basislijn"], rows)
-    )
+    headers = ["meting", "vragen", "per seconde", "spreiding", "mediaan ms", "p99 ms", "429's", "CPU ms/vraag"]
+    print(table([*headers, "x basislijn"], rows))
     limited = results["limiter_on_sqlite"]
     print(
         f"drukste seconde met limiter: {limited['busiest_second']} berichten (Telegram: {TELEGRAM_MESSAGES_PER_SECOND})"
     )
-    production = results.get("limiter_off_postgresql", results["limiter_off_sqlite"])
     targets = {
-        ">= 200 vragen/s zonder limiter (PostgreSQL)": production["answered_per_second"] >= 200,
-        ">= 200 vragen/s zonder limiter (SQLite)": results["limiter_off_sqlite"]["answered_per_second"] >= 200,
+        ">= 200 vragen/s zonder limiter, SQLite (mediaan)": results["limiter_off_sqlite"]["answered_per_second"] >= 200,
         "met limiter geen 429": limited["http_429"] == 0,
         "met limiter <= 30 berichten/s": limited["busiest_second"] <= TELEGRAM_MESSAGES_PER_SECOND,
     }
+    if "limiter_off_postgresql" in results:
+        targets[">= 200 vragen/s zonder limiter, PostgreSQL (mediaan)"] = (
+            results["limiter_off_postgresql"]["answered_per_second"] >= 200
+        )
     for name, met in targets.items():
         print(f"{'gehaald' if met else 'NIET gehaald'}: {name}")
     results["targets"] = targets

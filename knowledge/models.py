@@ -22,6 +22,8 @@ REQUIRED_ROLE_IDS = (
     "rol:studiecoach",
 )
 META_FILE = "_partnerschap.yaml"
+# Buttons carry an id as "a:<id>" in Telegram's callback data, which holds at most 64 bytes.
+MAX_ID_LENGTH = 60
 
 
 class _Strict(BaseModel):
@@ -53,6 +55,10 @@ class EntryFile(_Strict):
             raise ValueError(
                 "id moet de vorm <soort>:<slug> hebben (soort: rol, school, contact, begrip, "
                 "partnerschap of faq; slug: kleine letters, cijfers en '-')"
+            )
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"id is te lang ({len(value)} tekens, hooguit {MAX_ID_LENGTH}: het moet in een knop passen)"
             )
         return value
 

@@ -73,6 +73,24 @@ def test_bad_id_shape(data_dir: Path) -> None:
     assert problem.startswith("data/algemeen/kapot.yaml:3: entries.0.id: id moet de vorm")
 
 
+def test_too_long_id_is_reported(data_dir: Path) -> None:
+    long_id = "begrip:" + "-".join(["woord"] * 10)
+    write_broken(data_dir, f"source: algemeen\nentries:\n  - id: {long_id}\n    title: T\n    answer: x\n")
+    [problem] = problems_of(data_dir)
+    assert problem.startswith("data/algemeen/kapot.yaml:3: entries.0.id: id is te lang")
+
+
+def test_app_refuses_to_start_on_an_invalid_knowledge_base(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_broken(data_dir, "source: algemeen\nentries:\n  - id: begrip:test\n    title: T\n")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(data_dir))
+    monkeypatch.setenv("DATA_DIR", str(data_dir.parent / "appdata"))
+    assert main(["run"]) == 2
+    assert "data/algemeen/kapot.yaml:3: begrip:test: verplichte sleutel ontbreekt: 'answer'" in capsys.readouterr().err
+    assert not (data_dir.parent / "appdata").exists()  # nothing started
+
+
 def test_yaml_syntax_error_has_a_line(data_dir: Path) -> None:
     write_broken(data_dir, "source: algemeen\nentries:\n  - id: begrip:test\n    title: [niet gesloten\n")
     [problem] = problems_of(data_dir)
