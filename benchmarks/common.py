@@ -21,7 +21,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 DEV_SET = PROJECT_DIR.parent / "shared" / "eval" / "dev.yaml"
-HELDOUT_SET = PROJECT_DIR / "tests" / "data" / "heldout.yaml"
+PHRASINGS_SET = PROJECT_DIR / "tests" / "data" / "phrasings.yaml"
 
 
 def machine() -> dict[str, Any]:
@@ -36,9 +36,9 @@ def machine() -> dict[str, Any]:
 
 
 def questions() -> list[str]:
-    """Questions as users type them: the shared dev set and our held-out phrasings."""
+    """Questions as users type them: the shared dev set and our own phrasings."""
     found: list[str] = []
-    for path in (DEV_SET, HELDOUT_SET):
+    for path in (DEV_SET, PHRASINGS_SET):
         if path.exists():
             found.extend(str(case["q"]) for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
     return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.baselines import DifflibScan, NaiveRapidfuzz
-from benchmarks.common import DEV_SET, HELDOUT_SET, table, write_results
+from benchmarks.common import DEV_SET, PHRASINGS_SET, table, write_results
 from bot.evaluation import Answerer, accuracy_by_tag, load_cases, run_case
 from knowledge import Matcher, load_knowledge_base
 
@@ -22,7 +22,7 @@ def run() -> dict[str, Any]:
         "difflib-scan": DifflibScan(kb),
     }
     results: dict[str, Any] = {}
-    for label, path in (("dev", DEV_SET), ("heldout", HELDOUT_SET)):
+    for label, path in (("dev", DEV_SET), ("eigen formuleringen", PHRASINGS_SET)):
         if not path.exists():
             print(f"overgeslagen: {path} ontbreekt")
             continue

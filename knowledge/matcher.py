@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import fold, tokens, words
+from knowledge.normalize import fold, rejoin, tokens, words
 from knowledge.render import bullet_list, entry_text, school_label
 
 MAX_QUESTION_CHARS = 1000
@@ -36,7 +36,13 @@ SUGGESTION_THRESHOLD = 0.3
 OTHER_PARTNERSHIP_FACTOR = 0.8
 TIE_MARGIN = 0.03
 TOP_K = 6  # entries scored exactly: the answer, the tie check and three suggestions
+# A question about a role may say so ("de rol van de mentor", "de functie van BOC").
+KIND_WORDS = {"rol": frozenset(tokens("rol rollen functie functies"))}
+# Dates and times are never in the knowledge base: a question about when gets an honest answer.
+WHEN_WORDS = frozenset({"wanneer", "datum", "tijdstip", "hoelaat"})
+WHEN_PAIRS = frozenset({("hoe", "laat"), ("welke", "dag"), ("welke", "datum")})
 FOCUS_WORDS = frozenset({"welke", "welk"})
+LINKING_LETTERS = ("", "s", "e", "en")
 FOCUS_FACTOR = 2.0
 LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
 COUNT_WORDS = frozenset({"hoeveel", "aantal"})
@@ -53,6 +59,11 @@ def _fuzzy_cutoff(token: str) -> float | None:
     if len(token) < 7:
         return 85.0
     return 80.0 if len(token) < 9 else 78.0
+
+
+def _is_school_word(word: str) -> bool:
+    """'scholen', 'opleidingsschool', 'daltonscholen'; not 'hogeschool' (that is the pabo)."""
+    return ("school" in word or "scholen" in word) and not word.startswith("hoge")
 
 
 class _FuzzyIndex:
@@ -128,6 +139,7 @@ class Matcher:
                     universe.update(toks)
             for slug in {entry.partnership, *entry.per_partnership} - {None}:
                 universe.update(self._partnership_tokens(str(slug)))
+            universe.update(KIND_WORDS.get(entry.kind, ()))
             self._universe.append(frozenset(universe))
 
         document_frequency: dict[str, int] = defaultdict(int)
@@ -202,16 +214,31 @@ class Matcher:
         return values
 
     # -- query analysis -----------------------------------------------------------------------
+    def _join_split_compound(self, first: str, second: str) -> str | None:
+        """A known compound written as two words, with Dutch linking letters.
+
+        'school opleider' -> 'schoolopleider'; 'opleidings coordinator' (stemmed to 'opleiding') ->
+        'opleidingscoordinator'. Only these joins: fuzzier ones turn 'school opleiden' into
+        'schoolopleider'.
+        """
+        for linker in LINKING_LETTERS:
+            joined = first + linker + second
+            if joined in self._weight:
+                return joined
+        return None
+
     def _canonical(self, raw: list[str]) -> list[_QueryToken]:
         merged: list[str] = []
         i = 0
         while i < len(raw):
-            if i + 1 < len(raw) and raw[i] + raw[i + 1] in self._weight:
-                merged.append(raw[i] + raw[i + 1])
+            joined = self._join_split_compound(raw[i], raw[i + 1]) if i + 1 < len(raw) else None
+            if joined is not None:
+                merged.append(joined)
                 i += 2
             else:
                 merged.append(raw[i])
                 i += 1
+        merged = rejoin(merged)
         result: list[_QueryToken] = []
         for token in merged:
             if token in self._weight:
@@ -357,7 +384,18 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
+        if self._asks_when(question):
+            return self._fallback(
+                scored[:1],
+                scope,
+                "Wanneer dat is, weet ik niet: data en tijden staan niet in mijn kennisbank.",
+            )
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’")
+
+    @staticmethod
+    def _asks_when(question: str) -> bool:
+        asked = words(question)
+        return bool(WHEN_WORDS.intersection(asked)) or any(pair in WHEN_PAIRS for pair in pairwise(asked))
 
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""
@@ -465,10 +503,15 @@ class Matcher:
         places = list(dict.fromkeys(places))
         concepts = [c for c in self._concepts if any(fold(c) in w for w in asked_words)]
         types = [t for t in self._types if fold(t) in asked_words]
+        mentions_schools = any(_is_school_word(w) for w in asked_words)
+        list_words = bool(asked_words & LIST_WORDS)
         if not (places or concepts or types):
-            return None
-        wants_list = bool(asked_words & LIST_WORDS) or any("school" in w or "schol" in w for w in asked_words)
-        if not wants_list:
+            # 'welke scholen doen mee?', 'hoeveel opleidingsscholen?': all schools of the asker's
+            # partnership, when the knowledge base has its list.
+            known_list = scope is not None and any(e.partnership == scope for e in self._schools)
+            if not (mentions_schools and list_words and known_list):
+                return None
+        elif not (list_words or mentions_schools):
             return None
         if top is not None and top.entry.school is not None:
             name = set(self._school_names[top.entry.id])
@@ -490,18 +533,18 @@ class Matcher:
             filters.append("met onderwijsconcept " + " of ".join(concepts))
         if places:
             filters.append("in " + " of ".join(places))
-        description = " ".join(filters)
+        description = "".join(" " + part for part in filters)
         owners = sorted({e.partnership for e in chosen if e.partnership})
         owner_names = ", ".join(self.kb.partnerships[o].short_name for o in owners)
         if not chosen:
-            text = f"Ik ken geen opleidingsscholen {description}."
+            text = f"Ik ken geen opleidingsscholen{description}."
         else:
             counted = "Er staat" if len(chosen) == 1 else "Er staan"
             noun = "opleidingsschool" if len(chosen) == 1 else "opleidingsscholen"
             opening = (
-                f"{counted} {len(chosen)} {noun} {description} in de kennisbank"
+                f"{counted} {len(chosen)} {noun}{description} in de kennisbank"
                 if asked_words & COUNT_WORDS
-                else f"Opleidingsscholen {description}"
+                else f"Opleidingsscholen{description}"
             )
             text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen)
         if places:
@@ -514,5 +557,5 @@ class Matcher:
             kind="list",
             suggestions=tuple(Suggestion(e.id, self._label(e)) for e in chosen[:10]),
             partnership=owners[0] if len(owners) == 1 else scope,
-            explanation=f"schoollijst: {description}",
+            explanation=f"schoollijst:{description or ' alle'}",
         )

@@ -40,6 +40,7 @@ ABBREVIATIONS: dict[str, str] = {
     "leerkrachten": "leraar",
     "leraren": "leraar",
     "exoermond": "exloermond",
+    "bovenschoolse": "bovenschools",
     "nhl": "nhlstenden",
     "stenden": "nhlstenden",
 }
@@ -97,3 +98,29 @@ def tokens(text: str) -> list[str]:
     """The canonical tokens of ``text``: what the matcher compares."""
     expanded = _apply_phrases([ABBREVIATIONS.get(w, w) for w in words(text)])
     return [stem(w) for w in expanded if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
+# The multi-word names again, in token form, for words that the matcher joins after tokenising
+# ("bovenschoolse opleidings coordinator" -> "bovenschools opleidingscoordinator" -> "boc").
+_TOKEN_PHRASES = {
+    tuple(stem(ABBREVIATIONS.get(w, w)) for w in phrase): tuple(stem(v) for v in canonical.split())
+    for phrase, canonical in PHRASES.items()
+    if not STOP_WORDS.intersection(phrase)
+}
+
+
+def rejoin(canonical: list[str]) -> list[str]:
+    """Apply the multi-word names to a list of tokens (see ``tokens``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(canonical):
+        for size in range(min(_LONGEST_PHRASE, len(canonical) - i), 1, -1):
+            replacement = _TOKEN_PHRASES.get(tuple(canonical[i : i + size]))
+            if replacement is not None:
+                out.extend(replacement)
+                i += size
+                break
+        else:
+            out.append(canonical[i])
+            i += 1
+    return out

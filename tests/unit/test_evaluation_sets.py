@@ -1,4 +1,4 @@
-"""The dev set from ../shared/eval and our own held-out phrasings must pass completely."""
+"""The dev set from ../shared/eval and our own phrasings must pass completely."""
 
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from tests.conftest import SHARED_EVAL, TESTS_DIR
     "path",
     [
         pytest.param(SHARED_EVAL, id="shared-dev"),
-        pytest.param(TESTS_DIR / "data" / "heldout.yaml", id="heldout"),
+        pytest.param(TESTS_DIR / "data" / "phrasings.yaml", id="own-phrasings"),
     ],
 )
 def test_every_case_passes(matcher: Matcher, path: Path) -> None:

@@ -246,3 +246,48 @@ def test_every_entry_is_found_by_its_own_title(kb: KnowledgeBase, matcher: Match
 def test_answers_mention_their_subject(kb: KnowledgeBase, matcher: Matcher) -> None:
     answer = matcher.match("wat is lesson study")
     assert "lesson study" in fold(answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("wat is de rol van de mentor bij de stage", "rol:mentor"),
+        ("wat houdt de functie van BOC in", "rol:bovenschools-opleidingscoordinator"),
+        ("mentor rol", "rol:mentor"),
+    ],
+)
+def test_role_words_in_a_question_point_to_roles(matcher: Matcher, question: str, expected: str) -> None:
+    assert matcher.match(question).matched == expected
+
+
+def test_split_compounds_are_joined_with_dutch_linking_letters(matcher: Matcher) -> None:
+    assert matcher.match("bovenschoolse opleidings coordinator").matched == "rol:bovenschools-opleidingscoordinator"
+    assert matcher.match("school opleider").matched == "rol:schoolopleider"
+    # a verb phrase is not a compound
+    answer = matcher.match("van opleiden in de school naar in de school opleiden", MARNIX)
+    assert answer.matched == "partnerschap:poo-in-de-school-opleiden"
+
+
+def test_a_question_about_when_is_answered_honestly(matcher: Matcher) -> None:
+    answer = matcher.match("wanneer is de volgende partnerscholendag?", MARNIX)
+    assert answer.fallback
+    assert "data en tijden staan niet in mijn kennisbank" in answer.text
+    assert [s.id for s in answer.suggestions] == ["begrip:partnerscholendag"]
+    assert matcher.match("hoe laat begint de mentorentraining").fallback
+
+
+def test_all_schools_of_the_users_partnership(matcher: Matcher) -> None:
+    counted = matcher.match("hoeveel opleidingsscholen zijn er?", GRONINGEN)
+    assert counted.kind == "list"
+    assert "Er staan 19 opleidingsscholen in de kennisbank" in counted.text
+    listed = matcher.match("welke scholen doen mee?", GRONINGEN)
+    assert "SBO De Boei" in listed.text
+    assert "KC Het Kompas (Assen)" in listed.text
+    # POO's schools are not in the knowledge base: its own figure answers
+    assert "350" in matcher.match("hoeveel scholen doen mee?", MARNIX).text
+
+
+def test_hogeschool_is_the_pabo_not_a_school_list(matcher: Matcher) -> None:
+    answer = matcher.match("welke hogeschool hoort bij het partnerschap", GRONINGEN)
+    assert answer.matched == "partnerschap:groningen-pabo"
+    assert "NHL Stenden" in answer.text
