@@ -43,6 +43,9 @@ WHEN_WORDS = frozenset({"wanneer", "datum", "tijdstip", "hoelaat"})
 WHEN_PAIRS = frozenset({("hoe", "laat"), ("welke", "dag"), ("welke", "datum")})
 FOCUS_WORDS = frozenset({"welke", "welk"})
 LINKING_LETTERS = ("", "s", "e", "en")
+# "Ik ben mentor en ...", "als schoolopleider wil ik ...": who asks, not what is asked.
+SUBJECTS = frozenset({"ik", "wij", "we"})
+ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
 LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
 COUNT_WORDS = frozenset({"hoeveel", "aantal"})
@@ -259,6 +262,21 @@ class Matcher:
         return result
 
     @staticmethod
+    def _without_self_description(question: str, raw: list[str]) -> list[str]:
+        """Drop the word after 'ik ben (een)' or 'als (een)', when the question has more to say."""
+        asked = words(question)
+        described: set[str] = set()
+        for index, word in enumerate(asked[:-1]):
+            previous = asked[index - 1] if index else None
+            if word == "ben" or (word == "als" and (previous is None or previous in SUBJECTS)):
+                following = asked[index + 1]
+                if following in ARTICLES and index + 2 < len(asked):
+                    following = asked[index + 2]
+                described.update(tokens(following))
+        rest = [token for token in raw if token not in described]
+        return rest if rest else raw
+
+    @staticmethod
     def _focus(question: str) -> set[str]:
         """The word right after 'welke' names what is asked for ('met welke pabo ...')."""
         asked = words(question)
@@ -353,7 +371,7 @@ class Matcher:
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
                 scope,
             )
-        raw = tokens(question)
+        raw = self._without_self_description(question, tokens(question))
         if not raw:
             if not words(question):
                 return self._invalid(

@@ -21,7 +21,7 @@ STOP_WORDS = frozenset(
     met mij mijn moet moeten na naar nee niet nog nu of om ons onze ook op over precies s staat staan t te
     tot u uit uw van vertel voor waar wanneer wat welk welke wie wij wil willen word wordt worden ze zich
     zijn zit zitten zo zou graag even betekent betekenis bedoeld bedoelt weten info informatie uitleg
-    taak taken eens
+    taak taken eens ben bent vroeg afvragen benieuwd hallo hoi vanuit iemand weet
     """.split()
 )
 

@@ -291,3 +291,17 @@ def test_hogeschool_is_the_pabo_not_a_school_list(matcher: Matcher) -> None:
     answer = matcher.match("welke hogeschool hoort bij het partnerschap", GRONINGEN)
     assert answer.matched == "partnerschap:groningen-pabo"
     assert "NHL Stenden" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Ik ben mentor en ik vroeg me af wat intervisie is", "begrip:intervisie"),
+        ("als schoolopleider wil ik weten wat lesson study is", "begrip:lesson-study"),
+        ("ik ben student, wat is een driehoeksgesprek?", "begrip:driehoeksgesprek"),
+        ("ik ben mentor", "rol:mentor"),  # nothing else asked: the role itself
+        ("wat doet de directeur als de mentor ziek is", "rol:directeur"),
+    ],
+)
+def test_a_self_description_is_context_not_the_topic(matcher: Matcher, question: str, expected: str) -> None:
+    assert matcher.match(question).matched == expected
