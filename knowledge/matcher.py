@@ -11,6 +11,13 @@ than common ones. For an entry we compute
 and score the entry with their geometric mean. A misspelt token (one or two letters off) is mapped to
 its nearest known token by ``rapidfuzz`` and counts with that similarity. Entries of another
 partnership than the asker's are discounted. Below the threshold the answer is an honest fallback.
+
+Further rules, each in its own method: the word after "welke" weighs double (``_focus``); words after
+"ik ben" describe the asker, not the question (``_without_self_description``); a compound written as
+two words is joined (``_join_split_compound``); questions about schools in a place, with a concept or
+of a type are answered from the school data (``_school_list``); two schools with one name, or a term
+of both partnerships, make the bot ask which is meant; a question about when gets an honest "not in
+the knowledge base" (``_asks_when``).
 """
 
 from __future__ import annotations
