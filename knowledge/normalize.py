@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -56,6 +57,7 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("real", "life"): "real live",
 }
 _LONGEST_PHRASE = max(len(p) for p in PHRASES)
+_WORD_PHRASES = {phrase: tuple(canonical.split()) for phrase, canonical in PHRASES.items()}
 
 
 def fold(text: str) -> str:
@@ -78,25 +80,26 @@ def stem(token: str) -> str:
     return token
 
 
-def _apply_phrases(tokens: list[str]) -> list[str]:
+def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[str]]) -> list[str]:
+    """Replace every run of ``items`` that is a key of ``table``, longest runs first."""
     out: list[str] = []
     i = 0
-    while i < len(tokens):
-        for size in range(min(_LONGEST_PHRASE, len(tokens) - i), 1, -1):
-            canonical = PHRASES.get(tuple(tokens[i : i + size]))
-            if canonical is not None:
-                out.extend(canonical.split())
+    while i < len(items):
+        for size in range(min(_LONGEST_PHRASE, len(items) - i), 1, -1):
+            replacement = table.get(tuple(items[i : i + size]))
+            if replacement is not None:
+                out.extend(replacement)
                 i += size
                 break
         else:
-            out.append(tokens[i])
+            out.append(items[i])
             i += 1
     return out
 
 
 def tokens(text: str) -> list[str]:
     """The canonical tokens of ``text``: what the matcher compares."""
-    expanded = _apply_phrases([ABBREVIATIONS.get(w, w) for w in words(text)])
+    expanded = _replace_phrases([ABBREVIATIONS.get(w, w) for w in words(text)], _WORD_PHRASES)
     return [stem(w) for w in expanded if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
 
 
@@ -111,16 +114,4 @@ _TOKEN_PHRASES = {
 
 def rejoin(canonical: list[str]) -> list[str]:
     """Apply the multi-word names to a list of tokens (see ``tokens``)."""
-    out: list[str] = []
-    i = 0
-    while i < len(canonical):
-        for size in range(min(_LONGEST_PHRASE, len(canonical) - i), 1, -1):
-            replacement = _TOKEN_PHRASES.get(tuple(canonical[i : i + size]))
-            if replacement is not None:
-                out.extend(replacement)
-                i += size
-                break
-        else:
-            out.append(canonical[i])
-            i += 1
-    return out
+    return _replace_phrases(canonical, _TOKEN_PHRASES)
