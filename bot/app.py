@@ -164,5 +164,7 @@ def run(settings: Settings, command: str, partnership: str | None = None) -> int
     if command == "run" and settings.telegram_bot_token:
         serve(build_application(settings, matcher), settings)
     else:
+        # The terminal is the user's chat window: only problems are logged there.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         run_terminal(settings, matcher, scope)
     return 0
