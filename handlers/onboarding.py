@@ -6,7 +6,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import ROLES
 from handlers.common import Context, label, remember_sender, services
@@ -138,7 +138,7 @@ async def typed_school(update: Update, context: Context, text: str) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("profiel", profile))
+    application.add_handler(CommandHandler("profiel", profile, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(choose_partnership, pattern=r"^p:"))
     application.add_handler(CallbackQueryHandler(choose_role, pattern=r"^r:"))
     application.add_handler(CallbackQueryHandler(choose_school, pattern=r"^s:"))

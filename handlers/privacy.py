@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers.common import Context, services
 
@@ -42,6 +42,12 @@ async def forget_me(update: Update, context: Context) -> None:
     )
 
 
+async def private_only(update: Update, context: Context) -> None:
+    """Profiles are personal: not shown or deleted in front of a group."""
+    if update.effective_message:
+        await update.effective_message.reply_text("Dat kan alleen in een privégesprek met mij.")
+
+
 async def confirm_forget(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -58,5 +64,6 @@ async def confirm_forget(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("privacy", privacy))
-    application.add_handler(CommandHandler("vergeetmij", forget_me))
+    application.add_handler(CommandHandler("vergeetmij", forget_me, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler(["profiel", "vergeetmij"], private_only, filters=filters.ChatType.GROUPS))
     application.add_handler(CallbackQueryHandler(confirm_forget, pattern=r"^v:"))

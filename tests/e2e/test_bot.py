@@ -174,6 +174,9 @@ async def test_group_answers_only_vraag_and_mentions(api: FakeBotAPI, bot: BotRu
     third = await api.reply(GROUP["id"], 2)
     assert third["text"].startswith("Scorion")
     assert len(api.sent_to(GROUP["id"])) == 3  # the plain message and the other mention got no answer
+    api.send_text(ALICE, "/profiel", chat=GROUP)
+    private = await api.reply(GROUP["id"], 3)
+    assert private["text"] == "Dat kan alleen in een privégesprek met mij."
 
 
 async def test_non_text_messages_get_a_friendly_reply_or_silence(
