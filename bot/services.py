@@ -60,6 +60,13 @@ class SchoolLookup:
     options: tuple[Entry, ...] = ()
 
 
+async def _record_sender(session: AsyncSession, sender: Sender) -> Profile:
+    """Record the chat (reactivating it) and the user; a group is not the user's private chat."""
+    await ChatRepository(session).upsert(sender.chat_id, sender.chat_type, sender.chat_title)
+    private_chat = sender.chat_id if sender.private else None
+    return await UserRepository(session).upsert(sender.user_id, sender.name, private_chat)
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -79,13 +86,6 @@ class QuestionService:
     def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
         self.matcher = matcher
         self.sessions = sessions
-
-    async def _partnership_of(self, user_id: int | None) -> str | None:
-        if user_id is None:
-            return None
-        async with self.sessions() as session:
-            user = await UserRepository(session).get(user_id)
-            return user.partnership if user else None
 
     @staticmethod
     async def _log(
@@ -116,10 +116,7 @@ class QuestionService:
         school name, the text is that name (see ProfileService.type_school).
         """
         async with self.sessions.begin() as session:
-            await ChatRepository(session).upsert(sender.chat_id, sender.chat_type, sender.chat_title)
-            user = await UserRepository(session).upsert(
-                sender.user_id, sender.name, sender.chat_id if sender.private else None
-            )
+            user = await _record_sender(session, sender)
             if sender.private and user.awaiting == AWAITING_SCHOOL:
                 return None
             answer = self.matcher.match(text, user.partnership)
@@ -130,13 +127,14 @@ class QuestionService:
 
     async def pick(self, user_id: int | None, chat_id: int | None, entry_id: str) -> Asked | None:
         """The user picked a suggestion: answer that entry, logged like a question."""
-        scope = await self._partnership_of(user_id)
-        answer = self.matcher.answer_entry(entry_id, scope)
-        if answer is None:
-            return None
         async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id) if user_id is not None else None
+            scope = user.partnership if user else None
+            answer = self.matcher.answer_entry(entry_id, scope)
+            if answer is None:
+                return None
             question_id = await self._log(session, user_id, chat_id, f"[suggestie] {answer.title}", answer, scope)
-        return Asked(answer, question_id)
+            return Asked(answer, question_id)
 
     async def feedback(self, user_id: int, question_id: int, value: int) -> bool:
         async with self.sessions.begin() as session:
@@ -155,10 +153,7 @@ class ProfileService:
     async def seen(self, sender: Sender) -> Profile:
         """Record that a user wrote to us (private chat) or in a group; reactivates a blocked chat."""
         async with self.sessions.begin() as session:
-            await ChatRepository(session).upsert(sender.chat_id, sender.chat_type, sender.chat_title)
-            return await UserRepository(session).upsert(
-                sender.user_id, sender.name, sender.chat_id if sender.private else None
-            )
+            return await _record_sender(session, sender)
 
     async def get(self, user_id: int) -> User | None:
         async with self.sessions() as session:
