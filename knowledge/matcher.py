@@ -269,9 +269,8 @@ class Matcher:
         return result
 
     @staticmethod
-    def _without_self_description(question: str, raw: list[str]) -> list[str]:
+    def _without_self_description(asked: list[str], raw: list[str]) -> list[str]:
         """Drop the word after 'ik ben (een)' or 'als (een)', when the question has more to say."""
-        asked = words(question)
         described: set[str] = set()
         for index, word in enumerate(asked[:-1]):
             previous = asked[index - 1] if index else None
@@ -284,9 +283,8 @@ class Matcher:
         return rest if rest else raw
 
     @staticmethod
-    def _focus(question: str) -> set[str]:
+    def _focus(asked: list[str]) -> set[str]:
         """The word right after 'welke' names what is asked for ('met welke pabo ...')."""
-        asked = words(question)
         return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
 
     def _ranked_by_coverage(self, found: dict[str, float]) -> list[tuple[float, int]]:
@@ -378,9 +376,10 @@ class Matcher:
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
                 scope,
             )
-        raw = self._without_self_description(question, tokens(question))
+        asked = words(question)
+        raw = self._without_self_description(asked, tokens(question))
         if not raw:
-            if not words(question):
+            if not asked:
                 return self._invalid(
                     "Ik zie geen woorden in je bericht. Stel je vraag in een paar woorden, "
                     "bijvoorbeeld: ‘Wat is lesson study?’",
@@ -388,10 +387,10 @@ class Matcher:
                 )
             return self._fallback([], scope, "Kun je je vraag wat uitgebreider stellen?")
         query = self._canonical(raw)
-        scored = self._score(query, scope, self._focus(question))
+        scored = self._score(query, scope, self._focus(asked))
         top = scored[0] if scored else None
 
-        listed = self._school_list(question, query, scope, top)
+        listed = self._school_list(set(asked), query, scope, top)
         if listed is not None:
             return listed
         if top is None or top.score < self.threshold:
@@ -409,7 +408,7 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        if self._asks_when(question):
+        if self._asks_when(asked):
             return self._fallback(
                 scored[:1],
                 scope,
@@ -418,8 +417,7 @@ class Matcher:
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’")
 
     @staticmethod
-    def _asks_when(question: str) -> bool:
-        asked = words(question)
+    def _asks_when(asked: list[str]) -> bool:
         return bool(WHEN_WORDS.intersection(asked)) or any(pair in WHEN_PAIRS for pair in pairwise(asked))
 
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
@@ -519,10 +517,9 @@ class Matcher:
         )
 
     def _school_list(
-        self, question: str, query: list[_QueryToken], scope: str | None, top: _Scored | None
+        self, asked_words: set[str], query: list[_QueryToken], scope: str | None, top: _Scored | None
     ) -> Answer | None:
         """Answer 'welke scholen in Assen', 'jenaplanschool', 'hoeveel daltonscholen' from the school data."""
-        asked_words = set(words(question))
         asked = {q.token for q in query}
         places = [p for token in asked for p in self._places_by_token.get(token, ()) if set(self._places[p]) <= asked]
         places = list(dict.fromkeys(places))
