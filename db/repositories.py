@@ -71,6 +71,10 @@ def _user_upsert(dialect: str) -> Executable:
     ).returning(USERS.c.id, USERS.c.partnership, USERS.c.awaiting)
 
 
+_QUESTION_COLUMNS = ("user_id", "chat_id", "question", "matched", "confidence", "fallback", "partnership", "created_at")
+_QUESTION_INSERT = insert(QUESTIONS).values({c: bindparam(c) for c in _QUESTION_COLUMNS}).returning(QUESTIONS.c.id)
+
+
 @dataclass(frozen=True)
 class Profile:
     """What answering a message needs to know about its sender."""
@@ -145,21 +149,17 @@ class QuestionRepository:
         partnership: str | None,
     ) -> int:
         """Log a question; returns its id (a plain INSERT: this runs for every question)."""
-        statement = (
-            insert(QUESTIONS)
-            .values(
-                user_id=user_id,
-                chat_id=chat_id,
-                question=question,
-                matched=matched,
-                confidence=confidence,
-                fallback=fallback,
-                partnership=partnership,
-                created_at=utcnow(),
-            )
-            .returning(QUESTIONS.c.id)
-        )
-        return int((await self.session.execute(statement)).scalar_one())
+        parameters = {
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "question": question,
+            "matched": matched,
+            "confidence": confidence,
+            "fallback": fallback,
+            "partnership": partnership,
+            "created_at": utcnow(),
+        }
+        return int((await self.session.execute(_QUESTION_INSERT, parameters)).scalar_one())
 
     async def set_feedback(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1), only on the user's own question."""
