@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from db import sqlite_driver
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -28,9 +31,18 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # The connection arguments the aiosqlite dialect derives from the URL, for our own connect.
+        arguments, keywords = parsed.get_dialect()().create_connect_args(parsed)
+        keywords.setdefault("timeout", 30)
         # One connection: SQLite has one writer at a time, and waiting for the pool is an asyncio wait,
         # where waiting for SQLite's lock is its busy handler sleeping with back-off.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            url,
+            async_creator=partial(sqlite_driver.connect, *arguments, **keywords),
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)

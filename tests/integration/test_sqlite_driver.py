@@ -1,0 +1,72 @@
+"""The embedded database's driver: each statement in one trip to aiosqlite's thread, same results."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_engine
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'driver.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_rows_counts_and_returning_come_back_as_with_aiosqlite(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.begin() as connection:
+        inserted = await connection.execute(
+            text("INSERT INTO item (name) VALUES (:name) RETURNING id"), [{"name": "één"}]
+        )
+        first_id = inserted.scalar_one()
+        names = [{"name": "twee"}, {"name": "drie"}]
+        many = await connection.execute(text("INSERT INTO item (name) VALUES (:name)"), names)
+        assert many.rowcount == 2
+        updated = await connection.execute(text("UPDATE item SET name = name || '!' WHERE id > :id"), {"id": first_id})
+        assert updated.rowcount == 2
+    async with sqlite_engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, name FROM item ORDER BY id"))).all()
+        assert [name for _, name in rows] == ["één", "twee!", "drie!"]
+        streamed = await connection.stream(text("SELECT name FROM item ORDER BY id"))
+        assert [row.name async for row in streamed] == ["één", "twee!", "drie!"]
+        empty = await connection.execute(text("SELECT name FROM item WHERE id < 0"))
+        assert empty.first() is None
+
+
+async def test_errors_reach_sqlalchemy_and_roll_back(sqlite_engine: AsyncEngine) -> None:
+    insert = text("INSERT INTO item (name) VALUES ('dubbel')")
+    async with sqlite_engine.connect() as connection:
+        await connection.execute(insert)
+        with pytest.raises(IntegrityError):
+            await connection.execute(insert)
+        await connection.rollback()
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 0
+
+
+async def test_sqlite_runs_off_the_event_loop_thread(sqlite_engine: AsyncEngine) -> None:
+    """The event loop keeps serving other updates while SQLite works or waits for its lock."""
+    threads: set[int] = set()
+
+    def record_thread() -> int:
+        threads.add(threading.get_ident())
+        return 1
+
+    async with sqlite_engine.connect() as connection:
+        await connection.run_sync(
+            lambda sync: sync.connection.dbapi_connection.create_function("record_thread", 0, record_thread)
+        )
+        for _ in range(3):
+            assert (await connection.execute(text("SELECT record_thread()"))).scalar_one() == 1
+    assert threads
+    assert threading.get_ident() not in threads
