@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 import handlers
 from bot.services import Services
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 from bot.terminal import run_chat
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -30,8 +31,8 @@ from knowledge import Answer, Matcher, load_knowledge_base
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 RATE_LIMIT_RETRIES = 3
-# httpcore scans its whole pool for every request event, so a big pool under load costs quadratic
-# CPU; Telegram takes about 30 messages/s, so a small pool loses nothing (see benchmarks/README.md).
+# Telegram takes about 30 messages/s, so a few connections and a bounded number of updates in
+# progress lose nothing and keep memory and CPU per update flat under a burst (benchmarks/README.md).
 CONCURRENT_UPDATES = 32
 CONNECTION_POOL_SIZE = 8
 OVERALL_MESSAGES_PER_SECOND = 29
@@ -80,7 +81,8 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .request(AiohttpRequest(CONNECTION_POOL_SIZE))
+        .get_updates_request(AiohttpRequest())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -153,7 +155,6 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
 
 def run(settings: Settings, command: str, partnership: str | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     matcher = Matcher(load_knowledge_base(settings.knowledge_dir), threshold=settings.match_threshold)
     scope = partnership or settings.default_partnership
     if scope is not None and scope not in matcher.kb.partnerships:
