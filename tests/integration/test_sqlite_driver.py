@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
@@ -70,3 +73,48 @@ async def test_sqlite_runs_off_the_event_loop_thread(sqlite_engine: AsyncEngine)
             assert (await connection.execute(text("SELECT record_thread()"))).scalar_one() == 1
     assert threads
     assert threading.get_ident() not in threads
+
+
+async def test_the_event_loop_keeps_running_while_another_process_holds_the_lock(
+    sqlite_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A statement that must wait is awaited, not waited for: other updates are served meanwhile."""
+    other_process = sqlite3.connect(tmp_path / "driver.sqlite3", isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async def insert() -> None:
+        async with sqlite_engine.begin() as connection:
+            await connection.execute(text("INSERT INTO item (name) VALUES ('na het slot')"))
+
+    ticking = asyncio.create_task(ticker())
+    waiting = asyncio.create_task(insert())
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    assert ticks >= 10
+    other_process.execute("COMMIT")
+    other_process.close()
+    await asyncio.wait_for(waiting, timeout=10)
+    ticking.cancel()
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT name FROM item"))).scalar_one() == "na het slot"
+
+
+async def test_a_slow_statement_still_returns_its_rows_and_errors(sqlite_engine: AsyncEngine) -> None:
+    def slow(value: int) -> int:
+        time.sleep(0.02)
+        if value < 0:
+            raise ValueError("negatief")
+        return value * 2
+
+    async with sqlite_engine.connect() as connection:
+        await connection.run_sync(lambda sync: sync.connection.dbapi_connection.create_function("slow", 1, slow))
+        assert (await connection.execute(text("SELECT slow(21)"))).scalar_one() == 42
+        with pytest.raises(OperationalError):
+            await connection.execute(text("SELECT slow(-1)"))
