@@ -24,6 +24,9 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
+# httpx's keep-alive expiry: an idle connection is closed by us before the server may drop it, so a
+# message is not sent into a connection that is already gone.
+KEEPALIVE_SECONDS = 5.0
 
 
 class AiohttpRequest(BaseRequest):
@@ -41,7 +44,8 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """The session belongs to the running event loop, so it is made here and not in __init__."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
+            connector = aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=KEEPALIVE_SECONDS)
+            self._session = aiohttp.ClientSession(connector=connector)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
