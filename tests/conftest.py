@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import upgrade
 from knowledge import KnowledgeBase, Matcher, load_knowledge_base
+from tests.fake_bot_api import FakeBotAPI
 from tests.postgres import postgres_server, skip_or_fail
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -28,6 +29,15 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher(kb)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """The local fake Telegram Bot API, started for one test."""
+    fake = FakeBotAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture(scope="session")

@@ -24,14 +24,6 @@ class _ErrorLog(logging.Handler):
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    fake = FakeBotAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def knowledge_dir() -> Path | None:
     """Overridden by tests that need their own (fictional) knowledge base."""
     return None

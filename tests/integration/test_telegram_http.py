@@ -18,28 +18,20 @@ from tests.fake_bot_api import BOT, TOKEN, FakeBotAPI
 
 
 @pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=fake_api.base_url, request=AiohttpRequest(4)) as bot:
+async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest(4)) as bot:
         yield bot
 
 
-async def test_messages_go_out_as_telegram_expects_and_come_back_as_objects(bot: Bot, fake_api: FakeBotAPI) -> None:
+async def test_messages_go_out_as_telegram_expects_and_come_back_as_objects(bot: Bot, api: FakeBotAPI) -> None:
     sent = await bot.send_message(4242, "Wat is <b>intervisie</b>?", parse_mode="HTML")
     assert sent.chat.id == 4242
     assert sent.text == "Wat is intervisie?"
-    assert fake_api.sent_to(4242)[0]["text"] == "Wat is intervisie?"
+    assert api.sent_to(4242)[0]["text"] == "Wat is intervisie?"
 
 
-async def test_telegram_errors_keep_their_meaning(bot: Bot, fake_api: FakeBotAPI) -> None:
-    fake_api.block(FakeBotAPI.user(4343))
+async def test_telegram_errors_keep_their_meaning(bot: Bot, api: FakeBotAPI) -> None:
+    api.block(FakeBotAPI.user(4343))
     with pytest.raises(Forbidden):
         await bot.send_message(4343, "hallo")
     with pytest.raises(BadRequest, match="too long"):
