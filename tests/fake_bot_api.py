@@ -322,7 +322,7 @@ class FakeBotAPI:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
 
-    def send_other(self, user: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
+    def send_other(self, user: dict[str, Any], kind: str, payload: dict[str, Any] | list[dict[str, Any]]) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user}
         message[kind] = payload

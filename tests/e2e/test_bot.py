@@ -20,7 +20,7 @@ from tests.fake_bot_api import BOT, FakeBotAPI
 
 ALICE = FakeBotAPI.user(7001, "Fictieve Anna")
 BOB = FakeBotAPI.user(7002, "Fictieve Bram")
-GROUP = {"id": -100500, "type": "supergroup", "title": "Fictieve mentorengroep"}
+GROUP: dict[str, Any] = {"id": -100500, "type": "supergroup", "title": "Fictieve mentorengroep"}
 
 
 async def chat_is_inactive(db: SessionFactory, chat_id: int, timeout: float = 10.0) -> bool:

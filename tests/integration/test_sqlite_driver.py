@@ -6,13 +6,14 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.engine import create_engine
 
@@ -24,6 +25,17 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await connection.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)"))
     yield engine
     await engine.dispose()
+
+
+async def _add_sql_function(connection: AsyncConnection, name: str, arity: int, function: Callable[..., Any]) -> None:
+    """A Python function callable from SQL; SQLite runs it on the thread that runs the statement."""
+
+    def add(sync: Connection) -> None:
+        driver_connection = sync.connection.dbapi_connection
+        assert driver_connection is not None
+        driver_connection.create_function(name, arity, function)
+
+    await connection.run_sync(add)
 
 
 async def test_rows_counts_and_returning_come_back_as_with_aiosqlite(sqlite_engine: AsyncEngine) -> None:
@@ -66,9 +78,7 @@ async def test_sqlite_runs_off_the_event_loop_thread(sqlite_engine: AsyncEngine)
         return 1
 
     async with sqlite_engine.connect() as connection:
-        await connection.run_sync(
-            lambda sync: sync.connection.dbapi_connection.create_function("record_thread", 0, record_thread)
-        )
+        await _add_sql_function(connection, "record_thread", 0, record_thread)
         for _ in range(3):
             assert (await connection.execute(text("SELECT record_thread()"))).scalar_one() == 1
     assert threads
@@ -114,7 +124,7 @@ async def test_a_slow_statement_still_returns_its_rows_and_errors(sqlite_engine:
         return value * 2
 
     async with sqlite_engine.connect() as connection:
-        await connection.run_sync(lambda sync: sync.connection.dbapi_connection.create_function("slow", 1, slow))
+        await _add_sql_function(connection, "slow", 1, slow)
         assert (await connection.execute(text("SELECT slow(21)"))).scalar_one() == 42
         with pytest.raises(OperationalError):
             await connection.execute(text("SELECT slow(-1)"))
