@@ -71,8 +71,10 @@ def _user_upsert(dialect: str) -> Executable:
     ).returning(USERS.c.id, USERS.c.partnership, USERS.c.awaiting)
 
 
-_QUESTION_COLUMNS = ("user_id", "chat_id", "question", "matched", "confidence", "fallback", "partnership", "created_at")
-_QUESTION_INSERT = insert(QUESTIONS).values({c: bindparam(c) for c in _QUESTION_COLUMNS}).returning(QUESTIONS.c.id)
+@cache
+def _question_insert() -> Executable:
+    columns = ("user_id", "chat_id", "question", "matched", "confidence", "fallback", "partnership", "created_at")
+    return insert(QUESTIONS).values({c: bindparam(c) for c in columns}).returning(QUESTIONS.c.id)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class QuestionRepository:
             "partnership": partnership,
             "created_at": utcnow(),
         }
-        return int((await self.session.execute(_QUESTION_INSERT, parameters)).scalar_one())
+        return int((await self.session.execute(_question_insert(), parameters)).scalar_one())
 
     async def set_feedback(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1), only on the user's own question."""
