@@ -31,8 +31,8 @@ from knowledge import Answer, Matcher, load_knowledge_base
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 RATE_LIMIT_RETRIES = 3
-# Telegram takes about 30 messages/s, so a few connections and a bounded number of updates in
-# progress lose nothing and keep memory and CPU per update flat under a burst (benchmarks/README.md).
+# Telegram takes about 30 messages/s, so more updates in progress or more connections would only
+# wait longer; bounded, a burst of updates cannot pile up work (benchmarks/README.md).
 CONCURRENT_UPDATES = 32
 CONNECTION_POOL_SIZE = 8
 OVERALL_MESSAGES_PER_SECOND = 29
