@@ -1,18 +1,33 @@
-"""Engine and session factory for the embedded SQLite default or PostgreSQL."""
+"""Engine and session factory for the embedded SQLite default or PostgreSQL, on the stock async drivers."""
 
 from __future__ import annotations
 
-from functools import partial
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from db import sqlite_driver
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# RETURNING (used by the upserts and the outbox claim) arrived in SQLite 3.35.
+MINIMUM_SQLITE = (3, 35, 0)
+SQLITE_LOCK_WAIT_SECONDS = 30
+# PostgreSQL: a statement or a free connection that takes longer than this means the server is in
+# trouble; the user hears about it instead of waiting half a minute.
+POSTGRES_COMMAND_TIMEOUT_SECONDS = 5
+POSTGRES_POOL_TIMEOUT_SECONDS = 5
+# Execution option for a SQLite connection that runs migrations (db.migrate): its transaction runs
+# without foreign keys (table rebuilds must not cascade) and takes the write lock at once, so that two
+# instances starting together migrate one after the other.
+MIGRATION_TRANSACTION = "migration_transaction"
+
+
+class UnsupportedSQLite(RuntimeError):
+    """The Python build links an SQLite that is too old for this application."""
 
 
 def async_url(url: str) -> str:
@@ -29,37 +44,58 @@ def create_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # The connection arguments the aiosqlite dialect derives from the URL, for our own connect.
-        arguments, keywords = parsed.get_dialect()().create_connect_args(parsed)
-        keywords.setdefault("timeout", 30)
-        # One connection: SQLite has one writer at a time, and waiting for the pool is an asyncio wait,
-        # where waiting for SQLite's lock is its busy handler sleeping with back-off.
-        engine = create_async_engine(
-            url,
-            async_creator=partial(sqlite_driver.connect, *arguments, **keywords),
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=60,
-        )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True)
+        return _sqlite_engine(url, parsed.database)
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,
+        connect_args={"command_timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS, "timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS},
+    )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Foreign keys (for cascading deletes) and WAL (readers do not block the writer).
+def _sqlite_engine(url: str, database: str | None) -> AsyncEngine:
+    if sqlite3.sqlite_version_info < MINIMUM_SQLITE:
+        needed = ".".join(map(str, MINIMUM_SQLITE))
+        raise UnsupportedSQLite(f"SQLite {sqlite3.sqlite_version} is te oud; nodig is {needed} of nieuwer")
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # One connection: SQLite has one writer at a time, so more connections would only wait for its lock.
+    engine = create_async_engine(
+        url,
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=2 * SQLITE_LOCK_WAIT_SECONDS,
+        connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS},
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
 
-    With WAL, synchronous=NORMAL keeps the database consistent after any crash of the app; only a
-    power cut can lose the last commits. For that guarantee use PostgreSQL.
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys (for cascading deletes), WAL (readers do not block the writer), our own BEGIN.
+
+    ``isolation_level = None`` stops the driver from emitting BEGIN itself, so that SAVEPOINT works as
+    on PostgreSQL (SQLAlchemy's documented recipe for pysqlite and aiosqlite). With WAL,
+    synchronous=NORMAL keeps the database consistent after any crash of the app; only a power cut can
+    lose the last commits. For that guarantee use PostgreSQL.
     """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(MIGRATION_TRANSACTION):
+        # Only takes effect outside a transaction, so it goes before BEGIN.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    connection.exec_driver_sql("BEGIN")
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

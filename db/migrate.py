@@ -1,15 +1,34 @@
-"""Alembic, run from code: the app and the CLI upgrade the schema to the newest revision on start."""
+"""Alembic, run from code: the app and the CLI upgrade the schema to the newest revision on start.
+
+Two safety nets around every run:
+- SQLite: a batch migration rebuilds a table (copy, drop, rename). With foreign keys on, dropping
+  ``users`` would cascade into the question log, so migrations run with foreign keys off and check
+  them (``PRAGMA foreign_key_check``) before committing. The transaction takes the write lock at
+  once (two instances migrate one after the other), and the connection is discarded afterwards, so
+  no later transaction inherits the setting.
+- PostgreSQL: a transaction-scoped advisory lock, so two instances starting together migrate one
+  after the other instead of racing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import MIGRATION_TRANSACTION
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed 64-bit number that no other application on the same server uses for an advisory lock.
+MIGRATION_LOCK_KEY = 7_246_107_301
+
+
+class MigrationError(RuntimeError):
+    """The schema could not be brought up to date; nothing of the failed migration was kept."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -20,11 +39,34 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def _guarded(step: Callable[[Config], None]) -> Callable[[Connection], None]:
+    def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        step(alembic_config(connection))
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise MigrationError(f"foreign keys broken by the migration: {broken[:5]}")
+
+    return run
+
+
+async def _run(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execution_options(**{MIGRATION_TRANSACTION: True})
+        try:
+            async with connection.begin():
+                await connection.run_sync(_guarded(step))
+        finally:
+            if engine.dialect.name == "sqlite":
+                await connection.invalidate()
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    await _run(engine, lambda config: command.upgrade(config, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+    await _run(engine, lambda config: command.downgrade(config, revision))

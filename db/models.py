@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, SmallInteger, String, Text, func
+from sqlalchemy import BigInteger, DateTime, Dialect, ForeignKey, Index, Integer, MetaData, SmallInteger, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -25,9 +26,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Every timestamp: aware in, aware UTC out, stored as UTC, the same on SQLite and PostgreSQL.
+
+    SQLite has no time zones: SQLAlchemy stores the wall-clock time and drops the offset, so 09:00
+    Europe/Amsterdam would come back as 09:00 without a zone. Converting to UTC first fixes that; a
+    naive value is refused instead of being guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: timestamps must carry a time zone")
+        in_utc = value.astimezone(UTC)
+        return in_utc if dialect.name == "postgresql" else in_utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: DateTime(timezone=True)}  # noqa: RUF012 (SQLAlchemy's own attribute)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's own attribute)
 
 
 class Chat(Base):
@@ -46,18 +72,19 @@ class Chat(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # Audiences of reminders and broadcasts: a partnership, optionally narrowed to roles.
+    __table_args__ = (Index("ix_users_partnership_role", "partnership", "role"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("chats.id", ondelete="SET NULL"), unique=True, index=True
     )
     display_name: Mapped[str] = mapped_column(String(255), default="")
-    partnership: Mapped[str | None] = mapped_column(String(64), index=True)
-    role: Mapped[str | None] = mapped_column(String(32), index=True)
+    partnership: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
     school_id: Mapped[str | None] = mapped_column(String(64), index=True)
     school_name: Mapped[str | None] = mapped_column(String(255))
     awaiting: Mapped[str | None] = mapped_column(String(32))
-    is_coordinator: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
@@ -75,7 +102,7 @@ class Question(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     question: Mapped[str] = mapped_column(Text)
     matched: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float]

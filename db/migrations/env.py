@@ -1,20 +1,49 @@
-"""Alembic environment. Migrations run on the connection that ``db.migrate`` hands in."""
+"""Alembic environment.
+
+The app runs migrations on the connection that ``db.migrate`` hands in. A developer may also run the
+``alembic`` command from the project folder (``alembic revision --autogenerate -m "..."``): then the
+database comes from the app's settings (``DATABASE_URL`` or the embedded SQLite).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from logging.config import fileConfig
+
 from alembic import context
+from sqlalchemy import Connection
 
 from db.models import Base
 
-connection = context.config.attributes.get("connection")
-if connection is None:
-    raise RuntimeError("Run migrations through db.migrate.upgrade(engine), which provides the connection.")
 
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    render_as_batch=connection.dialect.name == "sqlite",
-    compare_type=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_from_settings() -> None:
+    from bot.settings import Settings
+    from db.engine import create_engine
+
+    engine = create_engine(Settings().effective_database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_on)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+given = context.config.attributes.get("connection")
+if given is not None:
+    run_on(given)
+else:
+    if context.config.config_file_name is not None:
+        fileConfig(context.config.config_file_name)
+    asyncio.run(run_from_settings())

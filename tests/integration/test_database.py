@@ -1,17 +1,25 @@
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Table, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.engine import SessionFactory
-from db.migrate import downgrade, upgrade
-from db.models import Base, utcnow
+from db.engine import SessionFactory, create_engine, session_factory
+from db.migrate import alembic_config, downgrade, upgrade
+from db.models import Base, Chat, Question, utcnow
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
+
+HEAD_REVISION = ScriptDirectory.from_config(alembic_config()).get_current_head()
+QUESTIONS_TABLE = Question.__table__
 
 
 async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
@@ -168,3 +176,185 @@ def test_plain_postgres_urls_get_the_async_driver(url: str) -> None:
     from db.engine import async_url
 
     assert async_url(url).startswith("postgresql+asyncpg://u:p@h/db")
+
+
+# -- time stamps ----------------------------------------------------------------------------------
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+async def test_timestamps_come_back_aware_in_utc_whatever_zone_went_in(sessions: SessionFactory) -> None:
+    nine_in_amsterdam = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)  # winter: UTC+1
+    async with sessions.begin() as session:
+        question_id = await QuestionRepository(session).add(
+            user_id=None, chat_id=None, question="q", matched=None, confidence=0, fallback=True, partnership=None
+        )
+        row = await QuestionRepository(session).get(question_id)
+        assert row is not None
+        row.created_at = nine_in_amsterdam
+    async with sessions() as session:
+        stored = await QuestionRepository(session).get(question_id)
+        assert stored is not None
+        assert stored.created_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        assert stored.created_at.utcoffset() == timedelta(0)
+    async with sessions.begin() as session:
+        # A moment in another zone compares as the same instant on both databases.
+        just_after = datetime(2026, 12, 1, 9, 0, 1, tzinfo=AMSTERDAM)
+        assert await QuestionRepository(session).purge_older_than(just_after) == 1
+
+
+async def test_a_naive_timestamp_is_refused(sessions: SessionFactory) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with sessions.begin() as session:
+            await QuestionRepository(session).purge_older_than(datetime(2026, 12, 1, 9, 0))
+
+
+async def test_server_default_timestamps_are_utc(sessions: SessionFactory) -> None:
+    async with sessions.begin() as session:
+        await session.execute(text("INSERT INTO chats (id, type, active) VALUES (42, 'private', true)"))
+    async with sessions() as session:
+        chat = await ChatRepository(session).get(42)
+        assert chat is not None
+        assert chat.created_at.tzinfo is not None
+        assert abs(chat.created_at - utcnow()) < timedelta(minutes=5)
+
+
+# -- savepoints -----------------------------------------------------------------------------------
+
+
+async def test_savepoint_rolls_back_only_its_own_work(sessions: SessionFactory) -> None:
+    async with sessions.begin() as session:
+        await ChatRepository(session).upsert(2001, "private", None)
+        nested = await session.begin_nested()
+        await ChatRepository(session).upsert(2002, "private", None)
+        await nested.rollback()
+        async with session.begin_nested():
+            await ChatRepository(session).upsert(2003, "private", None)
+    async with sessions() as session:
+        found = set(await session.scalars(select(Chat.id).where(Chat.id.in_([2001, 2002, 2003]))))
+    assert found == {2001, 2003}
+
+
+async def test_failed_statement_inside_a_savepoint_leaves_the_transaction_usable(sessions: SessionFactory) -> None:
+    async with sessions.begin() as session:
+        await ChatRepository(session).upsert(2010, "private", None)
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(text("INSERT INTO chats (id, type, active) VALUES (2010, 'private', true)"))
+        await ChatRepository(session).upsert(2011, "private", None)
+    async with sessions() as session:
+        found = set(await session.scalars(select(Chat.id).where(Chat.id.in_([2010, 2011]))))
+    assert found == {2010, 2011}
+
+
+# -- migrations -----------------------------------------------------------------------------------
+
+
+async def test_upgrade_keeps_every_row_of_an_older_schema(database_url: str) -> None:
+    """A batch ALTER of ``users`` on SQLite rebuilds the table; its cascade must not empty the log."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, "0001")
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO chats (id, type, active) VALUES (3001, 'private', true)"))
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, chat_id, display_name, partnership, role, is_coordinator) "
+                    "VALUES (3001, 3001, 'Fictieve Oud', 'poo-marnix', 'mentor', false)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO questions (user_id, chat_id, question, confidence, fallback) "
+                    "VALUES (3001, 3001, 'wat is intervisie', 0.9, false)"
+                )
+            )
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            user = await UserRepository(session).get(3001)
+            assert user is not None
+            assert (user.display_name, user.partnership, user.role, user.chat_id) == (
+                "Fictieve Oud",
+                "poo-marnix",
+                "mentor",
+                3001,
+            )
+            assert [q.question for q in await QuestionRepository(session).for_user(3001)] == ["wat is intervisie"]
+        async with engine.connect() as connection:
+            columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("users")})
+        assert "is_coordinator" not in columns
+    finally:
+        await engine.dispose()
+
+
+async def test_foreign_keys_are_on_again_after_migrating(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        with pytest.raises(IntegrityError):
+            await connection.execute(
+                text("INSERT INTO users (id, chat_id, display_name) VALUES (3100, 999999, 'Fictief')")
+            )
+
+
+async def test_two_instances_starting_together_both_migrate(database_url: str) -> None:
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+        assert version == HEAD_REVISION
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+# -- erasure --------------------------------------------------------------------------------------
+
+FORGOTTEN_USER = 4001
+OTHER_USER = 4002
+GROUP_CHAT = -4500
+
+
+async def _fill_every_table(session: AsyncSession) -> None:
+    """One row per table for the user to forget, and one for someone else who must stay."""
+    for user_id in (FORGOTTEN_USER, OTHER_USER):
+        await ChatRepository(session).upsert(user_id, "private", None)
+        await UserRepository(session).upsert(user_id, f"Fictief {user_id}", private_chat_id=user_id)
+    await ChatRepository(session).upsert(GROUP_CHAT, "supergroup", "Fictieve groep")
+    for user_id, chat_id in ((FORGOTTEN_USER, FORGOTTEN_USER), (FORGOTTEN_USER, GROUP_CHAT), (OTHER_USER, OTHER_USER)):
+        await QuestionRepository(session).add(
+            user_id=user_id, chat_id=chat_id, question="q", matched=None, confidence=0, fallback=True, partnership=None
+        )
+
+
+FILLED_TABLES = {"chats", "users", "questions"}
+PERSON_TABLES = {"users", "chats"}
+
+
+def _person_columns() -> list[tuple[Table, Column[Any]]]:
+    """Every column that can hold a user id or a chat id: the keys of users and chats, and references to them."""
+    found: list[tuple[Table, Column[Any]]] = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            references = {key.column.table.name for key in column.foreign_keys}
+            own_key = table.name in PERSON_TABLES and column.primary_key
+            if own_key or references & PERSON_TABLES or column.name in ("user_id", "chat_id"):
+                found.append((table, column))
+    return found
+
+
+async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any_table(
+    sessions: SessionFactory,
+) -> None:
+    tables_with_people = {table.name for table, _ in _person_columns()}
+    assert tables_with_people <= FILLED_TABLES, "add rows for the new tables to _fill_every_table"
+    async with sessions.begin() as session:
+        await _fill_every_table(session)
+    async with sessions.begin() as session:
+        assert await UserRepository(session).delete_everything(FORGOTTEN_USER)
+    async with sessions() as session:
+        for table, column in _person_columns():
+            left = (await session.execute(select(func.count()).select_from(table).where(column == FORGOTTEN_USER))).scalar()
+            assert left == 0, f"{table.name}.{column.name} still holds the forgotten user"
+        others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
+        assert others == 1  # the other user's question stays
+        assert await UserRepository(session).get(OTHER_USER) is not None
