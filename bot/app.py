@@ -21,7 +21,6 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 import handlers
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegram_http import AiohttpRequest
 from bot.terminal import run_chat
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -32,9 +31,13 @@ logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 RATE_LIMIT_RETRIES = 3
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
-# wait longer; bounded, a burst of updates cannot pile up work (benchmarks/README.md).
+# wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
+# every request, so a small pool also keeps the CPU per call low (benchmarks/README.md).
 CONCURRENT_UPDATES = 32
 CONNECTION_POOL_SIZE = 8
+# Waiting this long for a free connection means nothing was sent: PTB raises TimedOut before the
+# request leaves, which is safe to retry (unlike a read time-out, where it may have arrived).
+POOL_TIMEOUT_SECONDS = 5.0
 OVERALL_MESSAGES_PER_SECOND = 29
 
 
@@ -81,8 +84,9 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .concurrent_updates(CONCURRENT_UPDATES)
-        .request(AiohttpRequest(CONNECTION_POOL_SIZE))
-        .get_updates_request(AiohttpRequest())
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(POOL_TIMEOUT_SECONDS)
+        .get_updates_connection_pool_size(1)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -105,13 +109,20 @@ async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("removed %d questions past the retention period", removed)
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop where it is installed (not on Windows): about 15% less CPU per answered question."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
+    """asyncio's own loop; uvloop only when ``USE_UVLOOP`` is set and ``.[speed]`` is installed.
+
+    Off by default: with uvloop, PTB's signal handlers outlive the loop, so a shutdown that hangs
+    no longer reacts to SIGTERM.
+    """
+    if settings.use_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            logger.warning("USE_UVLOOP is set but uvloop is not installed (pip install '.[speed]')")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 def serve(
@@ -121,7 +132,7 @@ def serve(
     loop: asyncio.AbstractEventLoop | None = None,
 ) -> None:
     """Long polling, or a webhook when WEBHOOK_URL is set; blocks until stopped."""
-    asyncio.set_event_loop(loop or new_event_loop())
+    asyncio.set_event_loop(loop or new_event_loop(settings))
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen,

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     default_partnership: str | None = None
     question_retention_days: int = Field(default=180, ge=1)
     log_level: str = "INFO"
+    use_uvloop: bool = False
 
     @field_validator(
         "telegram_bot_token",

@@ -23,7 +23,7 @@ class BotRunner:
         self.application: Any = None
 
     def _run(self) -> None:
-        self.loop = new_event_loop()
+        self.loop = new_event_loop(self.settings)
         try:
             serve(self.application, self.settings, stop_signals=None, loop=self.loop)
         except BaseException as exc:  # surfaced by stop()
