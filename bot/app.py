@@ -121,7 +121,8 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
         except ImportError:
             logger.warning("USE_UVLOOP is set but uvloop is not installed (pip install '.[speed]')")
         else:
-            return uvloop.new_event_loop()
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop
     return asyncio.new_event_loop()
 
 

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Dialect, ForeignKey, Index, Integer, MetaData, SmallInteger, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -105,7 +118,7 @@ class Question(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     question: Mapped[str] = mapped_column(Text)
     matched: Mapped[str | None] = mapped_column(String(64))
-    confidence: Mapped[float]
+    confidence: Mapped[float] = mapped_column(Double)
     fallback: Mapped[bool]
     partnership: Mapped[str | None] = mapped_column(String(64))
     feedback: Mapped[int | None] = mapped_column(SmallInteger)

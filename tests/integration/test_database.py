@@ -353,7 +353,9 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         assert await UserRepository(session).delete_everything(FORGOTTEN_USER)
     async with sessions() as session:
         for table, column in _person_columns():
-            left = (await session.execute(select(func.count()).select_from(table).where(column == FORGOTTEN_USER))).scalar()
+            left = (
+                await session.execute(select(func.count()).select_from(table).where(column == FORGOTTEN_USER))
+            ).scalar()
             assert left == 0, f"{table.name}.{column.name} still holds the forgotten user"
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
