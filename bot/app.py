@@ -11,20 +11,20 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 import handlers
+from bot import jobs
+from bot.context import SERVICES_KEY
 from bot.services import Services
 from bot.settings import Settings
 from bot.terminal import run_chat
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from handlers.common import SERVICES_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
@@ -71,9 +71,7 @@ def build_application(
         application.bot_data[SERVICES_KEY] = Services(settings, matcher, session_factory(engine))
         await application.bot.set_my_commands(handlers.COMMANDS)
         if application.job_queue is not None:
-            application.job_queue.run_repeating(
-                purge_old_questions, interval=timedelta(days=1), first=timedelta(minutes=1), name="vragen-opruimen"
-            )
+            jobs.schedule(application.job_queue)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         engine = application.bot_data.pop(ENGINE_KEY, None)
@@ -100,13 +98,6 @@ def build_application(
     application = builder.build()
     handlers.register(application)
     return application
-
-
-async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
-    found = context.application.bot_data.get(SERVICES_KEY)
-    if isinstance(found, Services):
-        removed = await found.questions.purge_old(found.settings.question_retention_days)
-        logger.info("removed %d questions past the retention period", removed)
 
 
 def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:

@@ -5,23 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
+from bot.context import services
 from bot.rendering import render_answer
-from bot.services import Asked, Sender, Services
+from bot.services import Asked, Sender
+from handlers import callbacks
 from knowledge import Suggestion
 
 Context = ContextTypes.DEFAULT_TYPE
-SERVICES_KEY = "services"
 BUTTON_LABEL_LIMIT = 60
-
-
-def services(context: Context) -> Services:
-    found = context.application.bot_data.get(SERVICES_KEY)
-    if not isinstance(found, Services):
-        raise RuntimeError("services are set up in post_init")
-    return found
+STALE_BUTTON = "Deze knop werkt niet meer."
 
 
 def display_name(user: User) -> str:
@@ -32,13 +27,17 @@ def label(text: str) -> str:
     return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
 
 
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
 def answer_keyboard(suggestions: Sequence[Suggestion], question_id: int | None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(label(s.title), callback_data=f"a:{s.id}")] for s in suggestions]
+    rows = [[InlineKeyboardButton(label(s.title), callback_data=callbacks.ANSWER.pack(s.id))] for s in suggestions]
     if question_id is not None:
         rows.append(
             [
-                InlineKeyboardButton("👍", callback_data=f"f:{question_id}:1"),
-                InlineKeyboardButton("👎", callback_data=f"f:{question_id}:-1"),
+                InlineKeyboardButton("👍", callback_data=callbacks.FEEDBACK.pack(question_id, 1)),
+                InlineKeyboardButton("👎", callback_data=callbacks.FEEDBACK.pack(question_id, -1)),
             ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
@@ -60,8 +59,14 @@ def sender_of(update: Update) -> Sender | None:
     return Sender(user.id, display_name(user), chat.id, chat.type, chat.title)
 
 
-async def remember_sender(update: Update, context: Context) -> None:
-    """Record the chat and user of an incoming message (reactivates a chat that blocked us before)."""
-    sender = sender_of(update)
-    if sender is not None:
-        await services(context).profiles.seen(sender)
+__all__ = [
+    "STALE_BUTTON",
+    "Context",
+    "answer_keyboard",
+    "display_name",
+    "is_private",
+    "label",
+    "send_answer",
+    "sender_of",
+    "services",
+]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from telegram import BotCommand, ChatMember, Update
-from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import Context, services
+from handlers.common import STALE_BUTTON, Context, is_private, services
 
 COMMANDS = [
     BotCommand("start", "profiel instellen: partnerschap, rol en school"),
@@ -33,10 +32,6 @@ NOT_TEXT = "Ik kan alleen tekstvragen beantwoorden. Typ je vraag, bijvoorbeeld: 
 UNKNOWN_COMMAND = "Dat commando ken ik niet. Kijk bij /help wat ik kan."
 
 
-def _is_private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
 async def help_command(update: Update, context: Context) -> None:
     if update.effective_message:
         await update.effective_message.reply_text(HELP)
@@ -47,18 +42,18 @@ async def ignore(update: Update, context: Context) -> None:
 
 
 async def not_text(update: Update, context: Context) -> None:
-    if _is_private(update) and update.effective_message:
+    if is_private(update) and update.effective_message:
         await update.effective_message.reply_text(NOT_TEXT)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    if _is_private(update) and update.effective_message:
+    if is_private(update) and update.effective_message:
         await update.effective_message.reply_text(UNKNOWN_COMMAND)
 
 
 async def stale_button(update: Update, context: Context) -> None:
     if update.callback_query:
-        await update.callback_query.answer("Deze knop werkt niet meer.")
+        await update.callback_query.answer(STALE_BUTTON)
 
 
 async def membership(update: Update, context: Context) -> None:

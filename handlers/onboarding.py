@@ -4,80 +4,108 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.services import ROLES
-from handlers.common import Context, label, remember_sender, services
-from knowledge.models import Entry
-from knowledge.render import school_label
+from bot.services import ROLES, OnboardingStep, Option, ProfileView, Step
+from handlers import callbacks
+from handlers.common import STALE_BUTTON, Context, label, sender_of, services
 
 NO_PARTNERSHIP = "geen"
 SKIP_SCHOOL = "-"
+WELCOME = (
+    "Welkom bij de Samen Opleiden-assistent! Ik beantwoord vragen over rollen, scholen, begrippen en je "
+    "partnerschap.\n\nBij welk partnerschap hoor je?"
+)
+ASK_SCHOOL = "Op welke school werk je of loop je stage? Typ de naam van de school."
+PICK_SCHOOL = "Ik ken meerdere scholen die hierop lijken. Welke bedoel je? Je kunt de naam ook opnieuw typen."
 FINISHED = (
     "Je profiel is klaar (bekijk het met /profiel). Stel nu gerust je vraag, bijvoorbeeld: Wat doet een schoolopleider?"
 )
+NO_PROFILE = "Start eerst met /start."
+NO_PROFILE_YET = "Je hebt nog geen profiel. Met /start stel je het in: partnerschap, rol en school."
 
 
-def partnership_keyboard(context: Context) -> InlineKeyboardMarkup:
-    partnerships = services(context).matcher.kb.partnerships.values()
-    rows = [[InlineKeyboardButton(p.short_name, callback_data=f"p:{p.slug}")] for p in partnerships]
-    rows.append([InlineKeyboardButton("Weet ik niet / geen", callback_data=f"p:{NO_PARTNERSHIP}")])
+def partnership_keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(o.label, callback_data=callbacks.PARTNERSHIP.pack(o.key))] for o in options]
+    rows.append([InlineKeyboardButton("Weet ik niet / geen", callback_data=callbacks.PARTNERSHIP.pack(NO_PARTNERSHIP))])
     return InlineKeyboardMarkup(rows)
 
 
 def role_keyboard() -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(text, callback_data=f"r:{key}") for key, text in ROLES.items()]
+    buttons = [InlineKeyboardButton(text, callback_data=callbacks.ROLE.pack(key)) for key, text in ROLES.items()]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def school_keyboard(options: tuple[Entry, ...] = ()) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(label(school_label(e.title, e.school)), callback_data=f"s:{e.id}")]
-        for e in options
-        if e.school is not None
-    ]
-    rows.append([InlineKeyboardButton("Overslaan", callback_data=f"s:{SKIP_SCHOOL}")])
+def school_keyboard(options: tuple[Option, ...] = ()) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(label(o.label), callback_data=callbacks.SCHOOL.pack(o.key))] for o in options]
+    rows.append([InlineKeyboardButton("Overslaan", callback_data=callbacks.SCHOOL.pack(SKIP_SCHOOL))])
     return InlineKeyboardMarkup(rows)
 
 
+def finished_text(step: OnboardingStep) -> str:
+    if step.school:
+        return f"School opgeslagen: {step.school}\n\n{FINISHED}"
+    if step.role:
+        return f"Rol: {step.role}\n\n{FINISHED}"
+    return f"Geen school opgeslagen.\n\n{FINISHED}"
+
+
+def profile_text(view: ProfileView | None) -> str:
+    """The profile as the user reads it in /profiel (plain text)."""
+    if view is None:
+        return NO_PROFILE_YET
+    lines = [
+        f"Naam: {view.name or '—'}",
+        f"Partnerschap: {view.partnership or 'niet gekozen'}",
+        f"Rol: {view.role or 'niet gekozen'}",
+        f"School: {view.school or 'niet gekozen'}",
+    ]
+    return "\n".join(lines) + "\n\nAanpassen kan altijd met /start."
+
+
+async def reply_to_school_step(message: Message, step: OnboardingStep) -> None:
+    """The answer to a typed school name (called from the question handler's result)."""
+    if step.step == Step.PICK_SCHOOL:
+        await message.reply_text(PICK_SCHOOL, reply_markup=school_keyboard(step.options))
+    elif step.step == Step.TYPE_SCHOOL:
+        await message.reply_text(ASK_SCHOOL, reply_markup=school_keyboard())
+    else:
+        await message.reply_text(finished_text(step))
+
+
 async def start(update: Update, context: Context) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    message, chat, sender = update.effective_message, update.effective_chat, sender_of(update)
+    if message is None or chat is None or sender is None:
         return
     if chat.type != ChatType.PRIVATE:
         await message.reply_text("Stuur me een privébericht om je profiel in te stellen. Hier beantwoord ik /vraag.")
         return
-    await remember_sender(update, context)
-    await message.reply_text(
-        "Welkom bij de Samen Opleiden-assistent! Ik beantwoord vragen over rollen, scholen, begrippen en je "
-        "partnerschap.\n\nBij welk partnerschap hoor je?",
-        reply_markup=partnership_keyboard(context),
-    )
+    step = await services(context).onboarding.begin(sender)
+    await message.reply_text(WELCOME, reply_markup=partnership_keyboard(step.options))
 
 
 async def profile(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    profiles = services(context).profiles
-    text = profiles.describe(await profiles.get(user.id))
-    await message.reply_text(f"{html.escape(text)}\n\nAanpassen kan altijd met /start.", parse_mode=ParseMode.HTML)
+    await message.reply_text(profile_text(await services(context).profiles.view(user.id)))
 
 
 async def choose_partnership(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    slug = query.data.removeprefix("p:")
-    chosen = None if slug == NO_PARTNERSHIP else slug
-    if not await services(context).profiles.set_partnership(query.from_user.id, chosen):
-        await query.answer("Start eerst met /start.")
-        return
+    parsed = callbacks.PARTNERSHIP.parse(query.data) if query else None
+    if query is None or parsed is None:
+        return await _stale(update)
+    (slug,) = parsed
+    step = await services(context).onboarding.choose_partnership(
+        query.from_user.id, None if slug == NO_PARTNERSHIP else slug
+    )
+    if step.step != Step.CHOOSE_ROLE:
+        return await _refused(update, step)
     await query.answer()
-    partnership = services(context).matcher.kb.partnerships.get(slug)
-    name = partnership.name if partnership else "geen partnerschap gekozen"
+    name = step.partnership or "geen partnerschap gekozen"
     await query.edit_message_text(
         f"Partnerschap: {html.escape(name)}\n\nWat is je rol?", parse_mode=ParseMode.HTML, reply_markup=role_keyboard()
     )
@@ -85,60 +113,48 @@ async def choose_partnership(update: Update, context: Context) -> None:
 
 async def choose_role(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    role = query.data.removeprefix("r:")
-    if role not in ROLES:
-        await query.answer("Deze knop werkt niet meer.")
-        return
-    profiles = services(context).profiles
-    if await profiles.get(query.from_user.id) is None:
-        await query.answer("Start eerst met /start.")
-        return
-    asks_school = await profiles.set_role(query.from_user.id, role)
+    parsed = callbacks.ROLE.parse(query.data) if query else None
+    if query is None or parsed is None:
+        return await _stale(update)
+    step = await services(context).onboarding.choose_role(query.from_user.id, parsed[0])
+    if step.step not in (Step.TYPE_SCHOOL, Step.DONE):
+        return await _refused(update, step)
     await query.answer()
-    if asks_school:
-        await query.edit_message_text(
-            f"Rol: {ROLES[role]}\n\nOp welke school werk je of loop je stage? Typ de naam van de school.",
-            reply_markup=school_keyboard(),
-        )
+    if step.step == Step.TYPE_SCHOOL:
+        await query.edit_message_text(f"Rol: {step.role}\n\n{ASK_SCHOOL}", reply_markup=school_keyboard())
         return
-    await query.edit_message_text(f"Rol: {ROLES[role]}\n\n{FINISHED}")
+    await query.edit_message_text(finished_text(step))
 
 
 async def choose_school(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    entry_id = query.data.removeprefix("s:")
-    profiles = services(context).profiles
-    if await profiles.get(query.from_user.id) is None:
-        await query.answer("Start eerst met /start.")
-        return
-    saved = await profiles.choose_school(query.from_user.id, None if entry_id == SKIP_SCHOOL else entry_id)
+    parsed = callbacks.SCHOOL.parse(query.data) if query else None
+    if query is None or parsed is None:
+        return await _stale(update)
+    (entry_id,) = parsed
+    step = await services(context).onboarding.choose_school(
+        query.from_user.id, None if entry_id == SKIP_SCHOOL else entry_id
+    )
+    if step.step != Step.DONE:
+        return await _refused(update, step)
     await query.answer()
-    school = f"School: {saved}" if saved else "Geen school opgeslagen."
-    await query.edit_message_text(f"{school}\n\n{FINISHED}")
+    await query.edit_message_text(finished_text(step))
 
 
-async def typed_school(update: Update, context: Context, text: str) -> None:
-    """Called by the question handler while the profile waits for a school name."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lookup = await services(context).profiles.type_school(user.id, text)
-    if lookup.options:
-        await message.reply_text(
-            "Ik ken meerdere scholen die hierop lijken. Welke bedoel je? Je kunt de naam ook opnieuw typen.",
-            reply_markup=school_keyboard(lookup.options),
-        )
-        return
-    await message.reply_text(f"School opgeslagen: {lookup.saved}\n\n{FINISHED}")
+async def _refused(update: Update, step: OnboardingStep) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(NO_PROFILE if step.step == Step.NO_PROFILE else STALE_BUTTON)
+
+
+async def _stale(update: Update) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(STALE_BUTTON)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("profiel", profile, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CallbackQueryHandler(choose_partnership, pattern=r"^p:"))
-    application.add_handler(CallbackQueryHandler(choose_role, pattern=r"^r:"))
-    application.add_handler(CallbackQueryHandler(choose_school, pattern=r"^s:"))
+    application.add_handler(CommandHandler("profiel", profile, filters=private))
+    application.add_handler(CallbackQueryHandler(choose_partnership, pattern=callbacks.PARTNERSHIP.pattern))
+    application.add_handler(CallbackQueryHandler(choose_role, pattern=callbacks.ROLE.pattern))
+    application.add_handler(CallbackQueryHandler(choose_school, pattern=callbacks.SCHOOL.pattern))

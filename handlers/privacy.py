@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.common import Context, services
+from handlers import callbacks
+from handlers.common import STALE_BUTTON, Context, services
 
 
 def privacy_text(retention_days: int) -> str:
@@ -31,8 +32,8 @@ async def forget_me(update: Update, context: Context) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Ja, vergeet mij", callback_data="v:ja"),
-                InlineKeyboardButton("Nee", callback_data="v:nee"),
+                InlineKeyboardButton("Ja, vergeet mij", callback_data=callbacks.FORGET.pack("ja")),
+                InlineKeyboardButton("Nee", callback_data=callbacks.FORGET.pack("nee")),
             ]
         ]
     )
@@ -50,10 +51,14 @@ async def private_only(update: Update, context: Context) -> None:
 
 async def confirm_forget(update: Update, context: Context) -> None:
     query = update.callback_query
+    parsed = callbacks.FORGET.parse(query.data) if query else None
     if query is None:
         return
+    if parsed is None:
+        await query.answer(STALE_BUTTON)
+        return
     await query.answer()
-    if query.data != "v:ja":
+    if parsed != ("ja",):
         await query.edit_message_text("Oké, er is niets verwijderd.")
         return
     await services(context).profiles.forget(query.from_user.id)
@@ -66,4 +71,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("privacy", privacy))
     application.add_handler(CommandHandler("vergeetmij", forget_me, filters=filters.ChatType.PRIVATE))
     application.add_handler(CommandHandler(["profiel", "vergeetmij"], private_only, filters=filters.ChatType.GROUPS))
-    application.add_handler(CallbackQueryHandler(confirm_forget, pattern=r"^v:"))
+    application.add_handler(CallbackQueryHandler(confirm_forget, pattern=callbacks.FORGET.pattern))

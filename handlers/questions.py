@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.services import FEEDBACK_VALUES
-from handlers.common import Context, send_answer, sender_of, services
-from handlers.onboarding import typed_school
+from bot.services import Asked
+from handlers import callbacks
+from handlers.common import STALE_BUTTON, Context, send_answer, sender_of, services
+from handlers.onboarding import reply_to_school_step
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
+THANKS = "Bedankt voor je feedback!"
+NOT_YOURS = "Alleen wie de vraag stelde kan hier feedback op geven."
+GONE = "Dit onderwerp bestaat niet meer."
 
 
 async def _answer(update: Update, context: Context, text: str) -> None:
     message, sender = update.effective_message, sender_of(update)
     if message is None or sender is None:
         return
-    asked = await services(context).questions.ask_from(sender, text)
-    if asked is None:
-        await typed_school(update, context, text)
-        return
-    await send_answer(message, asked)
+    result = await services(context).questions.ask_from(sender, text)
+    if isinstance(result, Asked):
+        await send_answer(message, result)
+    else:
+        await reply_to_school_step(message, result)
 
 
 async def private_text(update: Update, context: Context) -> None:
@@ -60,13 +64,16 @@ async def group_mention(update: Update, context: Context) -> None:
 
 async def picked_suggestion(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
+    parsed = callbacks.ANSWER.parse(query.data) if query else None
+    if query is None:
         return
     message = query.message if isinstance(query.message, Message) else None
-    chat_id = message.chat.id if message else None
-    asked = await services(context).questions.pick(query.from_user.id, chat_id, query.data.removeprefix("a:"))
-    if asked is None or message is None:
-        await query.answer("Dit onderwerp bestaat niet meer.")
+    if parsed is None or message is None:
+        await query.answer(STALE_BUTTON)
+        return
+    asked = await services(context).questions.pick(query.from_user.id, message.chat.id, parsed[0])
+    if asked is None:
+        await query.answer(GONE)
         return
     await query.answer()
     await send_answer(message, asked)
@@ -74,20 +81,26 @@ async def picked_suggestion(update: Update, context: Context) -> None:
 
 async def feedback(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
+    parsed = callbacks.FEEDBACK.parse(query.data) if query else None
+    if query is None:
         return
-    _, question_id, value = [*query.data.split(":"), "", ""][:3]
-    if not question_id.isdigit() or value not in FEEDBACK_VALUES:
-        await query.answer("Deze knop werkt niet meer.")
+    if parsed is None:
+        await query.answer(STALE_BUTTON)
         return
-    if not await services(context).questions.feedback(query.from_user.id, int(question_id), FEEDBACK_VALUES[value]):
-        await query.answer("Alleen wie de vraag stelde kan hier feedback op geven.")
+    question_id, value = int(parsed[0]), int(parsed[1])
+    if not await services(context).questions.feedback(query.from_user.id, question_id, value):
+        await query.answer(NOT_YOURS)
         return
-    await query.answer("Bedankt voor je feedback!")
+    await query.answer(THANKS)
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     if markup is not None:
-        rows = [row for row in markup.inline_keyboard if not any(str(b.callback_data).startswith("f:") for b in row)]
+        rows = [row for row in markup.inline_keyboard if not any(_is_feedback(button) for button in row)]
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _is_feedback(button: InlineKeyboardButton) -> bool:
+    data = button.callback_data
+    return isinstance(data, str) and callbacks.FEEDBACK.parse(data) is not None
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -96,5 +109,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.TEXT & filters.Entity(MessageEntity.MENTION), group_mention)
     )
-    application.add_handler(CallbackQueryHandler(picked_suggestion, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(feedback, pattern=r"^f:"))
+    application.add_handler(CallbackQueryHandler(picked_suggestion, pattern=callbacks.ANSWER.pattern))
+    application.add_handler(CallbackQueryHandler(feedback, pattern=callbacks.FEEDBACK.pattern))

@@ -2,141 +2,205 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from bot.services import AWAITING_SCHOOL, ProfileService, QuestionService, Sender
+from bot.services import Asked, OnboardingStep, Sender, Services, Step
+from bot.settings import Settings
 from db.engine import SessionFactory
-from db.repositories import QuestionRepository
+from db.models import utcnow
+from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher
 
 USER = 9001
 PRIVATE = Sender(USER, "Fictieve Student", USER, "private")
+GRONINGEN = "groningen-kop-van-drenthe"
 
 
 @pytest.fixture
-async def profiles(matcher: Matcher, sessions: SessionFactory) -> ProfileService:
-    service = ProfileService(matcher, sessions)
-    await service.seen(PRIVATE)
-    return service
+async def services(matcher: Matcher, sessions: SessionFactory) -> Services:
+    found = Services(Settings(), matcher, sessions)
+    await found.onboarding.begin(PRIVATE)
+    return found
 
 
-@pytest.fixture
-def questions(matcher: Matcher, sessions: SessionFactory) -> QuestionService:
-    return QuestionService(matcher, sessions)
+async def onboard(services: Services, partnership: str | None, role: str) -> OnboardingStep:
+    await services.onboarding.choose_partnership(USER, partnership)
+    return await services.onboarding.choose_role(USER, role)
+
+
+async def typed(services: Services, text: str) -> OnboardingStep:
+    result = await services.questions.ask_from(PRIVATE, text)
+    assert isinstance(result, OnboardingStep)
+    return result
+
+
+async def asked(services: Services, sender: Sender, text: str) -> Asked:
+    result = await services.questions.ask_from(sender, text)
+    assert isinstance(result, Asked)
+    return result
 
 
 async def test_question_is_answered_in_the_given_partnership_and_logged(
-    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
+    services: Services, sessions: SessionFactory
 ) -> None:
-    asked = await questions.ask(USER, USER, "hoeveel besturen", "poo-marnix")
-    assert "40 besturen" in asked.answer.text
+    result = await services.questions.ask(USER, USER, "hoeveel besturen", "poo-marnix")
+    assert "40 besturen" in result.answer.text
     async with sessions() as session:
         [row] = await QuestionRepository(session).for_user(USER)
-    assert (row.id, row.partnership, row.matched) == (asked.question_id, "poo-marnix", "partnerschap:poo-aantallen")
+    assert (row.id, row.partnership, row.matched) == (result.question_id, "poo-marnix", "partnerschap:poo-aantallen")
 
 
-async def test_invalid_input_is_answered_but_not_logged(profiles: ProfileService, questions: QuestionService) -> None:
-    asked = await questions.ask(USER, USER, "🙂🙂", None)
-    assert asked.question_id is None
-    assert "geen woorden" in asked.answer.text
+async def test_invalid_input_is_answered_but_not_logged(services: Services) -> None:
+    result = await services.questions.ask(USER, USER, "🙂🙂", None)
+    assert result.question_id is None
+    assert "geen woorden" in result.answer.text
 
 
-async def test_picked_suggestion_is_logged_and_rateable(profiles: ProfileService, questions: QuestionService) -> None:
-    asked = await questions.pick(USER, USER, "begrip:intervisie")
-    assert asked is not None
-    assert asked.question_id is not None
-    assert asked.answer.matched == "begrip:intervisie"
-    assert await questions.feedback(USER, asked.question_id, 1)
-    assert await questions.pick(USER, USER, "begrip:bestaat-niet") is None
+async def test_picked_suggestion_is_logged_and_rateable(services: Services) -> None:
+    picked = await services.questions.pick(USER, USER, "begrip:intervisie")
+    assert picked is not None
+    assert picked.question_id is not None
+    assert picked.answer.matched == "begrip:intervisie"
+    assert await services.questions.feedback(USER, picked.question_id, 1)
+    assert await services.questions.pick(USER, USER, "begrip:bestaat-niet") is None
 
 
-async def test_role_at_a_school_asks_for_the_school(profiles: ProfileService) -> None:
-    assert await profiles.set_role(USER, "mentor")
-    assert (await profiles.seen(PRIVATE)).awaiting == AWAITING_SCHOOL
-    assert not await profiles.set_role(USER, "relatiebeheerder")
-    assert (await profiles.seen(PRIVATE)).awaiting is None
-    with pytest.raises(ValueError, match="piloot"):
-        await profiles.set_role(USER, "piloot")
+async def test_suggestion_picked_by_someone_without_a_profile_is_answered(
+    services: Services, sessions: SessionFactory
+) -> None:
+    stranger = 9099
+    picked = await services.questions.pick(stranger, -300, "begrip:intervisie")
+    assert picked is not None
+    assert picked.answer.matched == "begrip:intervisie"
+    assert picked.question_id is None  # no feedback buttons: nobody to attribute them to
+    async with sessions() as session:
+        assert await UserRepository(session).get(stranger) is None
 
 
-async def test_typed_school_is_matched_fuzzily(profiles: ProfileService) -> None:
-    await profiles.set_partnership(USER, "groningen-kop-van-drenthe")
-    await profiles.set_role(USER, "student")
-    lookup = await profiles.type_school(USER, "prinses beatrx")
-    assert lookup.saved == "KC Prinses Beatrix (Beilen)"
-    user = await profiles.get(USER)
-    assert user is not None
-    assert (user.school_id, user.awaiting) == ("school:kc-prinses-beatrix", None)
+async def test_onboarding_walks_partnership_role_school(services: Services) -> None:
+    step = await services.onboarding.begin(PRIVATE)
+    assert step.step == Step.CHOOSE_PARTNERSHIP
+    assert {o.key for o in step.options} == {"poo-marnix", GRONINGEN}
+    step = await services.onboarding.choose_partnership(USER, GRONINGEN)
+    assert step.step == Step.CHOOSE_ROLE
+    assert step.partnership is not None
+    assert "Groningen – kop van Drenthe" in step.partnership
+    step = await services.onboarding.choose_role(USER, "mentor")
+    assert (step.step, step.role) == (Step.TYPE_SCHOOL, "mentor")
+    step = await typed(services, "prinses beatrx")
+    assert (step.step, step.school) == (Step.DONE, "KC Prinses Beatrix (Beilen)")
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert (view.role, view.school) == ("mentor", "KC Prinses Beatrix (Beilen)")
+    assert isinstance(await services.questions.ask_from(PRIVATE, "wat is intervisie"), Asked)
 
 
-async def test_ambiguous_school_gives_options_and_unknown_school_is_kept_as_typed(profiles: ProfileService) -> None:
-    await profiles.set_partnership(USER, "groningen-kop-van-drenthe")
-    lookup = await profiles.type_school(USER, "regenboog")
-    assert lookup.saved is None
-    assert {e.id for e in lookup.options} == {
+async def test_role_without_a_school_finishes_onboarding(services: Services) -> None:
+    step = await onboard(services, None, "relatiebeheerder")
+    assert step.step == Step.DONE
+    assert isinstance(await services.questions.ask_from(PRIVATE, "de wegwijzer"), Asked)
+
+
+async def test_unknown_choices_and_missing_profiles_change_nothing(services: Services) -> None:
+    assert (await services.onboarding.choose_role(USER, "piloot")).step == Step.UNKNOWN_CHOICE
+    assert (await services.onboarding.choose_partnership(USER, "verzonnen")).step == Step.UNKNOWN_CHOICE
+    assert (await services.onboarding.choose_school(USER, "begrip:intervisie")).step == Step.UNKNOWN_CHOICE
+    assert (await services.onboarding.choose_role(9555, "mentor")).step == Step.NO_PROFILE
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert (view.partnership, view.role) == (None, None)
+
+
+async def test_ambiguous_school_gives_options_of_the_own_partnership(services: Services) -> None:
+    await onboard(services, GRONINGEN, "student")
+    step = await typed(services, "regenboog")
+    assert step.step == Step.PICK_SCHOOL
+    assert {o.key for o in step.options} == {
         "school:kc-de-regenboog-tweede-exloermond",
         "school:ckc-de-regenboog-assen",
     }
-    kept = await profiles.type_school(USER, "Fictieve   Basisschool   Zonnestraal")
-    assert kept.saved == "Fictieve Basisschool Zonnestraal"
-    user = await profiles.get(USER)
-    assert user is not None
-    assert user.school_id is None
+    done = await services.onboarding.choose_school(USER, "school:ckc-de-regenboog-assen")
+    assert (done.step, done.school) == (Step.DONE, "CKC De Regenboog (Assen)")
 
 
-async def test_changing_partnership_clears_the_school(profiles: ProfileService) -> None:
-    await profiles.set_partnership(USER, "groningen-kop-van-drenthe")
-    await profiles.type_school(USER, "prinses beatrix")
-    assert await profiles.set_partnership(USER, "poo-marnix")
-    user = await profiles.get(USER)
-    assert user is not None
-    assert (user.school_id, user.school_name) == (None, None)
-    assert not await profiles.set_partnership(USER, "verzonnen")
+async def test_unknown_school_is_kept_as_typed(services: Services) -> None:
+    await onboard(services, GRONINGEN, "mentor")
+    step = await typed(services, "Fictieve   Basisschool   Zonnestraal")
+    assert step.school == "Fictieve Basisschool Zonnestraal"
 
 
-async def test_profile_description(profiles: ProfileService) -> None:
-    await profiles.set_partnership(USER, "poo-marnix")
-    await profiles.set_role(USER, "boc")
-    text = profiles.describe(await profiles.get(USER))
-    assert "Partnerschap: Partners in Opleiding en Ontwikkeling (POO)" in text
-    assert "Rol: bovenschools opleidingscoördinator" in text
-    assert "School: niet gekozen" in text
-    assert profiles.describe(None).startswith("Je hebt nog geen profiel")
+async def test_partnership_without_a_school_list_saves_the_typed_name(services: Services) -> None:
+    """POO has about 350 schools and lists none: a Drenthe school must not be offered instead."""
+    await onboard(services, "poo-marnix", "mentor")
+    step = await typed(services, "De Regenboog")
+    assert (step.step, step.school) == (Step.DONE, "De Regenboog")
 
 
-async def test_forget_removes_profile_and_questions(
-    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
-) -> None:
-    await questions.ask(USER, USER, "wat is intervisie", None)
-    assert await profiles.forget(USER)
-    assert await profiles.get(USER) is None
+async def test_skipping_the_school(services: Services) -> None:
+    await onboard(services, GRONINGEN, "directeur")
+    step = await services.onboarding.choose_school(USER, None)
+    assert (step.step, step.school) == (Step.DONE, None)
+    assert isinstance(await services.questions.ask_from(PRIVATE, "wat is intervisie"), Asked)
+
+
+async def test_start_again_stops_waiting_for_a_school(services: Services) -> None:
+    await onboard(services, GRONINGEN, "mentor")
+    await services.onboarding.begin(PRIVATE)
+    assert isinstance(await services.questions.ask_from(PRIVATE, "wat is intervisie"), Asked)
+
+
+async def test_changing_partnership_clears_the_school(services: Services) -> None:
+    await onboard(services, GRONINGEN, "mentor")
+    await typed(services, "prinses beatrix")
+    await services.onboarding.choose_partnership(USER, "poo-marnix")
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert view.school is None
+
+
+async def test_profile_view(services: Services) -> None:
+    await onboard(services, "poo-marnix", "boc")
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert view.partnership == "Partners in Opleiding en Ontwikkeling (POO)"
+    assert view.role == "bovenschools opleidingscoördinator"
+    assert view.school is None
+    assert await services.profiles.view(9555) is None
+
+
+async def test_forget_removes_profile_and_questions(services: Services, sessions: SessionFactory) -> None:
+    await services.questions.ask(USER, USER, "wat is intervisie", None)
+    assert await services.profiles.forget(USER)
+    assert await services.profiles.view(USER) is None
     async with sessions() as session:
         assert await QuestionRepository(session).for_user(USER) == []
-    assert not await profiles.forget(USER)
+    assert not await services.profiles.forget(USER)
 
 
-async def test_ask_from_records_the_sender_and_answers_in_their_partnership(
-    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
-) -> None:
-    await profiles.set_partnership(USER, "groningen-kop-van-drenthe")
-    asked = await questions.ask_from(PRIVATE, "hoeveel besturen")
-    assert asked is not None
-    assert "8 besturen" in asked.answer.text
+async def test_ask_from_records_the_sender_and_answers_in_their_partnership(services: Services) -> None:
+    await services.onboarding.choose_partnership(USER, GRONINGEN)
+    assert "8 besturen" in (await asked(services, PRIVATE, "hoeveel besturen")).answer.text
     newcomer = Sender(9002, "Fictieve Nieuwe", -300, "group", "Fictieve groep")
-    asked = await questions.ask_from(newcomer, "wat is intervisie")
-    assert asked is not None
-    user = await profiles.get(9002)
-    assert user is not None
-    assert user.chat_id is None  # a group is not the user's private chat
+    await asked(services, newcomer, "wat is intervisie")
+    view = await services.profiles.view(9002)
+    assert view is not None  # recorded, though a group is not their private chat
 
 
-async def test_ask_from_hands_a_school_name_back_while_onboarding(
-    profiles: ProfileService, questions: QuestionService, sessions: SessionFactory
+async def test_in_a_group_text_is_a_question_even_while_onboarding(
+    services: Services, sessions: SessionFactory
 ) -> None:
-    await profiles.set_role(USER, "mentor")
-    assert await questions.ask_from(PRIVATE, "de wegwijzer") is None
+    await onboard(services, GRONINGEN, "mentor")
     in_group = Sender(USER, "Fictieve Student", -300, "group", "Fictieve groep")
-    assert await questions.ask_from(in_group, "wat is intervisie") is not None
+    await asked(services, in_group, "wat is intervisie")
     async with sessions() as session:
         logged = await QuestionRepository(session).for_user(USER)
     assert [q.question for q in logged] == ["wat is intervisie"]
+
+
+async def test_purge_removes_questions_past_the_retention_period(services: Services) -> None:
+    await services.questions.ask(USER, USER, "wat is intervisie", None)
+    now = utcnow()
+    assert await services.questions.purge_old(180, now + timedelta(days=179)) == 0
+    assert await services.questions.purge_old(180, now + timedelta(days=181)) == 1

@@ -1,0 +1,18 @@
+"""The one place handlers and jobs find the services: ``services(context)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import CallbackContext
+
+from bot.services import Services
+
+SERVICES_KEY = "services"
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    found = context.application.bot_data.get(SERVICES_KEY)
+    if not isinstance(found, Services):
+        raise RuntimeError("services are set up in post_init")
+    return found

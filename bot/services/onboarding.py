@@ -1,0 +1,136 @@
+"""Onboarding as a small state machine: partnership, then role, then (for roles at a school) the school.
+
+Every step returns an ``OnboardingStep`` that says what to ask next; the handlers only render it.
+The one state kept between updates is ``users.awaiting`` (the bot waits for a typed school name),
+so that a restart in the middle of onboarding loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.roles import ROLES, ROLES_AT_A_SCHOOL
+from bot.services.senders import Sender, record_sender
+from db.engine import SessionFactory
+from db.models import User
+from db.repositories import UserRepository
+from knowledge import Matcher
+from knowledge.render import school_label
+
+AWAITING_SCHOOL = "school"
+MAX_SCHOOL_NAME = 200
+
+
+class Step(StrEnum):
+    CHOOSE_PARTNERSHIP = "partnerschap"
+    CHOOSE_ROLE = "rol"
+    TYPE_SCHOOL = "school"
+    PICK_SCHOOL = "schoolkeuze"
+    DONE = "klaar"
+    NO_PROFILE = "geen-profiel"
+    UNKNOWN_CHOICE = "onbekende-keuze"
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OnboardingStep:
+    """What to ask next, with what was just chosen (labels, ready to show)."""
+
+    step: Step
+    options: tuple[Option, ...] = ()
+    partnership: str | None = None
+    role: str | None = None
+    school: str | None = None
+
+
+class OnboardingService:
+    def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
+        self.matcher = matcher
+        self.sessions = sessions
+
+    async def begin(self, sender: Sender) -> OnboardingStep:
+        """(Re)start: record the user, stop waiting for a school, offer the partnerships."""
+        async with self.sessions.begin() as session:
+            await record_sender(session, sender)
+            user = await UserRepository(session).get(sender.user_id)
+            if user is not None:
+                user.awaiting = None
+        options = tuple(Option(p.slug, p.short_name) for p in self.matcher.kb.partnerships.values())
+        return OnboardingStep(Step.CHOOSE_PARTNERSHIP, options=options)
+
+    async def choose_partnership(self, user_id: int, slug: str | None) -> OnboardingStep:
+        partnership = self.matcher.kb.partnerships.get(slug) if slug is not None else None
+        if slug is not None and partnership is None:
+            return OnboardingStep(Step.UNKNOWN_CHOICE)
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None:
+                return OnboardingStep(Step.NO_PROFILE)
+            if user.partnership != slug:
+                user.school_id = user.school_name = None
+            user.partnership = slug
+        return OnboardingStep(Step.CHOOSE_ROLE, partnership=partnership.name if partnership else None)
+
+    async def choose_role(self, user_id: int, role: str) -> OnboardingStep:
+        if role not in ROLES:
+            return OnboardingStep(Step.UNKNOWN_CHOICE)
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None:
+                return OnboardingStep(Step.NO_PROFILE)
+            user.role = role
+            asks_school = role in ROLES_AT_A_SCHOOL
+            user.awaiting = AWAITING_SCHOOL if asks_school else None
+        return OnboardingStep(Step.TYPE_SCHOOL if asks_school else Step.DONE, role=ROLES[role])
+
+    async def choose_school(self, user_id: int, entry_id: str | None) -> OnboardingStep:
+        """A school button: one from the knowledge base, or None to skip."""
+        entry = self.matcher.kb.get(entry_id) if entry_id else None
+        if entry_id is not None and (entry is None or entry.school is None):
+            return OnboardingStep(Step.UNKNOWN_CHOICE)
+        async with self.sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None:
+                return OnboardingStep(Step.NO_PROFILE)
+            label = school_label(entry.title, entry.school) if entry and entry.school else None
+            _save_school(user, entry.id if entry else None, label)
+        return OnboardingStep(Step.DONE, school=label)
+
+    async def school_typed(self, session: AsyncSession, user_id: int, typed: str) -> OnboardingStep:
+        """A typed school name, inside the caller's transaction: saved when clear, else the options.
+
+        Only schools of the user's own partnership are offered; a name the knowledge base does not
+        know (most partnerships list no schools) is saved as typed.
+        """
+        user = await UserRepository(session).get(user_id)
+        if user is None:
+            return OnboardingStep(Step.NO_PROFILE)
+        typed = " ".join(typed.split())[:MAX_SCHOOL_NAME]
+        if not typed:
+            return OnboardingStep(Step.TYPE_SCHOOL)
+        found = [
+            entry
+            for entry in self.matcher.find_schools(typed, user.partnership)
+            if entry.school is not None and (user.partnership is None or entry.partnership == user.partnership)
+        ]
+        if len(found) > 1:
+            options = tuple(Option(e.id, school_label(e.title, e.school)) for e in found if e.school is not None)
+            return OnboardingStep(Step.PICK_SCHOOL, options=options)
+        if found and found[0].school is not None:
+            label = school_label(found[0].title, found[0].school)
+            _save_school(user, found[0].id, label)
+            return OnboardingStep(Step.DONE, school=label)
+        _save_school(user, None, typed)
+        return OnboardingStep(Step.DONE, school=typed)
+
+
+def _save_school(user: User, school_id: str | None, name: str | None) -> None:
+    user.school_id, user.school_name, user.awaiting = school_id, name, None

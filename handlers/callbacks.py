@@ -1,0 +1,51 @@
+"""Every kind of button the bot sends: its callback-data prefix, how to pack it and how to parse it.
+
+Callback data comes back from Telegram as untrusted input (anyone can forge it), so ``parse`` is
+strict: ASCII only, the exact shape, bounded numbers; anything else gives None, which the handlers
+treat as a button that no longer works. Data must fit Telegram's 64 bytes (checked by ``pack``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TELEGRAM_CALLBACK_LIMIT = 64
+ENTRY_ID = r"[a-z]{1,12}:[a-z0-9]+(?:-[a-z0-9]+)*"
+DATABASE_ID = r"[1-9][0-9]{0,17}"  # fits a signed 64-bit integer
+
+
+@dataclass(frozen=True)
+class Button:
+    prefix: str
+    payload: str  # regular expression of what follows "<prefix>:", with one group per field
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled = re.compile(rf"{re.escape(self.prefix)}:{self.payload}", re.ASCII)
+        object.__setattr__(self, "_regex", compiled)
+
+    @property
+    def pattern(self) -> str:
+        """For CallbackQueryHandler: every data with this prefix (malformed ones included)."""
+        return rf"^{re.escape(self.prefix)}:"
+
+    def pack(self, *fields: str | int) -> str:
+        data = ":".join([self.prefix, *map(str, fields)])
+        if len(data.encode()) > TELEGRAM_CALLBACK_LIMIT or self.parse(data) is None:
+            raise ValueError(f"invalid callback data {data!r}")
+        return data
+
+    def parse(self, data: str | None) -> tuple[str, ...] | None:
+        found = self._regex.fullmatch(data) if data is not None else None
+        return found.groups() if found else None
+
+
+ANSWER = Button("a", rf"({ENTRY_ID})")
+FEEDBACK = Button("f", rf"({DATABASE_ID}):(1|-1)")
+PARTNERSHIP = Button("p", r"([a-z0-9]+(?:-[a-z0-9]+)*)")
+ROLE = Button("r", r"([a-z]{1,32})")
+SCHOOL = Button("s", rf"(-|{ENTRY_ID})")
+FORGET = Button("v", r"(ja|nee)")
+
+ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET)

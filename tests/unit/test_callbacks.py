@@ -1,0 +1,58 @@
+"""Callback data is untrusted: only the exact shapes the bot sends are accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import callbacks
+
+
+@pytest.mark.parametrize(
+    ("button", "data", "fields"),
+    [
+        (callbacks.FEEDBACK, "f:12:1", ("12", "1")),
+        (callbacks.FEEDBACK, "f:12:-1", ("12", "-1")),
+        (callbacks.ANSWER, "a:begrip:lesson-study", ("begrip:lesson-study",)),
+        (callbacks.SCHOOL, "s:-", ("-",)),
+        (callbacks.SCHOOL, "s:school:kc-de-wegwijzer", ("school:kc-de-wegwijzer",)),
+        (callbacks.PARTNERSHIP, "p:poo-marnix", ("poo-marnix",)),
+        (callbacks.ROLE, "r:mentor", ("mentor",)),
+        (callbacks.FORGET, "v:ja", ("ja",)),
+    ],
+)
+def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
+    assert button.parse(data) == fields
+    assert button.pack(*fields) == data
+
+
+@pytest.mark.parametrize(
+    ("button", "data"),
+    [
+        (callbacks.FEEDBACK, "f:²:1"),  # a Unicode digit: int() would raise
+        (callbacks.FEEDBACK, "f:" + "9" * 40 + ":1"),  # would overflow a BIGINT
+        (callbacks.FEEDBACK, "f:0:1"),
+        (callbacks.FEEDBACK, "f:12:2"),
+        (callbacks.FEEDBACK, "f:12"),
+        (callbacks.FEEDBACK, "f:12:1:extra"),
+        (callbacks.FEEDBACK, "f:١٢:1"),  # Arabic-Indic digits
+        (callbacks.ANSWER, "a:begrip:Lesson Study"),
+        (callbacks.ANSWER, "a:"),
+        (callbacks.SCHOOL, "s:--"),
+        (callbacks.PARTNERSHIP, "p:../../etc"),
+        (callbacks.FORGET, "v:JA"),
+        (callbacks.FORGET, None),
+        (callbacks.ROLE, "x:mentor"),
+    ],
+)
+def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:
+    assert button.parse(data) is None
+
+
+def test_pack_refuses_data_over_telegrams_64_bytes() -> None:
+    with pytest.raises(ValueError, match="invalid callback data"):
+        callbacks.ANSWER.pack("begrip:" + "a" * 60)
+
+
+def test_every_prefix_is_unique() -> None:
+    prefixes = [button.prefix for button in callbacks.ALL]
+    assert len(prefixes) == len(set(prefixes))
