@@ -41,6 +41,24 @@ class BotRunner:
         if self.failure:
             raise self.failure
 
+    def idle(self) -> bool:
+        """Every pushed update fetched, confirmed and handled: nothing queued, no handler running."""
+        application = self.application
+        return bool(
+            self.api.all_confirmed()
+            and application.update_queue.empty()
+            and application.update_processor.current_concurrent_updates == 0
+        )
+
+    async def wait_idle(self, checks: int = 5) -> None:
+        """Wait until the bot is idle for several checks in a row (an update moves from the queue to its
+        handler in a step that a single look could fall between)."""
+        calm = 0
+        while calm < checks:
+            await self.api.wait_until(self.idle)
+            calm = calm + 1 if self.idle() else 0
+            await asyncio.sleep(0.01)
+
     async def stop(self) -> None:
         if self.thread is None or self.loop is None:
             return

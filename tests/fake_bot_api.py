@@ -2,7 +2,11 @@
 
 It speaks HTTP like the real server (status codes, ``{"ok": ..., "result"/"description"}`` bodies) and
 applies the checks users would otherwise hit in production: the 4096-character limit, Telegram's HTML
-entity parser, 64-byte callback data, 403 for a user who blocked the bot and 429 with ``retry_after``.
+entity parser, 64-byte callback data, message ids counted per chat, 403 for a user who blocked the bot
+or was deleted, 400 for an unknown chat and for a group that became a supergroup (with
+``migrate_to_chat_id``), 409 when a second instance polls, and 429 with ``retry_after`` for the
+overall, per-chat and per-group limits when a test switches them on. Documents and photos are kept so
+tests can read what the bot sent.
 """
 
 from __future__ import annotations
@@ -89,6 +93,12 @@ def parse_html(text: str) -> str:
 
 
 @dataclass
+class Upload:
+    file_name: str
+    content: bytes
+
+
+@dataclass
 class Call:
     method: str
     params: dict[str, Any]
@@ -103,14 +113,24 @@ class FakeBotAPI:
         self.pending: list[dict[str, Any]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.blocked_chats: set[int] = set()
+        self.deactivated_chats: set[int] = set()
+        self.unknown_chats: set[int] = set()
+        self.migrated_chats: dict[int, int] = {}  # group id -> its new supergroup id
+        self.uploads: dict[str, Upload] = {}  # file_id -> what the bot sent
         self.rate_limit_next = 0
         self.retry_after = 1
         self.draining = False
+        self.conflict = False  # another instance polls with this token
         self.flood_limit: int | None = None  # messages per second, as Telegram enforces per bot
+        self.chat_limit_per_second: int | None = None  # per private chat
+        self.group_limit_per_minute: int | None = None  # per group or supergroup
         self._recent_sends: list[float] = []
+        self._sends_by_chat: dict[int, list[float]] = {}
         self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self.confirmed_offset = 0
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -138,6 +158,9 @@ class FakeBotAPI:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):
+                params[key] = Upload(value.filename, value.file.read())
+                continue
             text = value if isinstance(value, str) else ""
             try:
                 params[key] = json.loads(text) if text[:1] in "[{" else text
@@ -194,7 +217,12 @@ class FakeBotAPI:
         return True
 
     async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.conflict:
+            raise ApiError(
+                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+            )
         offset = int(params.get("offset") or 0)
+        self.confirmed_offset = max(self.confirmed_offset, offset)
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
         if not self.pending and timeout > 0 and not self.draining:
@@ -214,42 +242,100 @@ class FakeBotAPI:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return dict(markup)
 
-    def _text(self, params: dict[str, Any]) -> str:
-        raw = str(params.get("text") or "")
+    def _text(self, params: dict[str, Any], key: str = "text", limit: int = 4096, required: bool = True) -> str:
+        raw = str(params.get(key) or "")
         text = parse_html(raw) if str(params.get("parse_mode", "")).upper() == "HTML" else raw
-        if not text.strip():
+        if required and not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: message {'caption' if key == 'caption' else 'text'} is too long")
         return text
 
-    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = int(params["chat_id"])
+    @staticmethod
+    def chat_type(chat_id: int) -> str:
+        if chat_id > 0:
+            return "private"
+        return "supergroup" if str(chat_id).startswith("-100") else "group"
+
+    def next_message_id(self, chat_id: int) -> int:
+        """Telegram counts message ids per chat; the user's and the bot's messages share the count."""
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _check_recipient(self, chat_id: int) -> None:
+        if chat_id in self.migrated_chats:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated_chats[chat_id]},
+            )
+        if chat_id in self.unknown_chats:
+            raise ApiError(400, "Bad Request: chat not found")
         if chat_id in self.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.deactivated_chats:
+            raise ApiError(403, "Forbidden: user is deactivated")
+
+    def _check_limits(self, chat_id: int) -> None:
+        """Telegram's flood limits, each only when a test switches it on: overall, per chat, per group."""
+        now = time.monotonic()
         if self.flood_limit is not None:
-            now = time.monotonic()
             self._recent_sends = [at for at in self._recent_sends if now - at < 1.0]
             if len(self._recent_sends) >= self.flood_limit:
                 raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-            self._recent_sends.append(now)
+        window, limit = (1.0, self.chat_limit_per_second) if chat_id > 0 else (60.0, self.group_limit_per_minute)
+        recent = [at for at in self._sends_by_chat.get(chat_id, []) if now - at < window]
+        if limit is not None and len(recent) >= limit:
+            wait = max(1, int(window - (now - recent[0])) + 1)
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after})
-        text = self._text(params)
-        message_id = next(self._message_ids)
+        self._recent_sends.append(now)
+        self._sends_by_chat[chat_id] = [*recent, now]
+
+    def _new_message(self, params: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        self._check_recipient(chat_id)
+        self._check_limits(chat_id)
+        message_id = self.next_message_id(chat_id)
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "chat": {"id": chat_id, "type": self.chat_type(chat_id)},
             "from": BOT,
-            "text": text,
+            **content,
         }
         markup = self._check_markup(params)
         if markup:
             message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message
         return message
+
+    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._new_message(params, {"text": self._text(params)})
+
+    def _upload(self, params: dict[str, Any], key: str) -> dict[str, Any]:
+        upload = params.get(key)
+        if not isinstance(upload, Upload) or not upload.content:
+            raise ApiError(400, f"Bad Request: there is no {key} in the request")
+        file_id = f"{key}-{next(self._file_ids)}"
+        self.uploads[file_id] = upload
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(upload.content)}
+
+    def _caption(self, params: dict[str, Any]) -> dict[str, Any]:
+        caption = self._text(params, "caption", limit=1024, required=False)
+        return {"caption": caption} if caption else {}
+
+    def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        document = self._upload(params, "document")
+        document["file_name"] = params["document"].file_name
+        return self._new_message(params, {"document": document, **self._caption(params)})
+
+    def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        photo = self._upload(params, "photo")
+        if not params["photo"].content.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        return self._new_message(params, {"photo": [{**photo, "width": 1, "height": 1}], **self._caption(params)})
 
     def _stored(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -302,7 +388,7 @@ class FakeBotAPI:
     ) -> None:
         chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
+            "message_id": self.next_message_id(chat["id"]),
             "date": int(time.time()),
             "chat": chat,
             "from": user,
@@ -324,7 +410,7 @@ class FakeBotAPI:
 
     def send_other(self, user: dict[str, Any], kind: str, payload: dict[str, Any] | list[dict[str, Any]]) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user}
+        message = {"message_id": self.next_message_id(chat["id"]), "date": int(time.time()), "chat": chat, "from": user}
         message[kind] = payload
         self._push({"message": message})
 
@@ -364,6 +450,10 @@ class FakeBotAPI:
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages the bot sent to a chat, in order, as they are now (after edits)."""
         return [m for (chat, _), m in sorted(self.messages.items(), key=lambda kv: kv[0][1]) if chat == chat_id]
+
+    def all_confirmed(self) -> bool:
+        """Whether the bot has fetched and confirmed every update pushed so far."""
+        return all(update["update_id"] < self.confirmed_offset for update in self.pending)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -52,10 +52,12 @@ async def test_question_is_answered_in_the_given_partnership_and_logged(
     assert (row.id, row.partnership, row.matched) == (result.question_id, "poo-marnix", "partnerschap:poo-aantallen")
 
 
-async def test_invalid_input_is_answered_but_not_logged(services: Services) -> None:
+async def test_invalid_input_is_answered_but_not_logged(services: Services, sessions: SessionFactory) -> None:
     result = await services.questions.ask(USER, USER, "🙂🙂", None)
     assert result.question_id is None
     assert "geen woorden" in result.answer.text
+    async with sessions() as session:
+        assert await QuestionRepository(session).for_user(USER) == []
 
 
 async def test_picked_suggestion_is_logged_and_rateable(services: Services) -> None:

@@ -42,7 +42,7 @@ def test_ask_unknown_partnership_is_a_clear_error() -> None:
 def test_ask_bad_input_never_crashes(capsys: pytest.CaptureFixture[str], question: str) -> None:
     data = ask_json(capsys, question)
     assert data["fallback"] is True
-    assert "Traceback" not in str(data["answer"])
+    assert str(data["answer"]).strip()  # an explanation, never an empty reply
 
 
 def test_eval_reports_per_tag_and_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

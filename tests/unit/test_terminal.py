@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from bot.terminal import PROMPT, run_chat
 from knowledge import Matcher
@@ -41,3 +45,24 @@ def test_chat_rejects_unknown_partnership_and_ends_on_eof(matcher: Matcher) -> N
     output = chat(matcher, ["/partnerschap nergens"])
     assert "Onbekend partnerschap ‘nergens’" in output
     assert output.endswith("Tot ziens!")
+
+
+def test_make_run_without_a_token_is_a_terminal_chat_on_the_embedded_database(tmp_path: Path) -> None:
+    """What a newcomer gets from `make run` on a fresh clone: no token, no database server."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    environment["DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,  # no .env of a developer's
+        env=environment,
+        input="wat doet een SOL\n/stop\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "Welkom bij de Samen Opleiden-assistent" in result.stdout
+    assert "schoolopleider (SOL) is een leerkracht" in result.stdout
+    assert result.stdout.rstrip().endswith("Tot ziens!")
+    assert result.stderr == ""  # no log lines or warnings in the user's chat window
+    assert (tmp_path / "data" / "samen-opleiden.sqlite3").exists()
