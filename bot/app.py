@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from alembic.util import CommandError
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 import handlers
@@ -23,8 +26,8 @@ from bot.context import SERVICES_KEY
 from bot.services import Services
 from bot.settings import Settings
 from bot.terminal import run_chat
-from db.engine import create_engine, session_factory
-from db.migrate import upgrade
+from db.engine import UnsupportedSQLite, create_engine, session_factory
+from db.migrate import MigrationError, upgrade
 from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,11 @@ CONNECTION_POOL_SIZE = 8
 # request leaves, which is safe to retry (unlike a read time-out, where it may have arrived).
 POOL_TIMEOUT_SECONDS = 5.0
 OVERALL_MESSAGES_PER_SECOND = 29
+
+
+# What can stop the bot from starting: a database it cannot reach or migrate, a Bot API it cannot
+# reach or that refuses the token. One clear log line, no traceback, exit code 1.
+STARTUP_ERRORS = (CommandError, MigrationError, SQLAlchemyError, UnsupportedSQLite, TelegramError, OSError)
 
 
 def file_url(base_url: str) -> str:
@@ -66,8 +74,8 @@ def build_application(
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         engine = create_engine(settings.effective_database_url)
+        application.bot_data[ENGINE_KEY] = engine  # disposed in post_shutdown, also when migrating fails
         await upgrade(engine)
-        application.bot_data[ENGINE_KEY] = engine
         application.bot_data[SERVICES_KEY] = Services(settings, matcher, session_factory(engine))
         await application.bot.set_my_commands(handlers.COMMANDS)
         if application.job_queue is not None:
@@ -166,7 +174,11 @@ def run(settings: Settings, command: str, partnership: str | None = None) -> int
         )
         return 2
     if command == "run" and settings.telegram_bot_token:
-        serve(build_application(settings, matcher), settings)
+        try:
+            serve(build_application(settings, matcher), settings)
+        except STARTUP_ERRORS as exc:
+            logger.error("De bot kan niet starten: %s", exc)
+            return 1
     else:
         # The terminal is the user's chat window: only problems are logged there.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))

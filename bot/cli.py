@@ -1,4 +1,8 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate}``."""
+"""Command line: ``python -m bot {run,ask,chat,eval,kb validate}``.
+
+Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
+and never import Telegram or the database layer, so that one question answers fast.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app import run
 from bot.evaluation import EvalFileError, accuracy_by_tag, load_cases, run_case
 from bot.settings import Settings
 from knowledge import KnowledgeBaseError, Matcher, load_knowledge_base
@@ -108,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_eval(settings, args)
         if args.command == "kb":
             return cmd_validate(settings, args)
+        from bot.app import run
+
         return run(settings, args.command, getattr(args, "partnership", None))
     except KnowledgeBaseError as exc:
         for problem in exc.problems:

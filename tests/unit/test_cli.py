@@ -79,3 +79,16 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(result.stdout)["matched"] == "begrip:lesson-study"
+
+
+@pytest.mark.parametrize("command", [["ask", "wat is intervisie"], ["kb", "validate"]])
+def test_quick_commands_import_neither_telegram_nor_the_database(command: list[str]) -> None:
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        f"main({command!r})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'telegram', 'sqlalchemy', 'aiohttp', 'httpx'})\n"
+        "print('ZWAAR', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    assert "ZWAAR []" in result.stdout

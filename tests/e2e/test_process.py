@@ -1,0 +1,65 @@
+"""The bot as a process: a start that fails ends cleanly, and SIGTERM is honoured while starting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_DIR
+from tests.fake_bot_api import TOKEN, FakeBotAPI
+
+
+def database_of_a_newer_release(path: Path) -> str:
+    """A database migrated by a revision this code does not know: migrating it must fail."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('9999')")
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def start_bot(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_of_a_newer_release(tmp_path / "bot.sqlite3"),
+        "DATA_DIR": str(tmp_path),
+        "WEBHOOK_URL": "",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_failed_migration_ends_the_process_with_one_clear_line(api: FakeBotAPI, tmp_path: Path) -> None:
+    bot = await start_bot(api, tmp_path)
+    _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 1
+    log = stderr.decode()
+    assert "De bot kan niet starten: Can't locate revision identified by '9999'" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_sigterm_during_a_failed_start_exits_within_5_seconds(api: FakeBotAPI, tmp_path: Path) -> None:
+    bot = await start_bot(api, tmp_path)
+    await api.wait_until(lambda: bot.returncode is not None or api.calls_to("getMe"), 30)
+    bot.send_signal(signal.SIGTERM)
+    sent_at = time.monotonic()
+    await asyncio.wait_for(bot.communicate(), 30)
+    assert time.monotonic() - sent_at < 5
+    assert bot.returncode is not None
