@@ -32,6 +32,7 @@ from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
+WRITER_KEY = "write-behind"
 RATE_LIMIT_RETRIES = 3
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
 # wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
@@ -76,12 +77,21 @@ def build_application(
         engine = create_engine(settings.effective_database_url)
         application.bot_data[ENGINE_KEY] = engine  # disposed in post_shutdown, also when migrating fails
         await upgrade(engine)
-        application.bot_data[SERVICES_KEY] = Services(settings, matcher, session_factory(engine))
+        services = Services(settings, matcher, session_factory(engine))
+        application.bot_data[SERVICES_KEY] = services
+        application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         await application.bot.set_my_commands(handlers.COMMANDS)
         if application.job_queue is not None:
             jobs.schedule(application.job_queue)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """After the last handler: write what is pending, then close the database."""
+        writer = application.bot_data.pop(WRITER_KEY, None)
+        services = application.bot_data.get(SERVICES_KEY)
+        if isinstance(services, Services):
+            await services.writes.stop()
+        if writer is not None:
+            writer.cancel()
         engine = application.bot_data.pop(ENGINE_KEY, None)
         if engine is not None:
             await engine.dispose()

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     SmallInteger,
     String,
@@ -113,7 +112,9 @@ class Question(Base):
     __tablename__ = "questions"
     __table_args__ = (Index("ix_questions_created_at", "created_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Made by the application (db.repositories.new_question_id), so a reply can carry its feedback
+    # buttons before the row is written.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     question: Mapped[str] = mapped_column(Text)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -52,7 +54,7 @@ def _chat_upsert(dialect: str) -> Executable:
 
 
 @cache
-def _user_upsert(dialect: str) -> Executable:
+def _user_upsert(dialect: str, returning: bool = True) -> Executable:
     statement = _dialect_insert(dialect)(USERS).values(
         id=bindparam("id"),
         display_name=bindparam("name"),
@@ -61,20 +63,45 @@ def _user_upsert(dialect: str) -> Executable:
         updated_at=bindparam("now"),
     )
     excluded = statement.excluded
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+    upsert = statement.on_conflict_do_update(
         index_elements=[USERS.c.id],
         set_={
             "display_name": excluded.display_name,
             "chat_id": func.coalesce(excluded.chat_id, USERS.c.chat_id),
             "updated_at": excluded.updated_at,
         },
-    ).returning(USERS.c.id, USERS.c.partnership, USERS.c.awaiting)
+    )
+    return upsert.returning(USERS.c.id, USERS.c.partnership, USERS.c.awaiting) if returning else upsert  # type: ignore[no-any-return]
+
+
+QUESTION_COLUMNS = (
+    "id",
+    "user_id",
+    "chat_id",
+    "question",
+    "matched",
+    "confidence",
+    "fallback",
+    "partnership",
+    "created_at",
+)
 
 
 @cache
-def _question_insert() -> Executable:
-    columns = ("user_id", "chat_id", "question", "matched", "confidence", "fallback", "partnership", "created_at")
-    return insert(QUESTIONS).values({c: bindparam(c) for c in columns}).returning(QUESTIONS.c.id)
+def _question_insert(dialect: str) -> Executable:
+    """The question log's ids are made by the application (see bot/services/writes.py), so that an
+    answer can carry its feedback buttons before the row is written; a repeated id is skipped."""
+    statement = _dialect_insert(dialect)(QUESTIONS).values({c: bindparam(c) for c in QUESTION_COLUMNS})
+    return statement.on_conflict_do_nothing(index_elements=[QUESTIONS.c.id])  # type: ignore[no-any-return]
+
+
+def new_question_id() -> int:
+    """A 63-bit id made here, not by the database: milliseconds since 1970, then 20 random bits.
+
+    Time-ordered (the index stays append-mostly) and unique in practice: two questions would need the
+    same millisecond and the same 20 random bits; a repeated id is skipped by the insert.
+    """
+    return (time.time_ns() // 1_000_000) << 20 | secrets.randbits(20)
 
 
 @dataclass(frozen=True)
@@ -92,8 +119,12 @@ class ChatRepository:
 
     async def upsert(self, chat_id: int, chat_type: str, title: str | None) -> None:
         """Record a chat the bot heard from; hearing from it again means it is reachable."""
-        statement = _chat_upsert(self.session.get_bind().dialect.name)
-        await self.session.execute(statement, {"id": chat_id, "type": chat_type, "title": title, "now": utcnow()})
+        await self.upsert_many([{"id": chat_id, "type": chat_type, "title": title, "now": utcnow()}])
+
+    async def upsert_many(self, rows: list[dict[str, Any]]) -> None:
+        """``upsert`` for many chats in one statement; rows have id, type, title and now."""
+        if rows:
+            await self.session.execute(_chat_upsert(self.session.get_bind().dialect.name), rows)
 
     async def mark_blocked(self, chat_id: int) -> bool:
         """The chat refused our messages (HTTP 403): stop sending to it. True if it was known."""
@@ -119,6 +150,17 @@ class UserRepository:
         parameters = {"id": user_id, "name": display_name, "chat_id": private_chat_id, "now": utcnow()}
         row = (await self.session.execute(statement, parameters)).one()
         return Profile(row.id, row.partnership, row.awaiting)
+
+    async def upsert_many(self, rows: list[dict[str, Any]]) -> None:
+        """``upsert`` for many users in one statement; rows have id, name, chat_id and now."""
+        if rows:
+            await self.session.execute(_user_upsert(self.session.get_bind().dialect.name, returning=False), rows)
+
+    async def profile(self, user_id: int) -> Profile | None:
+        """What answering a message needs, in one small read."""
+        statement = select(USERS.c.id, USERS.c.partnership, USERS.c.awaiting).where(USERS.c.id == user_id)
+        row = (await self.session.execute(statement)).one_or_none()
+        return Profile(row.id, row.partnership, row.awaiting) if row else None
 
     async def delete_everything(self, user_id: int) -> bool:
         """Forget a user: profile, questions and private chat. True if there was anything."""
@@ -149,9 +191,12 @@ class QuestionRepository:
         confidence: float,
         fallback: bool,
         partnership: str | None,
+        question_id: int | None = None,
     ) -> int:
-        """Log a question; returns its id (a plain INSERT: this runs for every question)."""
-        parameters = {
+        """Log one question; returns its id (a new one unless given)."""
+        new_id = question_id or new_question_id()
+        row = {
+            "id": new_id,
             "user_id": user_id,
             "chat_id": chat_id,
             "question": question,
@@ -161,7 +206,13 @@ class QuestionRepository:
             "partnership": partnership,
             "created_at": utcnow(),
         }
-        return int((await self.session.execute(_question_insert(), parameters)).scalar_one())
+        await self.add_many([row])
+        return new_id
+
+    async def add_many(self, rows: list[dict[str, Any]]) -> None:
+        """Log many questions in one statement; each row has every column of QUESTION_COLUMNS."""
+        if rows:
+            await self.session.execute(_question_insert(self.session.get_bind().dialect.name), rows)
 
     async def set_feedback(self, question_id: int, user_id: int, value: int) -> bool:
         """Store 👍 (1) or 👎 (-1), only on the user's own question."""
@@ -176,7 +227,9 @@ class QuestionRepository:
         return await self.session.get(Question, question_id)
 
     async def for_user(self, user_id: int) -> list[Question]:
-        result = await self.session.scalars(select(Question).where(Question.user_id == user_id).order_by(Question.id))
+        result = await self.session.scalars(
+            select(Question).where(Question.user_id == user_id).order_by(Question.created_at, Question.id)
+        )
         return list(result)
 
     async def purge_older_than(self, moment: datetime) -> int:

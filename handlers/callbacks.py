@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 TELEGRAM_CALLBACK_LIMIT = 64
 ENTRY_ID = r"[a-z]{1,12}:[a-z0-9]+(?:-[a-z0-9]+)*"
-DATABASE_ID = r"[1-9][0-9]{0,17}"  # fits a signed 64-bit integer
+DATABASE_ID = r"[1-9][0-9]{0,18}"
+MAX_DATABASE_ID = 2**63 - 1  # BIGINT
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class Button:
 
     def parse(self, data: str | None) -> tuple[str, ...] | None:
         found = self._regex.fullmatch(data) if data is not None else None
-        return found.groups() if found else None
+        if found is None or any(f.isdigit() and int(f) > MAX_DATABASE_ID for f in found.groups()):
+            return None
+        return found.groups()
 
 
 ANSWER = Button("a", rf"({ENTRY_ID})")

@@ -61,7 +61,8 @@ async def confirm_forget(update: Update, context: Context) -> None:
     if parsed != ("ja",):
         await query.edit_message_text("Oké, er is niets verwijderd.")
         return
-    await services(context).profiles.forget(query.from_user.id)
+    chat = update.effective_chat
+    await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
     await query.edit_message_text(
         "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen."
     )

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from bot.app import build_application, new_event_loop, serve
+from bot.context import SERVICES_KEY
 from bot.settings import Settings
 from knowledge import Matcher
 from tests.fake_bot_api import FakeBotAPI
@@ -42,12 +43,15 @@ class BotRunner:
             raise self.failure
 
     def idle(self) -> bool:
-        """Every pushed update fetched, confirmed and handled: nothing queued, no handler running."""
+        """Every pushed update fetched, confirmed and handled, and its rows written: nothing queued,
+        no handler running, nothing waiting in the write-behind buffer."""
         application = self.application
+        services = application.bot_data.get(SERVICES_KEY)
         return bool(
             self.api.all_confirmed()
             and application.update_queue.empty()
             and application.update_processor.current_concurrent_updates == 0
+            and (services is None or services.writes.idle)
         )
 
     async def wait_idle(self, checks: int = 5) -> None:

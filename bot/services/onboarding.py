@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.roles import ROLES, ROLES_AT_A_SCHOOL
 from bot.services.senders import Sender, record_sender
-from db.engine import SessionFactory
+from bot.services.writes import ProfileCache, WriteBehind
 from db.models import User
 from db.repositories import UserRepository
 from knowledge import Matcher
@@ -52,17 +52,22 @@ class OnboardingStep:
 
 
 class OnboardingService:
-    def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
+    """Every step writes at once (through the write-behind's ordered transaction) and drops the
+    user's cached profile, so that the next question reads the new partnership and state."""
+
+    def __init__(self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache) -> None:
         self.matcher = matcher
-        self.sessions = sessions
+        self.writes = writes
+        self.cache = cache
 
     async def begin(self, sender: Sender) -> OnboardingStep:
         """(Re)start: record the user, stop waiting for a school, offer the partnerships."""
-        async with self.sessions.begin() as session:
+        async with self.writes.transaction() as session:
             await record_sender(session, sender)
             user = await UserRepository(session).get(sender.user_id)
             if user is not None:
                 user.awaiting = None
+        self.cache.forget_user(sender.user_id)
         options = tuple(Option(p.slug, p.short_name) for p in self.matcher.kb.partnerships.values())
         return OnboardingStep(Step.CHOOSE_PARTNERSHIP, options=options)
 
@@ -70,25 +75,27 @@ class OnboardingService:
         partnership = self.matcher.kb.partnerships.get(slug) if slug is not None else None
         if slug is not None and partnership is None:
             return OnboardingStep(Step.UNKNOWN_CHOICE)
-        async with self.sessions.begin() as session:
+        async with self.writes.transaction() as session:
             user = await UserRepository(session).get(user_id)
             if user is None:
                 return OnboardingStep(Step.NO_PROFILE)
             if user.partnership != slug:
                 user.school_id = user.school_name = None
             user.partnership = slug
+        self.cache.forget_user(user_id)
         return OnboardingStep(Step.CHOOSE_ROLE, partnership=partnership.name if partnership else None)
 
     async def choose_role(self, user_id: int, role: str) -> OnboardingStep:
         if role not in ROLES:
             return OnboardingStep(Step.UNKNOWN_CHOICE)
-        async with self.sessions.begin() as session:
+        async with self.writes.transaction() as session:
             user = await UserRepository(session).get(user_id)
             if user is None:
                 return OnboardingStep(Step.NO_PROFILE)
             user.role = role
             asks_school = role in ROLES_AT_A_SCHOOL
             user.awaiting = AWAITING_SCHOOL if asks_school else None
+        self.cache.forget_user(user_id)
         return OnboardingStep(Step.TYPE_SCHOOL if asks_school else Step.DONE, role=ROLES[role])
 
     async def choose_school(self, user_id: int, entry_id: str | None) -> OnboardingStep:
@@ -96,12 +103,13 @@ class OnboardingService:
         entry = self.matcher.kb.get(entry_id) if entry_id else None
         if entry_id is not None and (entry is None or entry.school is None):
             return OnboardingStep(Step.UNKNOWN_CHOICE)
-        async with self.sessions.begin() as session:
+        async with self.writes.transaction() as session:
             user = await UserRepository(session).get(user_id)
             if user is None:
                 return OnboardingStep(Step.NO_PROFILE)
             label = school_label(entry.title, entry.school) if entry and entry.school else None
             _save_school(user, entry.id if entry else None, label)
+        self.cache.forget_user(user_id)
         return OnboardingStep(Step.DONE, school=label)
 
     async def school_typed(self, session: AsyncSession, user_id: int, typed: str) -> OnboardingStep:
@@ -110,6 +118,7 @@ class OnboardingService:
         Only schools of the user's own partnership are offered; a name the knowledge base does not
         know (most partnerships list no schools) is saved as typed.
         """
+        self.cache.forget_user(user_id)
         user = await UserRepository(session).get(user_id)
         if user is None:
             return OnboardingStep(Step.NO_PROFILE)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.roles import ROLES
-from bot.services.senders import Sender, record_sender
+from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
-from db.repositories import ChatRepository, Profile, UserRepository
+from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
 
 
@@ -22,17 +22,14 @@ class ProfileView:
 
 
 class ProfileService:
-    def __init__(self, matcher: Matcher, sessions: SessionFactory) -> None:
+    def __init__(self, matcher: Matcher, sessions: SessionFactory, writes: WriteBehind, cache: ProfileCache) -> None:
         self.matcher = matcher
         self.sessions = sessions
-
-    async def seen(self, sender: Sender) -> Profile:
-        """Record that a user wrote to us (private chat) or in a group; reactivates a blocked chat."""
-        async with self.sessions.begin() as session:
-            return await record_sender(session, sender)
+        self.writes = writes
+        self.cache = cache
 
     async def view(self, user_id: int) -> ProfileView | None:
-        async with self.sessions() as session:
+        async with self.writes.transaction() as session:  # includes a name recorded moments ago
             user = await UserRepository(session).get(user_id)
         if user is None:
             return None
@@ -44,10 +41,17 @@ class ProfileService:
             school=user.school_name,
         )
 
-    async def forget(self, user_id: int) -> bool:
-        async with self.sessions.begin() as session:
-            return await UserRepository(session).delete_everything(user_id)
+    async def forget(self, user_id: int, private_chat_id: int | None) -> bool:
+        """/vergeetmij: delete everything of the user, including what was not written yet."""
+        self.writes.discard_user(user_id, private_chat_id)
+        async with self.writes.transaction() as session:
+            found = await UserRepository(session).delete_everything(user_id)
+        self.cache.forget_user(user_id, private_chat_id)
+        return found
 
     async def mark_blocked(self, chat_id: int) -> bool:
-        async with self.sessions.begin() as session:
-            return await ChatRepository(session).mark_blocked(chat_id)
+        """The chat refused our messages; written after any pending record that would reactivate it."""
+        async with self.writes.transaction() as session:
+            found = await ChatRepository(session).mark_blocked(chat_id)
+        self.cache.forget_chat(chat_id)
+        return found

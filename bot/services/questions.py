@@ -1,18 +1,27 @@
-"""Questions: answered from the knowledge base in the asker's partnership, logged for feedback."""
+"""Questions: answered from the knowledge base in the asker's partnership, logged for feedback.
+
+The reply waits for at most one small read (the asker's profile, when it is not cached); recording
+the sender and logging the question are written behind (bot/services/writes.py).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender
+from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
-from db.repositories import QuestionRepository, UserRepository
+from db.models import utcnow
+from db.repositories import Profile, QuestionRepository, UserRepository, new_question_id
 from knowledge import Answer, Matcher
 
+logger = logging.getLogger(__name__)
 FEEDBACK_VALUES = frozenset({1, -1})
 MAX_LOGGED_QUESTION = 4000
 
@@ -24,54 +33,94 @@ class Asked:
 
 
 class QuestionService:
-    def __init__(self, matcher: Matcher, sessions: SessionFactory, onboarding: OnboardingService) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        sessions: SessionFactory,
+        writes: WriteBehind,
+        cache: ProfileCache,
+        onboarding: OnboardingService,
+    ) -> None:
         self.matcher = matcher
         self.sessions = sessions
+        self.writes = writes
+        self.cache = cache
         self.onboarding = onboarding
 
     async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
-        """Answer ``text`` in ``partnership`` and log it (invalid input is not logged)."""
+        """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged)."""
         answer = self.matcher.match(text, partnership)
         if answer.kind == "invalid":
             return Asked(answer, None)
-        async with self.sessions.begin() as session:
-            return Asked(answer, await _log(session, user_id, chat_id, text, answer, partnership))
+        row = _log_row(user_id, chat_id, text, answer, partnership)
+        async with self.writes.transaction() as session:
+            await QuestionRepository(session).add_many([row])
+        return Asked(answer, row["id"])
 
     async def ask_from(self, sender: Sender, text: str) -> Asked | OnboardingStep:
-        """Record the sender, then answer in their partnership, in one transaction.
+        """Answer in the sender's partnership; the sender is recorded and the question logged behind.
 
         In a private chat whose profile waits for a school name, the text is that name: the result
         is then the next onboarding step instead of an answer.
         """
-        async with self.sessions.begin() as session:
-            user = await record_sender(session, sender)
-            if sender.private and user.awaiting == AWAITING_SCHOOL:
+        profile = await self._profile_of(sender)
+        if sender.private and profile.awaiting == AWAITING_SCHOOL:
+            async with self.writes.transaction() as session:
+                await record_sender(session, sender)
                 return await self.onboarding.school_typed(session, sender.user_id, text)
-            answer = self.matcher.match(text, user.partnership)
-            if answer.kind == "invalid":
-                return Asked(answer, None)
-            question_id = await _log(session, user.id, sender.chat_id, text, answer, user.partnership)
-            return Asked(answer, question_id)
+        answer = self.matcher.match(text, profile.partnership)
+        if answer.kind == "invalid":
+            return Asked(answer, None)
+        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
+        self.writes.log(row)
+        return Asked(answer, row["id"])
+
+    async def _profile_of(self, sender: Sender) -> Profile:
+        """The cached profile, else one read; a new user (or an unreachable database) has none yet."""
+        if not self.cache.sender_unchanged(sender):
+            self.writes.record(sender)
+            self.cache.chat_recorded(sender)
+        known = self.cache.user(sender.user_id)
+        if known is not None:
+            has_private_chat = known.has_private_chat or sender.private
+            profile = Profile(sender.user_id, known.partnership, known.awaiting)
+        else:
+            has_private_chat = sender.private
+            try:
+                async with self.sessions() as session:
+                    found = await UserRepository(session).profile(sender.user_id)
+            except (SQLAlchemyError, OSError) as exc:
+                logger.warning("profile unreadable (%s): answering without a partnership", type(exc).__name__)
+                return Profile(sender.user_id, None, None)
+            profile = found or Profile(sender.user_id, None, None)
+        self.cache.remember(sender.user_id, sender.name, profile, has_private_chat)
+        return profile
 
     async def pick(self, user_id: int, chat_id: int | None, entry_id: str) -> Asked | None:
-        """The user picked a suggestion: answer that entry, logged like a question (None: unknown entry)."""
-        async with self.sessions.begin() as session:
-            user = await UserRepository(session).get(user_id)
-            scope = user.partnership if user else None
-            answer = self.matcher.answer_entry(entry_id, scope)
-            if answer is None:
-                return None
-            # Someone without a profile (a group member, or after /vergeetmij) gets the answer unlogged
-            # under their name: the log refers only to known users.
-            logged_as = user.id if user else None
-            question_id = await _log(session, logged_as, chat_id, f"[suggestie] {answer.title}", answer, scope)
-            return Asked(answer, question_id if user else None)
+        """The user picked a suggestion: answer that entry, logged like a question (None: unknown entry).
+
+        Someone without a profile (a group member, or after /vergeetmij) gets the answer, logged
+        without their name and without feedback buttons.
+        """
+        known = self.cache.user(user_id)
+        if known is not None:
+            user: Profile | None = Profile(user_id, known.partnership, known.awaiting)
+        else:
+            async with self.sessions() as session:
+                user = await UserRepository(session).profile(user_id)
+        scope = user.partnership if user else None
+        answer = self.matcher.answer_entry(entry_id, scope)
+        if answer is None:
+            return None
+        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope)
+        self.writes.log(row)
+        return Asked(answer, row["id"] if user else None)
 
     async def feedback(self, user_id: int, question_id: int, value: int) -> bool:
-        """Store 👍 (1) or 👎 (-1), only on the user's own question."""
+        """Store 👍 (1) or 👎 (-1), only on the user's own question (a pending log row is written first)."""
         if value not in FEEDBACK_VALUES:
             return False
-        async with self.sessions.begin() as session:
+        async with self.writes.transaction() as session:
             return await QuestionRepository(session).set_feedback(question_id, user_id, value)
 
     async def purge_old(self, retention_days: int, now: datetime) -> int:
@@ -79,15 +128,15 @@ class QuestionService:
             return await QuestionRepository(session).purge_older_than(now - timedelta(days=retention_days))
 
 
-async def _log(
-    session: AsyncSession, user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None
-) -> int:
-    return await QuestionRepository(session).add(
-        user_id=user_id,
-        chat_id=chat_id,
-        question=text[:MAX_LOGGED_QUESTION],
-        matched=answer.matched,
-        confidence=answer.confidence,
-        fallback=answer.fallback,
-        partnership=scope,
-    )
+def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None) -> dict[str, Any]:
+    return {
+        "id": new_question_id(),
+        "user_id": user_id,
+        "chat_id": chat_id,
+        "question": text[:MAX_LOGGED_QUESTION],
+        "matched": answer.matched,
+        "confidence": answer.confidence,
+        "fallback": answer.fallback,
+        "partnership": scope,
+        "created_at": utcnow(),
+    }

@@ -164,6 +164,7 @@ async def test_daily_purge_job_removes_questions_past_the_retention_period(
 ) -> None:
     await ask(api, ALICE, "wat is intervisie")
     await ask(api, ALICE, "wat is scorion")
+    await bot.wait_idle()
     async with db.begin() as session:
         [old, _] = await QuestionRepository(session).for_user(ALICE["id"])
         old.created_at = utcnow() - timedelta(days=181)

@@ -174,11 +174,11 @@ async def test_profile_view(services: Services) -> None:
 
 async def test_forget_removes_profile_and_questions(services: Services, sessions: SessionFactory) -> None:
     await services.questions.ask(USER, USER, "wat is intervisie", None)
-    assert await services.profiles.forget(USER)
+    assert await services.profiles.forget(USER, USER)
     assert await services.profiles.view(USER) is None
     async with sessions() as session:
         assert await QuestionRepository(session).for_user(USER) == []
-    assert not await services.profiles.forget(USER)
+    assert not await services.profiles.forget(USER, USER)
 
 
 async def test_ask_from_records_the_sender_and_answers_in_their_partnership(services: Services) -> None:
@@ -196,6 +196,7 @@ async def test_in_a_group_text_is_a_question_even_while_onboarding(
     await onboard(services, GRONINGEN, "mentor")
     in_group = Sender(USER, "Fictieve Student", -300, "group", "Fictieve groep")
     await asked(services, in_group, "wat is intervisie")
+    await services.writes.flush()
     async with sessions() as session:
         logged = await QuestionRepository(session).for_user(USER)
     assert [q.question for q in logged] == ["wat is intervisie"]

@@ -12,6 +12,7 @@ from handlers import callbacks
     [
         (callbacks.FEEDBACK, "f:12:1", ("12", "1")),
         (callbacks.FEEDBACK, "f:12:-1", ("12", "-1")),
+        (callbacks.FEEDBACK, "f:9223372036854775807:1", ("9223372036854775807", "1")),
         (callbacks.ANSWER, "a:begrip:lesson-study", ("begrip:lesson-study",)),
         (callbacks.SCHOOL, "s:-", ("-",)),
         (callbacks.SCHOOL, "s:school:kc-de-wegwijzer", ("school:kc-de-wegwijzer",)),
@@ -31,6 +32,7 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.FEEDBACK, "f:²:1"),  # a Unicode digit: int() would raise
         (callbacks.FEEDBACK, "f:" + "9" * 40 + ":1"),  # would overflow a BIGINT
         (callbacks.FEEDBACK, "f:0:1"),
+        (callbacks.FEEDBACK, "f:9223372036854775808:1"),  # one past BIGINT
         (callbacks.FEEDBACK, "f:12:2"),
         (callbacks.FEEDBACK, "f:12"),
         (callbacks.FEEDBACK, "f:12:1:extra"),

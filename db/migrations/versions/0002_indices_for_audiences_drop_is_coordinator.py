@@ -1,6 +1,9 @@
-"""indices for audiences and the question log by chat; drop the unused users.is_coordinator
+"""indices for audiences and the question log by chat; drop the unused users.is_coordinator; question ids
+made by the application
 
 Coordinator rights arrive per partnership with the coordinator tools; one flag per user was too coarse.
+Question ids are 63-bit numbers made by the application (db.repositories.new_question_id), so the
+question log can be written after the reply.
 
 Revision ID: 0002
 Revises: 0001
@@ -25,10 +28,12 @@ def upgrade() -> None:
         batch_op.drop_column("is_coordinator")
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_questions_chat_id"), ["chat_id"], unique=False)
+        batch_op.alter_column("id", existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.alter_column("id", existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False)
         batch_op.drop_index(batch_op.f("ix_questions_chat_id"))
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("is_coordinator", sa.Boolean(), server_default=sa.false(), nullable=False))

@@ -1,0 +1,230 @@
+"""Writes a reply need not wait for, and the last known profile of each user.
+
+Answering a question needs one fact from the database, the asker's partnership (and whether
+onboarding waits for a school name). Recording that the sender was seen and logging the question
+can happen after the reply. So:
+
+- ``ProfileCache`` keeps what we last read or wrote of a user and the chats we last recorded, for
+  ``CACHE_SECONDS``. A sender whose name and chat did not change is not written again, and a question
+  is answered from the cache even when the database is unreachable.
+- ``WriteBehind`` collects sender records and question-log rows and writes them in one transaction
+  per batch, from a background task, at most ``FLUSH_SECONDS`` after they arrive. While the database
+  is unreachable it keeps up to ``MAX_PENDING`` questions and retries; beyond that the oldest are
+  dropped with a warning. A crash loses at most the rows of the last ``FLUSH_SECONDS``.
+- Every other write goes through ``WriteBehind.transaction()``: it writes what is pending first, in
+  the same transaction, so that pending rows can never undo it (a sender record written after
+  /vergeetmij would bring the user back; one written after a block would reactivate the chat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.senders import Sender
+from db.engine import SessionFactory
+from db.models import utcnow
+from db.repositories import ChatRepository, Profile, QuestionRepository, UserRepository
+
+logger = logging.getLogger(__name__)
+CACHE_SECONDS = 600.0
+CACHE_USERS = 50_000
+FLUSH_SECONDS = 0.05
+MAX_PENDING = 10_000
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class KnownUser:
+    name: str
+    partnership: str | None
+    awaiting: str | None
+    has_private_chat: bool
+    read_at: float
+
+
+class ProfileCache:
+    """The last known profile per user and the chats recorded as reachable (bounded, expiring)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._users: OrderedDict[int, KnownUser] = OrderedDict()
+        self._chats: dict[int, tuple[str, str | None]] = {}
+
+    def user(self, user_id: int) -> KnownUser | None:
+        known = self._users.get(user_id)
+        if known is None or self.clock() - known.read_at > CACHE_SECONDS:
+            return None
+        self._users.move_to_end(user_id)
+        return known
+
+    def remember(self, user_id: int, name: str, profile: Profile, has_private_chat: bool) -> None:
+        self._users[user_id] = KnownUser(name, profile.partnership, profile.awaiting, has_private_chat, self.clock())
+        self._users.move_to_end(user_id)
+        while len(self._users) > CACHE_USERS:
+            self._users.popitem(last=False)
+            self._chats.clear()  # cheap bound on the chats too: they are re-recorded once
+
+    def update(self, user_id: int, **changes: Any) -> None:
+        """A write of this process changed the profile (partnership, awaiting)."""
+        known = self._users.get(user_id)
+        if known is not None:
+            self._users[user_id] = replace(known, **changes)
+
+    def sender_unchanged(self, sender: Sender) -> bool:
+        known = self.user(sender.user_id)
+        return (
+            known is not None
+            and known.name == sender.name
+            and (known.has_private_chat or not sender.private)
+            and self._chats.get(sender.chat_id) == (sender.chat_type, sender.chat_title)
+        )
+
+    def chat_recorded(self, sender: Sender) -> None:
+        self._chats[sender.chat_id] = (sender.chat_type, sender.chat_title)
+
+    def forget_user(self, user_id: int, chat_id: int | None = None) -> None:
+        self._users.pop(user_id, None)
+        if chat_id is not None:
+            self._chats.pop(chat_id, None)
+
+    def forget_chat(self, chat_id: int) -> None:
+        """The chat blocked us: the next message from it must be recorded (it reactivates the chat)."""
+        self._chats.pop(chat_id, None)
+
+
+class WriteBehind:
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._users: dict[int, dict[str, Any]] = {}
+        self._questions: deque[dict[str, Any]] = deque()
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._chats) + len(self._users) + len(self._questions)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing pending and no write under way."""
+        return self.pending == 0 and not self._lock.locked()
+
+    def record(self, sender: Sender) -> None:
+        now = utcnow()
+        self._chats[sender.chat_id] = {
+            "id": sender.chat_id,
+            "type": sender.chat_type,
+            "title": sender.chat_title,
+            "now": now,
+        }
+        private_chat = sender.chat_id if sender.private else self._users.get(sender.user_id, {}).get("chat_id")
+        self._users[sender.user_id] = {"id": sender.user_id, "name": sender.name, "chat_id": private_chat, "now": now}
+        self._wake.set()
+
+    def log(self, row: dict[str, Any]) -> None:
+        if len(self._questions) >= MAX_PENDING:
+            self._questions.popleft()
+            logger.warning("question log: the database is unreachable too long; the oldest question is dropped")
+        self._questions.append(row)
+        self._wake.set()
+
+    def discard_user(self, user_id: int, private_chat_id: int | None) -> None:
+        """/vergeetmij: nothing of this user may be written after their data is deleted."""
+        self._users.pop(user_id, None)
+        if private_chat_id is not None:
+            self._chats.pop(private_chat_id, None)
+        self._questions = deque(q for q in self._questions if q["user_id"] != user_id)
+
+    async def write_pending(self, session: AsyncSession) -> None:
+        """Write everything pending inside ``session``'s transaction (senders before their questions).
+
+        A row the database refuses (a question of a user deleted meanwhile by another instance) must
+        not block every row after it: then the rows go one by one and the refused ones are dropped.
+        """
+        batches: list[Batch] = [
+            (ChatRepository(session).upsert_many, list(self._chats.values())),
+            (UserRepository(session).upsert_many, list(self._users.values())),
+            (QuestionRepository(session).add_many, list(self._questions)),
+        ]
+        self._chats, self._users, self._questions = {}, {}, deque()
+        try:
+            try:
+                async with session.begin_nested():
+                    for write, rows in batches:
+                        await write(rows)
+            except IntegrityError:
+                await _write_one_by_one(session, batches)
+        except BaseException:
+            self._restore(*(rows for _, rows in batches))
+            raise
+
+    def _restore(self, chats: list[dict[str, Any]], users: list[dict[str, Any]], questions: list[Any]) -> None:
+        """A failed write: put the rows back (newer records of the same sender win)."""
+        self._chats = {row["id"]: row for row in chats} | self._chats
+        self._users = {row["id"]: row for row in users} | self._users
+        self._questions.extendleft(reversed(questions))
+        while len(self._questions) > MAX_PENDING:
+            self._questions.popleft()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction that first writes what is pending (see the module docstring)."""
+        async with self._lock, self.sessions.begin() as session:
+            await self.write_pending(session)
+            yield session
+
+    async def flush(self) -> None:
+        if self.pending:
+            async with self.transaction():
+                pass
+
+    async def run(self) -> None:
+        """Write pending rows every FLUSH_SECONDS; retry with back-off while the database is unreachable."""
+        failures = 0
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(FLUSH_SECONDS)
+            try:
+                await self.flush()
+                failures = 0
+            except Exception as exc:  # the database is down: keep the rows, try again later
+                logger.warning("writing %d pending rows failed (%s); retrying", self.pending, type(exc).__name__)
+                await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+                failures += 1
+                self._wake.set()
+
+    async def stop(self) -> None:
+        """Write what is left (at shutdown); what cannot be written now is reported, not hidden."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await self.flush()
+        except Exception as exc:
+            logger.error("at shutdown %d pending rows could not be written: %s", self.pending, type(exc).__name__)
+
+
+Rows = list[dict[str, Any]]
+Batch = tuple[Callable[[Rows], Awaitable[None]], Rows]
+
+
+async def _write_one_by_one(session: AsyncSession, batches: Sequence[Batch]) -> None:
+    for write, rows in batches:
+        for row in rows:
+            try:
+                async with session.begin_nested():
+                    await write([row])
+            except IntegrityError as exc:
+                logger.warning("a pending row was refused by the database and dropped: %s", type(exc.orig).__name__)

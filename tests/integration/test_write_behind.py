@@ -1,0 +1,159 @@
+"""Writes behind the reply: nothing lost, nothing resurrected, answers while the database is away."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import delete, select
+
+from bot.services import Asked, Sender, Services
+from bot.services import writes as write_module
+from bot.settings import Settings
+from db.engine import SessionFactory, create_engine, session_factory
+from db.models import Chat, Question, User
+from db.repositories import QuestionRepository, UserRepository
+from knowledge import Matcher
+
+ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
+BRAM = Sender(9102, "Fictieve Bram", 9102, "private")
+GRONINGEN = "groningen-kop-van-drenthe"
+
+
+@pytest.fixture
+def services(matcher: Matcher, sessions: SessionFactory) -> Services:
+    return Services(Settings(), matcher, sessions)
+
+
+@pytest.fixture
+async def unreachable() -> AsyncIterator[SessionFactory]:
+    """Sessions on a PostgreSQL address where nothing listens: every statement fails quickly."""
+    engine = create_engine("postgresql+asyncpg://fictief@127.0.0.1:9/niets")
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def ask(services: Services, sender: Sender, text: str) -> Asked:
+    result = await services.questions.ask_from(sender, text)
+    assert isinstance(result, Asked)
+    return result
+
+
+async def logged(sessions: SessionFactory, user_id: int) -> list[str]:
+    async with sessions() as session:
+        return [q.question for q in await QuestionRepository(session).for_user(user_id)]
+
+
+async def test_the_question_is_logged_after_the_reply_under_the_id_its_buttons_carry(
+    services: Services, sessions: SessionFactory
+) -> None:
+    asked = await ask(services, ANNA, "wat is intervisie")
+    assert asked.question_id is not None
+    assert await logged(sessions, ANNA.user_id) == []  # not yet: the reply did not wait for it
+    assert await services.questions.feedback(ANNA.user_id, asked.question_id, 1)  # writes what is pending first
+    async with sessions() as session:
+        row = await QuestionRepository(session).get(asked.question_id)
+        assert row is not None
+        assert (row.question, row.feedback) == ("wat is intervisie", 1)
+
+
+async def test_a_sender_that_did_not_change_is_not_written_again(services: Services, sessions: SessionFactory) -> None:
+    await ask(services, ANNA, "wat is intervisie")
+    await services.writes.flush()
+    async with sessions() as session:
+        first = (await session.scalars(select(User.updated_at).where(User.id == ANNA.user_id))).one()
+    await ask(services, ANNA, "wat is scorion")
+    await services.writes.flush()
+    renamed = Sender(ANNA.user_id, "Fictieve Anna B.", ANNA.chat_id, "private")
+    async with sessions() as session:
+        assert (await session.scalars(select(User.updated_at).where(User.id == ANNA.user_id))).one() == first
+    await ask(services, renamed, "wat is lesson study")
+    await services.writes.flush()
+    async with sessions() as session:
+        user = await UserRepository(session).get(ANNA.user_id)
+        assert user is not None
+        assert user.display_name == "Fictieve Anna B."
+    assert len(await logged(sessions, ANNA.user_id)) == 3
+
+
+async def test_while_the_database_is_away_questions_are_answered_and_logged_later(
+    services: Services, sessions: SessionFactory, unreachable: SessionFactory
+) -> None:
+    await services.onboarding.begin(ANNA)
+    await services.onboarding.choose_partnership(ANNA.user_id, GRONINGEN)
+    await ask(services, ANNA, "wat is intervisie")  # caches the profile
+    await services.writes.flush()
+    services.writes.sessions = unreachable
+    object.__setattr__(services, "sessions", unreachable)
+
+    cached = await ask(services, ANNA, "hoeveel besturen")
+    assert "8 besturen" in cached.answer.text  # still the asker's own partnership
+    stranger = await ask(services, BRAM, "wat is scorion")  # never seen: answered without a partnership
+    assert stranger.answer.matched == "begrip:scorion"
+    with pytest.raises(OSError, match="Connect call failed|connection"):
+        await services.writes.flush()
+    assert services.writes.pending > 0  # kept for later
+
+    services.writes.sessions = sessions
+    await services.writes.flush()
+    assert await logged(sessions, ANNA.user_id) == ["wat is intervisie", "hoeveel besturen"]
+    assert await logged(sessions, BRAM.user_id) == ["wat is scorion"]
+
+
+async def test_a_long_outage_drops_the_oldest_questions_not_the_newest(
+    services: Services, sessions: SessionFactory, unreachable: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write_module, "MAX_PENDING", 2)
+    await ask(services, ANNA, "wat is intervisie")
+    await services.writes.flush()
+    services.writes.sessions = unreachable
+    for question in ("wat is scorion", "wat is lesson study", "wat doet een SOL"):
+        await ask(services, ANNA, question)
+    services.writes.sessions = sessions
+    await services.writes.flush()
+    assert await logged(sessions, ANNA.user_id) == ["wat is intervisie", "wat is lesson study", "wat doet een SOL"]
+
+
+async def test_forgetting_also_drops_what_was_not_written_yet(services: Services, sessions: SessionFactory) -> None:
+    await ask(services, ANNA, "wat is intervisie")
+    await services.writes.flush()
+    await ask(services, ANNA, "wat is scorion")  # pending
+    assert await services.profiles.forget(ANNA.user_id, ANNA.chat_id)
+    await services.writes.flush()
+    async with sessions() as session:
+        assert await UserRepository(session).get(ANNA.user_id) is None
+        assert await session.get(Chat, ANNA.chat_id) is None
+    assert await logged(sessions, ANNA.user_id) == []
+
+
+async def test_a_block_is_not_undone_by_a_record_written_later(services: Services, sessions: SessionFactory) -> None:
+    await ask(services, ANNA, "wat is intervisie")  # its sender record is pending
+    await services.profiles.mark_blocked(ANNA.chat_id)
+    await services.writes.flush()
+    async with sessions() as session:
+        chat = await session.get(Chat, ANNA.chat_id)
+        assert chat is not None
+        assert not chat.active
+    await ask(services, ANNA, "wat is scorion")  # writing again means reachable again
+    await services.writes.flush()
+    async with sessions() as session:
+        chat = await session.get(Chat, ANNA.chat_id)
+        assert chat is not None
+        assert chat.active
+
+
+async def test_a_row_the_database_refuses_does_not_block_the_others(
+    services: Services, sessions: SessionFactory
+) -> None:
+    await ask(services, ANNA, "wat is intervisie")
+    await ask(services, BRAM, "wat is intervisie")
+    await services.writes.flush()
+    await ask(services, ANNA, "wat is scorion")  # cached: only the question is pending
+    await ask(services, BRAM, "wat is scorion")
+    async with sessions.begin() as session:  # another instance forgets Anna meanwhile
+        await session.execute(delete(Question).where(Question.user_id == ANNA.user_id))
+        await session.execute(delete(User).where(User.id == ANNA.user_id))
+    await services.writes.flush()
+    assert await logged(sessions, BRAM.user_id) == ["wat is intervisie", "wat is scorion"]
+    assert await logged(sessions, ANNA.user_id) == []
+    assert services.writes.pending == 0
