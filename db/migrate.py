@@ -39,11 +39,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def _guarded(step: Callable[[Config], None]) -> Callable[[Connection], None]:
+def _guarded(work: Callable[[Connection], None]) -> Callable[[Connection], None]:
     def run(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        step(alembic_config(connection))
+        work(connection)
         if connection.dialect.name == "sqlite":
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
@@ -52,21 +52,22 @@ def _guarded(step: Callable[[Config], None]) -> Callable[[Connection], None]:
     return run
 
 
-async def _run(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
+async def run_guarded(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
+    """Run migration work in one transaction with the safety nets above (the app and the alembic CLI)."""
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             await connection.execution_options(**{MIGRATION_TRANSACTION: True})
         try:
             async with connection.begin():
-                await connection.run_sync(_guarded(step))
+                await connection.run_sync(_guarded(work))
         finally:
             if engine.dialect.name == "sqlite":
                 await connection.invalidate()
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    await _run(engine, lambda config: command.upgrade(config, revision))
+    await run_guarded(engine, lambda connection: command.upgrade(alembic_config(connection), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    await _run(engine, lambda config: command.downgrade(config, revision))
+    await run_guarded(engine, lambda connection: command.downgrade(alembic_config(connection), revision))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender
@@ -87,14 +87,26 @@ class QuestionService:
         else:
             has_private_chat = sender.private
             try:
-                async with self.sessions() as session:
-                    found = await UserRepository(session).profile(sender.user_id)
+                found = await self._read_profile(sender.user_id)
             except (SQLAlchemyError, OSError) as exc:
                 logger.warning("profile unreadable (%s): answering without a partnership", type(exc).__name__)
                 return Profile(sender.user_id, None, None)
             profile = found or Profile(sender.user_id, None, None)
         self.cache.remember(sender.user_id, sender.name, profile, has_private_chat)
         return profile
+
+    async def _read_profile(self, user_id: int) -> Profile | None:
+        """One read; once more when it found a dropped connection (the pool is renewed by then)."""
+        try:
+            return await self._read_profile_once(user_id)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return await self._read_profile_once(user_id)
+
+    async def _read_profile_once(self, user_id: int) -> Profile | None:
+        async with self.sessions() as session:
+            return await UserRepository(session).profile(user_id)
 
     async def pick(self, user_id: int, chat_id: int | None, entry_id: str) -> Asked | None:
         """The user picked a suggestion: answer that entry, logged like a question (None: unknown entry).

@@ -28,14 +28,14 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_from_settings() -> None:
+    """The alembic command line: the same safety nets as the app (no cascades on SQLite, a lock on PostgreSQL)."""
     from bot.settings import Settings
     from db.engine import create_engine
+    from db.migrate import run_guarded
 
     engine = create_engine(Settings().effective_database_url)
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(run_on)
-            await connection.commit()
+        await run_guarded(engine, run_on)
     finally:
         await engine.dispose()
 

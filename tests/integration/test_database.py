@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +21,7 @@ from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import alembic_config, downgrade, upgrade
 from db.models import Base, Chat, Question, utcnow
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
+from tests.conftest import PROJECT_DIR
 
 HEAD_REVISION = ScriptDirectory.from_config(alembic_config()).get_current_head()
 QUESTIONS_TABLE = Question.__table__
@@ -360,3 +365,19 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
         assert await UserRepository(session).get(OTHER_USER) is not None
+
+
+def test_the_alembic_command_works_for_the_next_developer(tmp_path: Path) -> None:
+    """`alembic upgrade head` and `alembic check` (what --autogenerate compares) from the project folder."""
+    environment = {**os.environ, "DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    for arguments in (["upgrade", "head"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "alembic", *arguments],
+            cwd=PROJECT_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert "No new upgrade operations detected" in result.stdout + result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from bot.services import Asked, Sender, Services
 from bot.services import writes as write_module
@@ -18,6 +18,14 @@ from knowledge import Matcher
 ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
 BRAM = Sender(9102, "Fictieve Bram", 9102, "private")
 GRONINGEN = "groningen-kop-van-drenthe"
+DROP_OTHER_CONNECTIONS = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+)
+DROP_OTHER_CONNECTIONS = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+)
 
 
 @pytest.fixture
@@ -157,3 +165,20 @@ async def test_a_row_the_database_refuses_does_not_block_the_others(
     assert await logged(sessions, BRAM.user_id) == ["wat is intervisie", "wat is scorion"]
     assert await logged(sessions, ANNA.user_id) == []
     assert services.writes.pending == 0
+
+
+async def test_after_the_server_dropped_its_connections_the_profile_is_read_again(
+    services: Services, sessions: SessionFactory, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server that drops connections: PostgreSQL only")
+    await services.onboarding.begin(ANNA)
+    await services.onboarding.choose_partnership(ANNA.user_id, GRONINGEN)
+    async with sessions() as session:  # a pooled connection that the server will drop
+        await session.execute(select(1))
+    admin = create_engine(database_url)
+    async with admin.connect() as connection:
+        await connection.execute(DROP_OTHER_CONNECTIONS)
+    await admin.dispose()
+    asked = await ask(services, ANNA, "hoeveel besturen")
+    assert "8 besturen" in asked.answer.text  # the asker's partnership, read on a fresh connection
