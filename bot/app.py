@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token)
+        .token(settings.telegram_bot_token.get_secret_value())
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL_SIZE)
         .pool_timeout(POOL_TIMEOUT_SECONDS)
@@ -135,6 +136,18 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET_TOKEN, or a strong one made at start: a webhook never accepts an unsigned call.
+
+    PTB registers it with setWebhook and answers 403 to every POST without it, so an update forged by
+    anyone who finds the URL is never processed. Telegram only calls HTTPS: run a TLS-terminating
+    proxy in front of the webhook port.
+    """
+    if settings.webhook_secret_token is not None:
+        return settings.webhook_secret_token.get_secret_value()
+    return secrets.token_urlsafe(32)
+
+
 def serve(
     application: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
@@ -149,7 +162,7 @@ def serve(
             port=settings.webhook_port,
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret_token,
+            secret_token=webhook_secret(settings),
             allowed_updates=Update.ALL_TYPES,
             stop_signals=stop_signals,
         )

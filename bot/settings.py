@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: str | None = None
+    telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = Field(
         default=None, description="Bot API server, e.g. http://127.0.0.1:8081/bot (default: Telegram's)"
     )
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    webhook_secret_token: str | None = None
+    # Telegram sends it with every webhook call; only A-Z, a-z, 0-9, _ and - (Bot API setWebhook).
+    webhook_secret_token: SecretStr | None = None
     database_url: str | None = None
     data_dir: Path = PROJECT_DIR / "data"
     knowledge_dir: Path = PROJECT_DIR / "knowledge" / "data"
@@ -37,10 +40,18 @@ class Settings(BaseSettings):
         "telegram_api_base_url",
         "webhook_secret_token",
         "default_partnership",
+        mode="before",
     )
     @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
+    def _empty_is_none(cls, value: object) -> object:
         return value or None
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _telegram_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("alleen A-Z, a-z, 0-9, _ en -, hooguit 256 tekens")
+        return value
 
     @property
     def effective_database_url(self) -> str:

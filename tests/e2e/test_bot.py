@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.jobs import PURGE_QUESTIONS
@@ -363,56 +364,73 @@ async def test_error_is_logged_and_user_gets_dutch_message(
     error_log.records.clear()
 
 
+def webhook_settings(settings: Any, port: int, secret: str | None) -> Any:
+    return settings.model_copy(
+        update={
+            "webhook_url": f"http://127.0.0.1:{port}/telegram",
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+            "webhook_secret_token": SecretStr(secret) if secret else None,
+        }
+    )
+
+
+def private_update(update_id: int, user: dict[str, Any], text: str) -> dict[str, Any]:
+    chat = {"id": user["id"], "type": "private"}
+    message = {"message_id": update_id, "date": 0, "chat": chat, "from": user, "text": text}
+    return {"update_id": update_id, "message": message}
+
+
+async def post_update(url: str, update: dict[str, Any], secret: str | None) -> int:
+    """POST an update as Telegram would; retries while PTB's server is not listening yet."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.post(url, json=update, headers=headers) as response:
+                    return response.status
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.02)
+    raise AssertionError("the webhook never listened")
+
+
 async def test_webhook_mode_receives_updates_and_replies(
     api: FakeBotAPI, settings: Any, error_log: Any, unused_tcp_port: int
 ) -> None:
-    webhook = settings.model_copy(
-        update={
-            "webhook_url": f"http://127.0.0.1:{unused_tcp_port}/telegram",
-            "webhook_listen": "127.0.0.1",
-            "webhook_port": unused_tcp_port,
-            "webhook_secret_token": "fictief-geheim",
-        }
-    )
+    webhook = webhook_settings(settings, unused_tcp_port, "fictief-geheim")
     runner = BotRunner(api, webhook, Matcher(load_knowledge_base()))
     await runner.start()
     try:
         [call] = api.calls_to("setWebhook")
         assert call.params["url"] == webhook.webhook_url
         assert call.params["secret_token"] == "fictief-geheim"
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": ALICE["id"], "type": "private"},
-                "from": ALICE,
-                "text": "wat is intervisie",
-            },
-        }
-        async with aiohttp.ClientSession() as http:
-            wrong = {"X-Telegram-Bot-Api-Secret-Token": "fout"}
-
-            async def refused_status() -> int | None:
-                # PTB calls setWebhook just before its server listens: retry until it does.
-                try:
-                    async with http.post(webhook.webhook_url, json=update, headers=wrong) as refused:
-                        return refused.status
-                except aiohttp.ClientConnectionError:
-                    return None
-
-            statuses: list[int | None] = []
-            for _ in range(200):
-                statuses.append(await refused_status())
-                if statuses[-1] is not None:
-                    break
-                await asyncio.sleep(0.02)
-            assert statuses[-1] == 403
-            right = {"X-Telegram-Bot-Api-Secret-Token": "fictief-geheim"}
-            async with http.post(webhook.webhook_url, json=update, headers=right) as accepted:
-                assert accepted.status == 200
+        update = private_update(1, ALICE, "wat is intervisie")
+        assert await post_update(webhook.webhook_url, update, "fout") == 403
+        assert await post_update(webhook.webhook_url, update, "fictief-geheim") == 200
         reply = await api.reply(ALICE["id"], 0)
         assert reply["text"].startswith("Intervisie")
     finally:
         await runner.stop()
     assert error_log.records == []
+
+
+async def test_webhook_without_a_configured_secret_still_refuses_forged_updates(
+    api: FakeBotAPI, settings: Any, unused_tcp_port: int
+) -> None:
+    """A forged /profiel 'from' another user must never reach the bot, also with the default settings."""
+    webhook = webhook_settings(settings, unused_tcp_port, None)
+    runner = BotRunner(api, webhook, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        [call] = api.calls_to("setWebhook")
+        secret = str(call.params["secret_token"])
+        assert len(secret) >= 32
+        forged = private_update(1, ALICE, "/profiel")
+        assert await post_update(webhook.webhook_url, forged, None) == 403
+        assert await post_update(webhook.webhook_url, forged, "geraden") == 403
+        assert await post_update(webhook.webhook_url, private_update(2, BOB, "/help"), secret) == 200
+        await api.reply(BOB["id"], 0)
+        await runner.wait_idle()
+        assert api.sent_to(ALICE["id"]) == []
+    finally:
+        await runner.stop()
