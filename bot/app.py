@@ -187,8 +187,34 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
         loop.close()
 
 
+class RedactingFormatter(logging.Formatter):
+    """The bot token and the webhook secret never reach the log, whoever logs them (tracebacks too)."""
+
+    def __init__(self, *secret_values: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.secret_values = [value for value in secret_values if value]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for value in self.secret_values:
+            text = text.replace(value, "[geheim]")
+        return text
+
+
+def configure_logging(settings: Settings, handler: logging.Handler | None = None) -> None:
+    """LOG_LEVEL for our own code; httpx (which logs every request URL, token included) only warns."""
+    handler = handler or logging.StreamHandler()
+    secret_values = (settings.telegram_bot_token, settings.webhook_secret_token)
+    handler.setFormatter(RedactingFormatter(*(s.get_secret_value() for s in secret_values if s is not None)))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def run(settings: Settings, command: str, partnership: str | None = None) -> int:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     matcher = Matcher(load_knowledge_base(settings.knowledge_dir), threshold=settings.match_threshold)
     scope = partnership or settings.default_partnership
     if scope is not None and scope not in matcher.kb.partnerships:

@@ -52,6 +52,7 @@ def create_engine(url: str) -> AsyncEngine:
     # next batch (bot/services/writes.py), and connections are renewed every half hour.
     return create_async_engine(
         url,
+        hide_parameters=True,  # error messages and logs never show the values: names, questions
         pool_recycle=POSTGRES_RECYCLE_SECONDS,
         pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,
         connect_args={"command_timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS, "timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS},
@@ -67,6 +68,7 @@ def _sqlite_engine(url: str, database: str | None) -> AsyncEngine:
     # One connection: SQLite has one writer at a time, so more connections would only wait for its lock.
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         poolclass=AsyncAdaptedQueuePool,
         pool_size=1,
         max_overflow=0,

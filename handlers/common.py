@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.context import services
@@ -17,6 +20,9 @@ from knowledge import Suggestion
 Context = ContextTypes.DEFAULT_TYPE
 BUTTON_LABEL_LIMIT = 60
 STALE_BUTTON = "Deze knop werkt niet meer."
+NOT_YOUR_BUTTON = "Deze knop is niet voor jou."
+ANSWERED_KEY = "answered-callback-queries"
+REMEMBERED_QUERIES = 2000
 
 
 def display_name(user: User) -> str:
@@ -52,6 +58,41 @@ async def send_answer(message: Message, asked: Asked) -> None:
         await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
 
 
+async def acknowledge(context: Context, query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press once; the error handler then knows not to answer it again."""
+    answered: OrderedDict[str, None] = context.bot_data.setdefault(ANSWERED_KEY, OrderedDict())
+    answered[query.id] = None
+    while len(answered) > REMEMBERED_QUERIES:
+        answered.popitem(last=False)
+    await query.answer(text)
+
+
+def acknowledged(context: Context, query: CallbackQuery) -> bool:
+    return query.id in context.bot_data.get(ANSWERED_KEY, {})
+
+
+def pressed_by_owner(query: CallbackQuery) -> bool:
+    """Profile buttons live in the user's private chat: a press from anyone else (a forged callback
+    on a group message, say) must change nothing."""
+    message = query.message
+    return (
+        isinstance(message, Message) and message.chat.type == ChatType.PRIVATE and message.chat.id == query.from_user.id
+    )
+
+
+def is_not_modified(error: BaseException) -> bool:
+    """A double tap edits a message into what it already is: harmless."""
+    return isinstance(error, BadRequest) and "not modified" in error.message.lower()
+
+
+async def edit(query: CallbackQuery, text: str, **options: Any) -> None:
+    try:
+        await query.edit_message_text(text, **options)
+    except BadRequest as error:
+        if not is_not_modified(error):
+            raise
+
+
 def sender_of(update: Update) -> Sender | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
@@ -60,12 +101,18 @@ def sender_of(update: Update) -> Sender | None:
 
 
 __all__ = [
+    "NOT_YOUR_BUTTON",
     "STALE_BUTTON",
     "Context",
+    "acknowledge",
+    "acknowledged",
     "answer_keyboard",
     "display_name",
+    "edit",
+    "is_not_modified",
     "is_private",
     "label",
+    "pressed_by_owner",
     "send_answer",
     "sender_of",
     "services",

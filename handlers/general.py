@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand, ChatMember, Update
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import STALE_BUTTON, Context, is_private, services
+from handlers.common import STALE_BUTTON, Context, acknowledge, is_private, services
 
 COMMANDS = [
     BotCommand("start", "profiel instellen: partnerschap, rol en school"),
@@ -53,7 +53,7 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 async def stale_button(update: Update, context: Context) -> None:
     if update.callback_query:
-        await update.callback_query.answer(STALE_BUTTON)
+        await acknowledge(context, update.callback_query, STALE_BUTTON)
 
 
 async def membership(update: Update, context: Context) -> None:

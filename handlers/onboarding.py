@@ -10,7 +10,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.services import ROLES, OnboardingStep, Option, ProfileView, Step
 from handlers import callbacks
-from handlers.common import STALE_BUTTON, Context, label, sender_of, services
+from handlers.common import (
+    NOT_YOUR_BUTTON,
+    STALE_BUTTON,
+    Context,
+    acknowledge,
+    edit,
+    label,
+    pressed_by_owner,
+    sender_of,
+    services,
+)
 
 NO_PARTNERSHIP = "geen"
 SKIP_SCHOOL = "-"
@@ -95,60 +105,63 @@ async def profile(update: Update, context: Context) -> None:
 
 async def choose_partnership(update: Update, context: Context) -> None:
     query = update.callback_query
-    parsed = callbacks.PARTNERSHIP.parse(query.data) if query else None
-    if query is None or parsed is None:
-        return await _stale(update)
+    if query is None:
+        return
+    parsed = callbacks.PARTNERSHIP.parse(query.data)
+    if parsed is None or not pressed_by_owner(query):
+        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
     (slug,) = parsed
     step = await services(context).onboarding.choose_partnership(
         query.from_user.id, None if slug == NO_PARTNERSHIP else slug
     )
     if step.step != Step.CHOOSE_ROLE:
-        return await _refused(update, step)
-    await query.answer()
+        return await acknowledge(context, query, _refusal(step))
+    await acknowledge(context, query)
     name = step.partnership or "geen partnerschap gekozen"
-    await query.edit_message_text(
-        f"Partnerschap: {html.escape(name)}\n\nWat is je rol?", parse_mode=ParseMode.HTML, reply_markup=role_keyboard()
+    await edit(
+        query,
+        f"Partnerschap: {html.escape(name)}\n\nWat is je rol?",
+        parse_mode=ParseMode.HTML,
+        reply_markup=role_keyboard(),
     )
 
 
 async def choose_role(update: Update, context: Context) -> None:
     query = update.callback_query
-    parsed = callbacks.ROLE.parse(query.data) if query else None
-    if query is None or parsed is None:
-        return await _stale(update)
+    if query is None:
+        return
+    parsed = callbacks.ROLE.parse(query.data)
+    if parsed is None or not pressed_by_owner(query):
+        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
     step = await services(context).onboarding.choose_role(query.from_user.id, parsed[0])
     if step.step not in (Step.TYPE_SCHOOL, Step.DONE):
-        return await _refused(update, step)
-    await query.answer()
+        return await acknowledge(context, query, _refusal(step))
+    await acknowledge(context, query)
     if step.step == Step.TYPE_SCHOOL:
-        await query.edit_message_text(f"Rol: {step.role}\n\n{ASK_SCHOOL}", reply_markup=school_keyboard())
+        await edit(query, f"Rol: {step.role}\n\n{ASK_SCHOOL}", reply_markup=school_keyboard())
         return
-    await query.edit_message_text(finished_text(step))
+    await edit(query, finished_text(step))
 
 
 async def choose_school(update: Update, context: Context) -> None:
     query = update.callback_query
-    parsed = callbacks.SCHOOL.parse(query.data) if query else None
-    if query is None or parsed is None:
-        return await _stale(update)
+    if query is None:
+        return
+    parsed = callbacks.SCHOOL.parse(query.data)
+    if parsed is None or not pressed_by_owner(query):
+        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
     (entry_id,) = parsed
     step = await services(context).onboarding.choose_school(
         query.from_user.id, None if entry_id == SKIP_SCHOOL else entry_id
     )
     if step.step != Step.DONE:
-        return await _refused(update, step)
-    await query.answer()
-    await query.edit_message_text(finished_text(step))
+        return await acknowledge(context, query, _refusal(step))
+    await acknowledge(context, query)
+    await edit(query, finished_text(step))
 
 
-async def _refused(update: Update, step: OnboardingStep) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(NO_PROFILE if step.step == Step.NO_PROFILE else STALE_BUTTON)
-
-
-async def _stale(update: Update) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(STALE_BUTTON)
+def _refusal(step: OnboardingStep) -> str:
+    return NO_PROFILE if step.step == Step.NO_PROFILE else STALE_BUTTON
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

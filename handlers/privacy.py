@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import callbacks
-from handlers.common import STALE_BUTTON, Context, services
+from handlers.common import NOT_YOUR_BUTTON, STALE_BUTTON, Context, acknowledge, edit, pressed_by_owner, services
 
 
 def privacy_text(retention_days: int) -> str:
@@ -51,21 +51,19 @@ async def private_only(update: Update, context: Context) -> None:
 
 async def confirm_forget(update: Update, context: Context) -> None:
     query = update.callback_query
-    parsed = callbacks.FORGET.parse(query.data) if query else None
     if query is None:
         return
-    if parsed is None:
-        await query.answer(STALE_BUTTON)
+    parsed = callbacks.FORGET.parse(query.data)
+    if parsed is None or not pressed_by_owner(query):
+        await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
         return
-    await query.answer()
+    await acknowledge(context, query)
     if parsed != ("ja",):
-        await query.edit_message_text("Oké, er is niets verwijderd.")
+        await edit(query, "Oké, er is niets verwijderd.")
         return
     chat = update.effective_chat
     await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
-    await query.edit_message_text(
-        "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen."
-    )
+    await edit(query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen.")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

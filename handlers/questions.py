@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import Asked
 from handlers import callbacks
-from handlers.common import STALE_BUTTON, Context, send_answer, sender_of, services
+from handlers.common import STALE_BUTTON, Context, acknowledge, is_not_modified, send_answer, sender_of, services
 from handlers.onboarding import reply_to_school_step
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
@@ -69,13 +70,13 @@ async def picked_suggestion(update: Update, context: Context) -> None:
         return
     message = query.message if isinstance(query.message, Message) else None
     if parsed is None or message is None:
-        await query.answer(STALE_BUTTON)
+        await acknowledge(context, query, STALE_BUTTON)
         return
     asked = await services(context).questions.pick(query.from_user.id, message.chat.id, parsed[0])
     if asked is None:
-        await query.answer(GONE)
+        await acknowledge(context, query, GONE)
         return
-    await query.answer()
+    await acknowledge(context, query)
     await send_answer(message, asked)
 
 
@@ -85,17 +86,21 @@ async def feedback(update: Update, context: Context) -> None:
     if query is None:
         return
     if parsed is None:
-        await query.answer(STALE_BUTTON)
+        await acknowledge(context, query, STALE_BUTTON)
         return
     question_id, value = int(parsed[0]), int(parsed[1])
     if not await services(context).questions.feedback(query.from_user.id, question_id, value):
-        await query.answer(NOT_YOURS)
+        await acknowledge(context, query, NOT_YOURS)
         return
-    await query.answer(THANKS)
+    await acknowledge(context, query, THANKS)
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     if markup is not None:
         rows = [row for row in markup.inline_keyboard if not any(_is_feedback(button) for button in row)]
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+        try:
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise
 
 
 def _is_feedback(button: InlineKeyboardButton) -> bool:

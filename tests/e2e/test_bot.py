@@ -434,3 +434,71 @@ async def test_webhook_without_a_configured_secret_still_refuses_forged_updates(
         assert api.sent_to(ALICE["id"]) == []
     finally:
         await runner.stop()
+
+
+# -- hostile and clumsy buttons -------------------------------------------------------------------
+
+CAROL = FakeBotAPI.user(7004, "Fictieve Carla")
+
+
+def answers_to_presses(api: FakeBotAPI) -> list[str | None]:
+    return [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+
+
+@pytest.mark.parametrize("data", ["f:²:1", "f:" + "9" * 40 + ":1", "p:", "v:JA", "s:school:<b>", "zz:1"])
+async def test_malformed_callback_data_is_refused_calmly(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any, data: str
+) -> None:
+    answer = await ask(api, ALICE, "wat is intervisie")
+    api.press(ALICE, answer, data, forged=True)
+    await api.wait_until(lambda: api.calls_to("answerCallbackQuery"))
+    await bot.wait_idle()
+    assert answers_to_presses(api) == ["Deze knop werkt niet meer."]
+    assert error_log.records == []
+
+
+async def test_a_forged_profile_button_in_a_group_changes_nothing(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
+    api.send_text(BOB, "/vraag wat is intervisie", chat=GROUP)
+    in_group = await api.reply(GROUP["id"], 0)
+    for data in ("p:groningen-kop-van-drenthe", "r:directeur", "s:-", "v:ja"):
+        api.press(ALICE, in_group, data, forged=True)
+    await bot.wait_idle()
+    assert answers_to_presses(api)[-4:] == ["Deze knop is niet voor jou."] * 4
+    assert api.messages[(GROUP["id"], in_group["message_id"])]["text"] == in_group["text"]  # not edited
+    async with db() as session:
+        user = await UserRepository(session).get(ALICE["id"])
+        assert user is not None
+        assert (user.partnership, user.role, user.school_name) == ("poo-marnix", "mentor", "een fictieve school")
+    assert error_log.records == []
+
+
+async def test_a_suggestion_pressed_by_a_group_member_without_a_profile_is_answered(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any
+) -> None:
+    api.send_text(ALICE, "/vraag gesprek met mijn begeleider", chat=GROUP)
+    fallback = await api.reply(GROUP["id"], 0)
+    assert "a:begrip:driehoeksgesprek" in buttons(fallback)
+    api.press(CAROL, fallback, "a:begrip:driehoeksgesprek")
+    answer = await api.reply(GROUP["id"], 1)
+    assert answer["text"].startswith("Driehoeksgesprek")
+    assert not any(b.startswith("f:") for b in buttons(answer))  # nobody to attribute feedback to
+    assert error_log.records == []
+
+
+async def test_double_taps_are_harmless(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
+    welcome = await ask(api, ALICE, "/start")
+    api.press(ALICE, welcome, "p:poo-marnix")
+    api.press(ALICE, welcome, "p:poo-marnix")
+    await bot.wait_idle()
+    answer = await ask(api, ALICE, "wat is intervisie")
+    thumbs_up = next(b for b in buttons(answer) if b.endswith(":1"))
+    api.press(ALICE, answer, thumbs_up)
+    api.press(ALICE, answer, thumbs_up)
+    await bot.wait_idle()
+    presses = api.calls_to("answerCallbackQuery")
+    assert sorted(c.params["callback_query_id"] for c in presses) == ["1", "2", "3", "4"]  # each answered once
+    assert "Wat is je rol?" in api.messages[(ALICE["id"], welcome["message_id"])]["text"]
+    assert error_log.records == []
