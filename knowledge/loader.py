@@ -183,7 +183,7 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
     for folder in folders:
         owner = None if folder.name == GENERAL else folder.name
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            if path.name == META_FILE:
+            if path.name.startswith("_"):  # the metadata file and language data, not entries
                 continue
             shown = display(path)
             parsed, node = _read(path, shown, EntriesFile, problems)

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import fold, rejoin, tokens, words
+from knowledge.normalize import LANGUAGE, canonical, fold, rejoin, terms, tokens, word_set, words
 from knowledge.render import bullet_list, entry_text, school_label
 
 MAX_QUESTION_CHARS = 1000
@@ -43,19 +43,21 @@ SUGGESTION_THRESHOLD = 0.3
 OTHER_PARTNERSHIP_FACTOR = 0.8
 TIE_MARGIN = 0.03
 TOP_K = 6  # entries scored exactly: the answer, the tie check and three suggestions
-# A question about a role may say so ("de rol van de mentor", "de functie van BOC").
-KIND_WORDS = {"rol": frozenset(tokens("rol rollen functie functies"))}
-# Dates and times are never in the knowledge base: a question about when gets an honest answer.
-WHEN_WORDS = frozenset({"wanneer", "datum", "tijdstip", "hoelaat"})
-WHEN_PAIRS = frozenset({("hoe", "laat"), ("welke", "dag"), ("welke", "datum")})
-FOCUS_WORDS = frozenset({"welke", "welk"})
+# Words that say what kind of entry is asked about ("de rol van de mentor", "in welke plaats ligt ...").
+KIND_WORDS = {kind: frozenset(tokens(" ".join(said))) for kind, said in LANGUAGE.kind_words.items()}
+FOCUS_WORDS = word_set("focus")
 LINKING_LETTERS = ("", "s", "e", "en")
 # "Ik ben mentor en ...", "als schoolopleider wil ik ...": who asks, not what is asked.
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
-LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
-COUNT_WORDS = frozenset({"hoeveel", "aantal"})
+LIST_WORDS = word_set("list")
+COUNT_WORDS = word_set("count")
+# Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
+MISSING_DETAILS = tuple(
+    (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
+    for d in LANGUAGE.missing_details
+)
 
 
 def _fuzzy_cutoff(token: str) -> float | None:
@@ -227,17 +229,17 @@ class Matcher:
     def _join_split_compound(self, first: str, second: str) -> str | None:
         """A known compound written as two words, with Dutch linking letters.
 
-        'school opleider' -> 'schoolopleider'; 'opleidings coordinator' (stemmed to 'opleiding') ->
-        'opleidingscoordinator'. Only these joins: fuzzier ones turn 'school opleiden' into
-        'schoolopleider'.
+        'school opleider' -> 'schoolopleider'; 'opleidings coordinator' -> 'opleidingscoordinator'.
+        Only these joins: fuzzier ones turn 'school opleiden' into 'schoolopleider'.
         """
         for linker in LINKING_LETTERS:
-            joined = first + linker + second
+            joined = canonical(first + linker + second)
             if joined in self._weight:
                 return joined
         return None
 
     def _canonical(self, raw: list[str]) -> list[_QueryToken]:
+        """The question's terms (see ``normalize.terms``) as known tokens, typos mapped to the nearest."""
         merged: list[str] = []
         i = 0
         while i < len(raw):
@@ -246,7 +248,7 @@ class Matcher:
                 merged.append(joined)
                 i += 2
             else:
-                merged.append(raw[i])
+                merged.append(canonical(raw[i]))
                 i += 1
         merged = rejoin(merged)
         result: list[_QueryToken] = []
@@ -278,7 +280,7 @@ class Matcher:
                 following = asked[index + 1]
                 if following in ARTICLES and index + 2 < len(asked):
                     following = asked[index + 2]
-                described.update(tokens(following))
+                described.update(terms(following))
         rest = [token for token in raw if token not in described]
         return rest if rest else raw
 
@@ -377,7 +379,7 @@ class Matcher:
                 scope,
             )
         asked = words(question)
-        raw = self._without_self_description(asked, tokens(question))
+        raw = self._without_self_description(asked, terms(question))
         if not raw:
             if not asked:
                 return self._invalid(
@@ -408,17 +410,19 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        if self._asks_when(asked):
-            return self._fallback(
-                scored[:1],
-                scope,
-                "Wanneer dat is, weet ik niet: data en tijden staan niet in mijn kennisbank.",
-            )
+        missing = self._missing_detail(asked)
+        if missing is not None:
+            return self._fallback(scored[:1], scope, missing)
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’")
 
     @staticmethod
-    def _asks_when(asked: list[str]) -> bool:
-        return bool(WHEN_WORDS.intersection(asked)) or any(pair in WHEN_PAIRS for pair in pairwise(asked))
+    def _missing_detail(asked: list[str]) -> str | None:
+        """The honest answer when the question asks for a detail no source gives (a phone number, a date)."""
+        pairs = set(pairwise(asked))
+        for detail_words, detail_pairs, text in MISSING_DETAILS:
+            if detail_words.intersection(asked) or detail_pairs & pairs:
+                return text
+        return None
 
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""
@@ -442,7 +446,7 @@ class Matcher:
 
     def find_schools(self, name: str, partnership: str | None = None, limit: int = 5) -> list[Entry]:
         """Schools whose name fits ``name`` best first; one result when it is clear which is meant."""
-        raw = tokens(name[:MAX_QUESTION_CHARS])
+        raw = terms(name[:MAX_QUESTION_CHARS])
         if not raw:
             return []
         scope = partnership if partnership in self.kb.partnerships else None
