@@ -48,6 +48,8 @@ class Language(BaseModel):
     kind_words: dict[str, list[str]]
     missing_details: list[MissingDetail]
     question_words: dict[str, list[str]]
+    type_groups: dict[str, list[str]]
+    school_facets: dict[str, list[str]]
 
 
 def fold(text: str) -> str:

@@ -142,7 +142,7 @@ def test_scope_shows_only_the_users_partnership_addition(matcher: Matcher) -> No
 def test_unscoped_answer_names_its_partnership(matcher: Matcher) -> None:
     answer = matcher.match("wat zijn de speerpunten")
     assert answer.partnership == GRONINGEN
-    assert answer.text.startswith("[Groningen – kop van Drenthe]")
+    assert answer.text.startswith("Groningen – kop van Drenthe: ")
 
 
 def test_schools_in_a_place(matcher: Matcher) -> None:

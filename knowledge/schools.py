@@ -1,0 +1,238 @@
+"""Structured questions about the opleidingsscholen, answered from the school fields, not from text.
+
+'welke scholen in Assen', 'hoeveel daltonscholen', 'welke kindcentra doen mee', 'welke
+onderwijsconcepten zijn er', 'scholen in Zwolle': the answer lists exactly the schools (or values)
+that match, and says so honestly when none does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import pairwise, takewhile
+
+from knowledge.answer import Answer, Suggestion
+from knowledge.loader import KnowledgeBase
+from knowledge.models import Entry
+from knowledge.normalize import LANGUAGE, canonical, fold, tokens, word_set
+from knowledge.render import bullet_list
+
+LIST_WORDS = word_set("list")
+COUNT_WORDS = word_set("count")
+PLACE_WORDS = word_set("place_prepositions")  # 'in Zwolle', 'te Assen'
+ARTICLES = frozenset({"een", "de", "het", "den"})
+# A school type word that stands for several types: 'kindcentra' are KC, CKC and CDKC.
+TYPE_GROUPS = {canonical(fold(g)): tuple(members) for g, members in LANGUAGE.type_groups.items()}
+# 'welke onderwijsconcepten', 'in welke plaatsen': a field asked for as a whole.
+FACETS = {field: frozenset(tokens(" ".join(said))) for field, said in LANGUAGE.school_facets.items()}
+FACET_TITLES = {"concept": "Onderwijsconcepten", "place": "Plaatsen", "type": "Soorten"}
+FACET_NOUNS = {"concept": "onderwijsconcept", "place": "plaats", "type": "soort"}
+
+
+def is_school_word(word: str) -> bool:
+    """'scholen', 'opleidingsschool', 'daltonscholen'; not 'hogeschool' (the pabo) or 'schoolbestuur'."""
+    return ("school" in word or "scholen" in word) and not word.startswith("hoge") and "bestu" not in word
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question says about schools."""
+
+    words: list[str]
+    tokens: set[str]
+    unknown: set[str]  # tokens the knowledge base does not know at all
+    scope: str | None
+
+    @property
+    def lists(self) -> bool:
+        return not LIST_WORDS.isdisjoint(self.words)
+
+    @property
+    def schools(self) -> bool:
+        return any(is_school_word(w) for w in self.words)
+
+
+@dataclass(frozen=True)
+class _Filters:
+    places: list[str]
+    concepts: list[str]
+    types: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.places or self.concepts or self.types)
+
+    def keeps(self, entry: Entry) -> bool:
+        school = entry.school
+        return school is not None and all(
+            not wanted or value in wanted
+            for wanted, value in (
+                (self.places, school.place),
+                (self.concepts, school.concept),
+                (self.types, school.type),
+            )
+        )
+
+    def description(self) -> str:
+        parts = []
+        if self.types:
+            parts.append("van het type " + " of ".join(self.types))
+        if self.concepts:
+            parts.append("met onderwijsconcept " + " of ".join(self.concepts))
+        if self.places:
+            parts.append("in " + " of ".join(self.places))
+        return "".join(" " + part for part in parts)
+
+    def tokens(self) -> set[str]:
+        return {t for value in (*self.places, *self.concepts, *self.types) for t in tokens(value)}
+
+
+class SchoolLists:
+    """The school fields of a knowledge base, indexed for structured questions."""
+
+    def __init__(self, kb: KnowledgeBase, name_tokens: frozenset[str], label: Callable[[Entry], str]) -> None:
+        self.kb = kb
+        self._label = label
+        self._name_tokens = name_tokens
+        self.schools = kb.schools
+        self._values = {field: self._field_values(field) for field in ("place", "concept", "type")}
+
+    def _field_values(self, field: str) -> dict[str, tuple[str, ...]]:
+        values: dict[str, tuple[str, ...]] = {}
+        for entry in self.schools:
+            value = getattr(entry.school, field)
+            if value:
+                values[value] = tuple(tokens(value)) or (fold(value),)
+        return values
+
+    def structural_tokens(self, asked: Asked) -> set[str]:
+        """The words that make a question structured: school and list words, field values, names."""
+        said = [w for w in asked.words if is_school_word(w) or w in LIST_WORDS]
+        found = set(tokens(" ".join(said))) | self._filters(asked).tokens() | self._name_tokens | {"partnerschap"}
+        return found | {t for facet in FACETS.values() for t in facet} | asked.unknown
+
+    def answer(self, asked: Asked) -> Answer | None:
+        """The list answer, or None when the question is not a structured school question."""
+        if not (asked.lists or asked.schools):
+            return None
+        filters = self._filters(asked)
+        unknown_place = self._unknown_place(asked) if asked.schools else None
+        facet = self._facet(asked, filters)
+        if unknown_place is not None and not filters.places:
+            return self._no_such_place(unknown_place, asked.scope)
+        if facet is not None:
+            return self._facet_answer(facet, asked.scope)
+        if filters or (asked.schools and asked.lists and self._has_list(asked.scope)):
+            return self._list_answer(filters, asked)
+        return None
+
+    def _has_list(self, scope: str | None) -> bool:
+        return scope is not None and any(e.partnership == scope for e in self.schools)
+
+    def _filters(self, asked: Asked) -> _Filters:
+        places = [p for p, place_tokens in self._values["place"].items() if set(place_tokens) <= asked.tokens]
+        concepts = [c for c in self._values["concept"] if any(fold(c) in w for w in asked.words)]
+        return _Filters(places, concepts, self._types(asked))
+
+    def _types(self, asked: Asked) -> list[str]:
+        """Types named in the question; 'CKC Drenthe' is a board, not a type, so a name after it cancels it."""
+        boards = {word for word, following in pairwise(asked.words) if canonical(following) in self._name_tokens}
+        said = {t for t in asked.tokens if t not in boards}
+        wanted = {t for t in self._values["type"] if fold(t) in said}
+        for group, members in TYPE_GROUPS.items():
+            if group in said:
+                wanted.update(m for m in members if m in self._values["type"])
+        return [t for t in self._values["type"] if t in wanted]
+
+    def _facet(self, asked: Asked, filters: _Filters) -> str | None:
+        """'welke onderwijsconcepten zijn er': a whole field is asked for, no value of it."""
+        for field, facet_tokens in FACETS.items():
+            named = {"place": filters.places, "concept": filters.concepts, "type": filters.types}[field]
+            if not named and facet_tokens & asked.tokens:
+                return field
+        return None
+
+    @staticmethod
+    def _unknown_place(asked: Asked) -> str | None:
+        """'in Zwolle': the words after a place word that the knowledge base does not know."""
+        for index, word in enumerate(asked.words):
+            if word in PLACE_WORDS:
+                rest = [w for w in asked.words[index + 1 :] if w not in ARTICLES]
+                name = list(takewhile(lambda w: canonical(w) in asked.unknown, rest))
+                if name:
+                    return " ".join(part.capitalize() for part in name)
+        return None
+
+    def _in_scope(self, scope: str | None) -> list[Entry]:
+        return [e for e in self.schools if scope is None or e.partnership == scope] or list(self.schools)
+
+    def _owner_names(self, entries: Iterable[Entry]) -> tuple[list[str], str]:
+        owners = sorted({e.partnership for e in entries if e.partnership})
+        return owners, ", ".join(self.kb.partnerships[o].short_name for o in owners)
+
+    def _no_such_place(self, place: str, scope: str | None) -> Answer:
+        known = sorted({e.school.place for e in self._in_scope(scope) if e.school and e.school.place})
+        text = (
+            f"Ik ken geen opleidingsscholen in {place}. Plaatsen met opleidingsscholen in mijn kennisbank: "
+            f"{', '.join(known)}. Van sommige scholen staat de plaats niet in de bron."
+        )
+        return Answer(
+            text=text,
+            confidence=0.0,
+            matched=None,
+            fallback=True,
+            kind="fallback",
+            partnership=scope,
+            explanation=f"schoollijst: onbekende plaats {place}",
+        )
+
+    def _facet_answer(self, field: str, scope: str | None) -> Answer:
+        schools = self._in_scope(scope)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for entry in schools:
+            value = getattr(entry.school, field)
+            if value:
+                groups[value].append(self._label(entry))
+        owners, owner_names = self._owner_names(schools)
+        lines = [f"{value}: {', '.join(names)}" for value, names in sorted(groups.items())]
+        text = f"{FACET_TITLES[field]} van de opleidingsscholen ({owner_names}):\n" + bullet_list(lines)
+        without = len(schools) - sum(len(names) for names in groups.values())
+        if without:
+            text += f"\n\nVan de andere {without} scholen staat geen {FACET_NOUNS[field]} in de bron."
+        return Answer(
+            text=text,
+            confidence=1.0,
+            matched=None,
+            fallback=False,
+            kind="list",
+            partnership=owners[0] if len(owners) == 1 else scope,
+            explanation=f"schoollijst: per {FACET_NOUNS[field]}",
+        )
+
+    def _list_answer(self, filters: _Filters, asked: Asked) -> Answer:
+        chosen = [e for e in self._in_scope(asked.scope) if filters.keeps(e)]
+        description = filters.description()
+        owners, owner_names = self._owner_names(chosen)
+        if not chosen:
+            text = f"Ik ken geen opleidingsscholen{description}."
+        else:
+            counted = "Er staat" if len(chosen) == 1 else "Er staan"
+            noun = "opleidingsschool" if len(chosen) == 1 else "opleidingsscholen"
+            opening = (
+                f"{counted} {len(chosen)} {noun}{description} in de kennisbank"
+                if not COUNT_WORDS.isdisjoint(asked.words)
+                else f"Opleidingsscholen{description}"
+            )
+            text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen)
+        if filters.places:
+            text += "\n\nVan sommige scholen staat de plaats niet in de bron; die ontbreken hier misschien."
+        return Answer(
+            text=text,
+            confidence=1.0,
+            matched=None,
+            fallback=False,
+            kind="list",
+            suggestions=tuple(Suggestion(e.id, self._label(e)) for e in chosen[:10]),
+            partnership=owners[0] if len(owners) == 1 else asked.scope,
+            explanation=f"schoollijst:{description or ' alle'}",
+        )
