@@ -32,9 +32,10 @@ def school_answer(title: str, school: School, partnership: Partnership | None) -
         lines.append(details[0][0].upper() + "; ".join(details)[1:] + ".")
     if not school.place:
         lines.append("De plaats van de school staat niet in de bron.")
+    text = " ".join(lines)
     if partnership:
-        lines.append(f"Wil je er stage lopen of meer weten? {partnership.where_to_ask}")
-    return " ".join(lines)
+        text += f"\n\nWil je er stage lopen of meer weten? {partnership.where_to_ask}"
+    return text
 
 
 def entry_text(entry: Entry, partnerships: dict[str, Partnership], scope: str | None, asker: str | None = None) -> str:

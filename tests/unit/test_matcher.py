@@ -305,3 +305,41 @@ def test_hogeschool_is_the_pabo_not_a_school_list(matcher: Matcher) -> None:
 )
 def test_a_self_description_is_context_not_the_topic(matcher: Matcher, question: str, expected: str) -> None:
     assert matcher.match(question).matched == expected
+
+
+SCOPES = [None, MARNIX, GRONINGEN]
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_no_answer_paragraph_is_a_wall_of_text(kb: KnowledgeBase, matcher: Matcher, scope: str | None) -> None:
+    for entry in kb.entries:
+        answer = matcher.answer_entry(entry.id, scope)
+        assert answer is not None
+        too_long = [line for line in answer.text.split("\n") if len(line) > 400]
+        assert too_long == [], entry.id
+
+
+@pytest.mark.parametrize(
+    ("question", "scope", "first_bullet"),
+    [
+        ("welke uitgangspunten heeft POO", MARNIX, "• gezamenlijke taal"),
+        ("speerpunten van het partnerschap", GRONINGEN, "• 100% Samen Opleiden"),
+        ("hoe werkt het partnerschap samen", GRONINGEN, "• Samenwerken in een netwerkstructuur"),
+        ("onderzoeksgroepen", MARNIX, "• Toekomstgericht onderwijs"),
+    ],
+)
+def test_lists_from_the_sources_are_shown_one_item_per_line(
+    matcher: Matcher, question: str, scope: str, first_bullet: str
+) -> None:
+    lines = matcher.match(question, scope).text.split("\n")
+    assert first_bullet in [line[: len(first_bullet)] for line in lines]
+    assert sum(line.startswith("• ") for line in lines) >= 3
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_a_partnership_label_is_never_doubled(kb: KnowledgeBase, matcher: Matcher, scope: str | None) -> None:
+    for question in ("begeleidingsvormen", "diversiteit", "stuurgroep", "welke pabo", "website"):
+        answer = matcher.match(question, scope)
+        shown = [answer.text, *(s.title for s in answer.suggestions)]
+        assert not any("((" in text or "))" in text or text.startswith("[") for text in shown), shown
+    assert all("(" not in p.short_name for p in kb.partnerships.values())
