@@ -41,7 +41,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -306,27 +306,34 @@ class Matcher:
         known = [self._weight[q.token] for q in query if q.similarity > 0 and q.token not in self._name_tokens]
         return min(known) if known else self._unknown_weight
 
-    def _ranked_by_coverage(self, found: dict[str, float]) -> list[tuple[float, int]]:
+    def _ranked_by_coverage(self, found: dict[str, float]) -> Iterator[tuple[float, int]]:
         """(phrasing coverage, phrasing) for every phrasing a rare known word occurs in, best first.
 
-        Very common words only add to phrasings that rarer words found, unless there are no others.
+        Very common words only add to phrasings that rarer words found; when there are no others, only
+        their lightest phrasings are ranked (postings are lightest first: those a word covers most).
+        A heap, not a sort: the caller usually stops after a few dozen phrasings.
         """
         rare = [t for t in found if len(self._by_token.get(t, ())) <= self._common_postings]
         common = [t for t in found if t not in rare]
         covered: dict[int, float] = defaultdict(float)
         for token in rare or common:
-            for position in self._by_token.get(token, ()):
+            postings = self._by_token.get(token, [])
+            for position in postings if rare else postings[: self._common_postings]:
                 covered[position] += self._weight[token] * found[token]
         if rare:
             for position in covered:
                 tokens_here = self._phrasings[position].tokens
                 covered[position] += sum(self._weight[t] * found[t] for t in common if t in tokens_here)
-        return sorted(((w / self._phrasing_weight[p], p) for p, w in covered.items()), reverse=True)
+        heap = [(-w / self._phrasing_weight[p], p) for p, w in covered.items()]
+        heapq.heapify(heap)
+        while heap:
+            coverage, position = heapq.heappop(heap)
+            yield -coverage, position
 
     def _score(
         self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
     ) -> list[_Scored]:
-        """Entries by score, best first; exact for the best ``TOP_K``, lower ones may be left out."""
+        """The best ``TOP_K`` entries (and any tied with them) by score, best first."""
         found = {q.token: q.similarity for q in query if q.similarity > 0}
 
         unknown = self._unknown_word_weight(query)
@@ -386,12 +393,12 @@ class Matcher:
             if visited % 32 == 31 and len(best) >= TOP_K:
                 floor = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1]
 
-        # On a tie the more specific entry wins: the partnership's own, then a general one; then the
-        # knowledge base's order.
-        ranked_best = sorted(
-            best.items(), key=lambda item: (-round(item[1][0], 9), self._specificity(item[0], scope), item[0])
-        )
-        return [_Scored(self._entries[index], score, text) for index, (score, text) in ranked_best]
+        # Only the best TOP_K (and whatever ties with them) are ranked. On a tie the more specific entry
+        # wins: the partnership's own, then a general one; then the knowledge base's order.
+        cut = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1] - 1e-9 if best else 0.0
+        leaders = [(index, found) for index, found in best.items() if found[0] >= cut]
+        leaders.sort(key=lambda item: (-round(item[1][0], 9), self._specificity(item[0], scope), item[0]))
+        return [_Scored(self._entries[index], score, text) for index, (score, text) in leaders]
 
     def _specificity(self, index: int, scope: str | None) -> int:
         owner = self._entries[index].partnership
@@ -599,7 +606,7 @@ class Matcher:
         """Answer 'welke scholen in Assen', 'welke kindcentra', 'scholen in Zwolle' from the school data."""
         known = {q.token for q in query}
         asked = Asked(asked_list, known, {q.token for q in query if q.similarity == 0}, scope)
-        if top is not None and self._entry_fits_better(top, asked):
+        if not self._lists.may_answer(asked) or (top is not None and self._entry_fits_better(top, asked)):
             return None
         return self._lists.answer(asked)
 

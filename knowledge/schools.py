@@ -22,6 +22,7 @@ LIST_WORDS = word_set("list")
 COUNT_WORDS = word_set("count")
 PLACE_WORDS = word_set("place_prepositions")  # 'in Zwolle', 'te Assen'
 ARTICLES = frozenset({"een", "de", "het", "den"})
+MAX_LISTED = 40  # a longer list helps nobody in a chat
 # A school type word that stands for several types: 'kindcentra' are KC, CKC and CDKC.
 TYPE_GROUPS = {canonical(fold(g)): tuple(members) for g, members in LANGUAGE.type_groups.items()}
 # 'welke onderwijsconcepten', 'in welke plaatsen': a field asked for as a whole.
@@ -62,16 +63,10 @@ class _Filters:
     def __bool__(self) -> bool:
         return bool(self.places or self.concepts or self.types)
 
-    def keeps(self, entry: Entry) -> bool:
-        school = entry.school
-        return school is not None and all(
-            not wanted or value in wanted
-            for wanted, value in (
-                (self.places, school.place),
-                (self.concepts, school.concept),
-                (self.types, school.type),
-            )
-        )
+    def wanted(self) -> dict[str, list[str]]:
+        """The values asked for, per school field that is filtered on."""
+        fields = {"place": self.places, "concept": self.concepts, "type": self.types}
+        return {field: values for field, values in fields.items() if values}
 
     def description(self) -> str:
         parts = []
@@ -96,6 +91,15 @@ class SchoolLists:
         self._name_tokens = name_tokens
         self.schools = kb.schools
         self._values = {field: self._field_values(field) for field in ("place", "concept", "type")}
+        self._position = {entry.id: position for position, entry in enumerate(self.schools)}
+        self._by_value: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        for entry in self.schools:
+            for field in ("place", "concept", "type"):
+                self._by_value[field, getattr(entry.school, field) or ""].append(entry)
+        self._places_by_token: dict[str, list[str]] = defaultdict(list)
+        for place, place_tokens in self._values["place"].items():
+            for token in set(place_tokens):
+                self._places_by_token[token].append(place)
 
     def _field_values(self, field: str) -> dict[str, tuple[str, ...]]:
         values: dict[str, tuple[str, ...]] = {}
@@ -111,10 +115,13 @@ class SchoolLists:
         found = set(tokens(" ".join(said))) | self._filters(asked).tokens() | self._name_tokens | {"partnerschap"}
         return found | {t for facet in FACETS.values() for t in facet} | asked.unknown
 
+    @staticmethod
+    def may_answer(asked: Asked) -> bool:
+        """Only a question with a list word ('welke', 'hoeveel') or a school word can be structured."""
+        return asked.lists or asked.schools
+
     def answer(self, asked: Asked) -> Answer | None:
         """The list answer, or None when the question is not a structured school question."""
-        if not (asked.lists or asked.schools):
-            return None
         filters = self._filters(asked)
         unknown_place = self._unknown_place(asked) if asked.schools else None
         facet = self._facet(asked, filters)
@@ -130,7 +137,8 @@ class SchoolLists:
         return scope is not None and any(e.partnership == scope for e in self.schools)
 
     def _filters(self, asked: Asked) -> _Filters:
-        places = [p for p, place_tokens in self._values["place"].items() if set(place_tokens) <= asked.tokens]
+        candidates = dict.fromkeys(p for t in asked.tokens for p in self._places_by_token.get(t, ()))
+        places = [p for p in candidates if set(self._values["place"][p]) <= asked.tokens]
         concepts = [c for c in self._values["concept"] if any(fold(c) in w for w in asked.words)]
         return _Filters(places, concepts, self._types(asked))
 
@@ -209,8 +217,20 @@ class SchoolLists:
             explanation=f"schoollijst: per {FACET_NOUNS[field]}",
         )
 
+    def _chosen(self, filters: _Filters, scope: str | None) -> list[Entry]:
+        """The schools in scope with every field asked for, in the knowledge base's order."""
+        ids: set[str] | None = None
+        for field, values in filters.wanted().items():
+            matching = {e.id for value in values for e in self._by_value[field, value]}
+            ids = matching if ids is None else ids & matching
+        in_scope = self._in_scope(scope)
+        if ids is None:
+            return in_scope
+        scoped = {e.id for e in in_scope}
+        return sorted((self.kb.by_id[i] for i in ids & scoped), key=lambda e: self._position[e.id])
+
     def _list_answer(self, filters: _Filters, asked: Asked) -> Answer:
-        chosen = [e for e in self._in_scope(asked.scope) if filters.keeps(e)]
+        chosen = self._chosen(filters, asked.scope)
         description = filters.description()
         owners, owner_names = self._owner_names(chosen)
         if not chosen:
@@ -223,7 +243,9 @@ class SchoolLists:
                 if not COUNT_WORDS.isdisjoint(asked.words)
                 else f"Opleidingsscholen{description}"
             )
-            text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen)
+            text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen[:MAX_LISTED])
+            if len(chosen) > MAX_LISTED:
+                text += f"\n… en nog {len(chosen) - MAX_LISTED}. Noem een plaats, type of onderwijsconcept."
         if filters.places:
             text += "\n\nVan sommige scholen staat de plaats niet in de bron; die ontbreken hier misschien."
         return Answer(
