@@ -126,7 +126,10 @@ class SchoolLists:
         unknown_place = self._unknown_place(asked) if asked.schools else None
         facet = self._facet(asked, filters)
         if unknown_place is not None and not filters.places:
-            return self._no_such_place(unknown_place, asked.scope)
+            return self._nothing_known(f"opleidingsscholen in {unknown_place}", "place", asked.scope)
+        unknown_kind = next((w for w in asked.words if is_school_word(w) and canonical(w) in asked.unknown), None)
+        if unknown_kind is not None and not filters:
+            return self._nothing_known(unknown_kind, "concept", asked.scope)
         if facet is not None:
             return self._facet_answer(facet, asked.scope)
         if filters or (asked.schools and asked.lists and self._has_list(asked.scope)):
@@ -178,12 +181,13 @@ class SchoolLists:
         owners = sorted({e.partnership for e in entries if e.partnership})
         return owners, ", ".join(self.kb.partnerships[o].short_name for o in owners)
 
-    def _no_such_place(self, place: str, scope: str | None) -> Answer:
-        known = sorted({e.school.place for e in self._in_scope(scope) if e.school and e.school.place})
-        text = (
-            f"Ik ken geen opleidingsscholen in {place}. Plaatsen met opleidingsscholen in mijn kennisbank: "
-            f"{', '.join(known)}. Van sommige scholen staat de plaats niet in de bron."
-        )
+    def _nothing_known(self, what: str, field: str, scope: str | None) -> Answer:
+        """'Ik ken geen opleidingsscholen in Zwolle', with the values of ``field`` that are known."""
+        known = sorted({getattr(e.school, field) for e in self._in_scope(scope) if getattr(e.school, field)})
+        title = FACET_TITLES[field]
+        text = f"Ik ken geen {what}. {title} van de opleidingsscholen in mijn kennisbank: {', '.join(known)}."
+        if field == "place":
+            text += " Van sommige scholen staat de plaats niet in de bron."
         return Answer(
             text=text,
             confidence=0.0,
@@ -191,7 +195,7 @@ class SchoolLists:
             fallback=True,
             kind="fallback",
             partnership=scope,
-            explanation=f"schoollijst: onbekende plaats {place}",
+            explanation=f"schoollijst: geen {what}",
         )
 
     def _facet_answer(self, field: str, scope: str | None) -> Answer:
