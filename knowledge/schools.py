@@ -22,6 +22,7 @@ LIST_WORDS = word_set("list")
 COUNT_WORDS = word_set("count")
 PLACE_WORDS = word_set("place_prepositions")  # 'in Zwolle', 'te Assen'
 ARTICLES = frozenset({"een", "de", "het", "den"})
+FIELDS = ("place", "concept", "type")
 MAX_LISTED = 40  # a longer list helps nobody in a chat
 # A school type word that stands for several types: 'kindcentra' are KC, CKC and CDKC.
 TYPE_GROUPS = {canonical(fold(g)): tuple(members) for g, members in LANGUAGE.type_groups.items()}
@@ -90,12 +91,15 @@ class SchoolLists:
         self._label = label
         self._name_tokens = name_tokens
         self.schools = kb.schools
-        self._values = {field: self._field_values(field) for field in ("place", "concept", "type")}
+        self._values = {field: self._field_values(field) for field in FIELDS}
         self._position = {entry.id: position for position, entry in enumerate(self.schools)}
         self._by_value: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for entry in self.schools:
-            for field in ("place", "concept", "type"):
+            for field in FIELDS:
                 self._by_value[field, getattr(entry.school, field) or ""].append(entry)
+        scopes = (None, *kb.partnerships)
+        self._groups = {(scope, field): self._grouped(scope, field) for scope in scopes for field in FIELDS}
+        self._scope_size = {scope: len(self._in_scope(scope)) for scope in scopes}
         self._places_by_token: dict[str, list[str]] = defaultdict(list)
         for place, place_tokens in self._values["place"].items():
             for token in set(place_tokens):
@@ -181,11 +185,20 @@ class SchoolLists:
         owners = sorted({e.partnership for e in entries if e.partnership})
         return owners, ", ".join(self.kb.partnerships[o].short_name for o in owners)
 
+    def _grouped(self, scope: str | None, field: str) -> list[tuple[str, list[Entry]]]:
+        """The schools in scope by their value of ``field``, values sorted; schools without one left out."""
+        groups: dict[str, list[Entry]] = defaultdict(list)
+        for entry in self._in_scope(scope):
+            value = getattr(entry.school, field)
+            if value:
+                groups[value].append(entry)
+        return sorted(groups.items())
+
     def _nothing_known(self, what: str, field: str, scope: str | None) -> Answer:
         """'Ik ken geen opleidingsscholen in Zwolle', with the values of ``field`` that are known."""
-        known = sorted({getattr(e.school, field) for e in self._in_scope(scope) if getattr(e.school, field)})
-        title = FACET_TITLES[field]
-        text = f"Ik ken geen {what}. {title} van de opleidingsscholen in mijn kennisbank: {', '.join(known)}."
+        known = [value for value, _ in self._groups[scope, field]]
+        shown = ", ".join(known[:MAX_LISTED]) + (", …" if len(known) > MAX_LISTED else "")
+        text = f"Ik ken geen {what}. {FACET_TITLES[field]} van de opleidingsscholen in mijn kennisbank: {shown}."
         if field == "place":
             text += " Van sommige scholen staat de plaats niet in de bron."
         return Answer(
@@ -199,16 +212,14 @@ class SchoolLists:
         )
 
     def _facet_answer(self, field: str, scope: str | None) -> Answer:
-        schools = self._in_scope(scope)
-        groups: dict[str, list[str]] = defaultdict(list)
-        for entry in schools:
-            value = getattr(entry.school, field)
-            if value:
-                groups[value].append(self._label(entry))
+        groups = self._groups[scope, field]
+        schools = [entry for _, entries in groups for entry in entries]
         owners, owner_names = self._owner_names(schools)
-        lines = [f"{value}: {', '.join(names)}" for value, names in sorted(groups.items())]
+        lines = [f"{value}: {', '.join(self._label(e) for e in entries)}" for value, entries in groups[:MAX_LISTED]]
         text = f"{FACET_TITLES[field]} van de opleidingsscholen ({owner_names}):\n" + bullet_list(lines)
-        without = len(schools) - sum(len(names) for names in groups.values())
+        if len(groups) > MAX_LISTED:
+            text += f"\n… en nog {len(groups) - MAX_LISTED}."
+        without = self._scope_size[scope] - len(schools)
         if without:
             text += f"\n\nVan de andere {without} scholen staat geen {FACET_NOUNS[field]} in de bron."
         return Answer(
