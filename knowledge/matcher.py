@@ -26,9 +26,10 @@ answer is an honest fallback. The rules, each in its own method:
 7. "verschil tussen A en B", "A of B": when each side matches an entry well, both are answered, A
    first (``_comparison``).
 8. Questions about schools in a place, of a type (kindcentra are KC, CKC and CDKC), with a concept, or
-   about a whole field ("welke onderwijsconcepten") are answered from the school data; a place with no
-   school gets "Ik ken geen opleidingsscholen in ..." (``schools.SchoolLists``). A school named in
-   full, or an entry that matches words beyond the list words, wins over a list (``_entry_fits_better``).
+   about a whole field ("welke onderwijsconcepten") are answered from the school data; a place or a
+   kind of school ("montessorischolen") with no school gets "Ik ken geen ..." with what is known, never
+   the whole list (``schools.SchoolLists``). A school named in full, or an entry that matches words
+   beyond the list words, wins over a list (``_entry_fits_better``).
 9. Ties go to the more specific entry: the partnership's own, then a general one, then the knowledge
    base's order (``_specificity``). Two schools with one name, or two partnerships' entries when the
    asker's partnership is unknown, make the bot ask which is meant.

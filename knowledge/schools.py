@@ -37,6 +37,11 @@ def is_school_word(word: str) -> bool:
     return ("school" in word or "scholen" in word) and not word.startswith("hoge") and "bestu" not in word
 
 
+def _either(values: list[str]) -> str:
+    """'KC, CKC of CDKC'."""
+    return " of ".join([", ".join(values[:-1]), values[-1]]) if len(values) > 1 else values[0]
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a question says about schools."""
@@ -72,11 +77,11 @@ class _Filters:
     def description(self) -> str:
         parts = []
         if self.types:
-            parts.append("van het type " + " of ".join(self.types))
+            parts.append("van het type " + _either(self.types))
         if self.concepts:
-            parts.append("met onderwijsconcept " + " of ".join(self.concepts))
+            parts.append("met onderwijsconcept " + _either(self.concepts))
         if self.places:
-            parts.append("in " + " of ".join(self.places))
+            parts.append("in " + _either(self.places))
         return "".join(" " + part for part in parts)
 
     def tokens(self) -> set[str]:
