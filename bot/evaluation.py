@@ -29,6 +29,7 @@ class Case:
     partnership: str | None = None
     expect: tuple[str, ...] = ()
     contains: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
     fallback: bool | None = None
     tag: str = "zonder tag"
 
@@ -64,7 +65,7 @@ def load_cases(path: Path) -> list[Case]:
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise EvalFileError(f"{path}: verwacht een mapping met een lijst 'cases'")
     cases = []
-    known = {"q", "partnership", "expect", "contains", "fallback", "tag"}
+    known = {"q", "partnership", "expect", "contains", "absent", "fallback", "tag"}
     for number, raw in enumerate(data["cases"], start=1):
         if not isinstance(raw, dict) or not isinstance(raw.get("q"), str):
             raise EvalFileError(f"{path}: geval {number} heeft geen vraag 'q'")
@@ -81,6 +82,7 @@ def load_cases(path: Path) -> list[Case]:
                     partnership=raw.get("partnership"),
                     expect=_as_tuple(raw.get("expect")),
                     contains=_as_tuple(raw.get("contains")),
+                    absent=_as_tuple(raw.get("absent")),
                     fallback=fallback,
                     tag=str(raw.get("tag") or "zonder tag"),
                 )
@@ -91,8 +93,16 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def run_case(matcher: Answerer, case: Case) -> CaseResult:
+    """Check every key that ``case`` has; nothing else is required.
+
+    So a case with only ``absent`` also passes with an honest fallback: it only checks that nothing
+    wrong is listed.
+    """
     answer = matcher.match(case.question, case.partnership)
     result = CaseResult(case, answer)
+    for needle in case.absent:
+        if fold(needle) in fold(answer.text):
+            result.failures.append(f"antwoord bevat ‘{needle}’, dat er niet in hoort")
     if case.expect and answer.matched not in case.expect:
         result.failures.append(f"verwacht {' of '.join(case.expect)}, kreeg {answer.matched}")
     folded = fold(answer.text)

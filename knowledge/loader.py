@@ -6,6 +6,8 @@ it; nothing is loaded while a single problem remains.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +30,9 @@ from knowledge.models import (
 from knowledge.render import school_answer
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+# A source reference that says where in the file: "004_e1a55d8029c9de45.txt:12" or "...txt:20-27".
+LOCATED_SOURCE = re.compile(r"^\S+\.txt:\s*\S")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     where_to_ask: str
     """Advice on where to ask when no partnership is known (from the algemeen folder)."""
+    warnings: tuple[Problem, ...] = ()
+    """Problems that do not stop loading, such as a partnership's fact without a source reference."""
     by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +150,20 @@ def _sources(file_source: str, item: EntryFile, partnerships: dict[str, Partners
     return tuple(found)
 
 
+def _source_warnings(item: EntryFile, owner: str | None, partnerships: dict[str, Partnership]) -> list[str]:
+    """A partnership's fact, or what its source adds to a general entry, needs a 'file:line' reference."""
+    own = [item.source] if isinstance(item.source, str) else list(item.source or [])
+    located = [s for s in own if LOCATED_SOURCE.match(s)]
+    found = []
+    if owner is not None and not located:
+        found.append(f"{item.id}: geen bronverwijzing; geef source: <bestand>:<regel> of markeer het als algemeen")
+    for slug in item.per_partnership:
+        partnership = partnerships.get(slug)
+        if partnership and not any(s.startswith(partnership.source + ":") for s in located):
+            found.append(f"{item.id}: wat {slug} toevoegt heeft geen bronverwijzing ({partnership.source}:<regel>)")
+    return found
+
+
 def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
     """Read every folder of ``data_dir``; raise KnowledgeBaseError listing all problems."""
     root = (data_dir or DEFAULT_DATA_DIR).resolve()
@@ -178,12 +199,13 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         problems.append(Problem(display(root), 1, f"de map '{GENERAL}' ontbreekt"))
 
     entries: list[Entry] = []
+    warnings: list[Problem] = []
     seen: dict[str, str] = {}
     pending_refs: list[tuple[str, int, str]] = []
     for folder in folders:
         owner = None if folder.name == GENERAL else folder.name
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            if path.name == META_FILE:
+            if path.name.startswith("_"):  # the metadata file and language data, not entries
                 continue
             shown = display(path)
             parsed, node = _read(path, shown, EntriesFile, problems)
@@ -225,6 +247,7 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
                         )
                 for ref_index, ref in enumerate(item.see_also):
                     pending_refs.append((shown, _line_of(node, ["entries", index, "see_also", ref_index]), ref))
+                warnings.extend(Problem(shown, line, text) for text in _source_warnings(item, owner, partnerships))
                 school = School(**item.school.model_dump()) if item.school else None
                 entry = Entry(
                     id=item.id,
@@ -249,9 +272,11 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
     if problems:
         raise KnowledgeBaseError(problems)
 
+    for warning in warnings:
+        logger.warning("waarschuwing: %s", warning)
     general = partnerships.pop(GENERAL)
     final = tuple(_with_school_answer(e, partnerships) for e in entries)
-    return KnowledgeBase(partnerships=partnerships, entries=final, where_to_ask=general.where_to_ask)
+    return KnowledgeBase(partnerships, final, general.where_to_ask, tuple(warnings))
 
 
 def _with_school_answer(entry: Entry, partnerships: dict[str, Partnership]) -> Entry:

@@ -1,23 +1,40 @@
 """Fuzzy question matching against the knowledge base.
 
 Scoring is explicit: a question and each phrasing of an entry (title and keywords) are reduced to
-canonical tokens (see ``normalize``). Every token carries an IDF weight, so rare words count more
-than common ones. For an entry we compute
+canonical tokens (see ``normalize``: stemmed, abbreviations and synonyms from the language file).
+Every token carries an IDF weight, so rare words count more than common ones. For an entry we compute
 
 * ``question_coverage``: the weighted share of the question's tokens that the entry knows (in any
-  of its phrasings, or as the name of the entry's partnership), and
+  of its phrasings, as the name of the entry's partnership, or as a word for its kind), and
 * ``phrasing_coverage``: the weighted share of the entry's best phrasing found in the question,
 
 and score the entry with their geometric mean. A misspelt token (one or two letters off) is mapped to
-its nearest known token by ``rapidfuzz`` and counts with that similarity. Entries of another
-partnership than the asker's are discounted. Below the threshold the answer is an honest fallback.
+its nearest known token by ``rapidfuzz`` and counts with that similarity. Below the threshold the
+answer is an honest fallback. The rules, each in its own method:
 
-Further rules, each in its own method: the word after "welke" weighs double (``_focus``); words after
-"ik ben" describe the asker, not the question (``_without_self_description``); a compound written as
-two words is joined (``_join_split_compound``); questions about schools in a place, with a concept or
-of a type are answered from the school data (``_school_list``); two schools with one name, or a term
-of both partnerships, make the bot ask which is meant; a question about when gets an honest "not in
-the knowledge base" (``_asks_when``).
+1. A word the knowledge base does not know weighs as much as the lightest known word of the question,
+   never more; with only partnership names known it keeps the full weight (``_unknown_word_weight``).
+2. The known word right after "welke" weighs double; an unknown one does not (``_focus``).
+3. A partnership's name says where, not what: it does not count in the question's coverage when the
+   question has other words (``_score``).
+4. Words after "ik ben" describe the asker, not the question (``_without_self_description``).
+5. A compound written as two words is joined, never with a partnership's name ("marnix partnerschap"
+   stays two words) (``_join_split_compound``, ``_canonical``).
+6. A partnership named in the question wins over the asker's own; entries of other partnerships are
+   discounted, and an answer of another partnership than the asker's starts with its name
+   (``_named_partnership``, ``render.entry_text``).
+7. "verschil tussen A en B", "A of B": when each side matches an entry well, both are answered, A
+   first (``_comparison``).
+8. Questions about schools in a place, of a type (kindcentra are KC, CKC and CDKC), with a concept, or
+   about a whole field ("welke onderwijsconcepten") are answered from the school data; a place or a
+   kind of school ("montessorischolen") with no school gets "Ik ken geen ..." with what is known, never
+   the whole list (``schools.SchoolLists``). A school named in full, or an entry that matches words
+   beyond the list words, wins over a list (``_entry_fits_better``).
+9. Ties go to the more specific entry: the partnership's own, then a general one, then the knowledge
+   base's order (``_specificity``). Two schools with one name, or two partnerships' entries when the
+   asker's partnership is unknown, make the bot ask which is meant.
+10. A question for a phone number, e-mail address or date gets an honest "not in my knowledge base"
+    with where to ask (``_missing_detail``).
 """
 
 from __future__ import annotations
@@ -25,7 +42,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -34,8 +51,9 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import fold, rejoin, tokens, words
+from knowledge.normalize import LANGUAGE, canonical, rejoin, terms, tokens, word_set, words
 from knowledge.render import bullet_list, entry_text, school_label
+from knowledge.schools import Asked, SchoolLists
 
 MAX_QUESTION_CHARS = 1000
 DEFAULT_THRESHOLD = 0.6
@@ -43,19 +61,22 @@ SUGGESTION_THRESHOLD = 0.3
 OTHER_PARTNERSHIP_FACTOR = 0.8
 TIE_MARGIN = 0.03
 TOP_K = 6  # entries scored exactly: the answer, the tie check and three suggestions
-# A question about a role may say so ("de rol van de mentor", "de functie van BOC").
-KIND_WORDS = {"rol": frozenset(tokens("rol rollen functie functies"))}
-# Dates and times are never in the knowledge base: a question about when gets an honest answer.
-WHEN_WORDS = frozenset({"wanneer", "datum", "tijdstip", "hoelaat"})
-WHEN_PAIRS = frozenset({("hoe", "laat"), ("welke", "dag"), ("welke", "datum")})
-FOCUS_WORDS = frozenset({"welke", "welk"})
+# Words that say what kind of entry is asked about ("de rol van de mentor", "in welke plaats ligt ...").
+KIND_WORDS = {kind: frozenset(tokens(" ".join(said))) for kind, said in LANGUAGE.kind_words.items()}
+FOCUS_WORDS = word_set("focus")
 LINKING_LETTERS = ("", "s", "e", "en")
 # "Ik ben mentor en ...", "als schoolopleider wil ik ...": who asks, not what is asked.
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
-LIST_WORDS = frozenset({"welke", "welk", "lijst", "alle", "overzicht", "hoeveel", "noem", "aantal"})
-COUNT_WORDS = frozenset({"hoeveel", "aantal"})
+COMPARE_WORDS = word_set("compare")
+COMPARE_JOINS = word_set("compare_joins")  # 'verschil tussen A en B'
+ALTERNATIVE_JOINS = word_set("alternative_joins")  # 'A of B' without a word for difference
+# Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
+MISSING_DETAILS = tuple(
+    (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
+    for d in LANGUAGE.missing_details
+)
 
 
 def _fuzzy_cutoff(token: str) -> float | None:
@@ -69,11 +90,6 @@ def _fuzzy_cutoff(token: str) -> float | None:
     if len(token) < 7:
         return 85.0
     return 80.0 if len(token) < 9 else 78.0
-
-
-def _is_school_word(word: str) -> bool:
-    """'scholen', 'opleidingsschool', 'daltonscholen'; not 'hogeschool' (that is the pabo)."""
-    return ("school" in word or "scholen" in word) and not word.startswith("hoge")
 
 
 class _FuzzyIndex:
@@ -185,13 +201,14 @@ class Matcher:
         self._namesakes: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         for entry in self._schools:
             self._namesakes[self._school_names[entry.id]].append(entry)
-        self._places = self._school_values("place")
-        self._places_by_token: dict[str, list[str]] = defaultdict(list)
-        for place, place_tokens in self._places.items():
-            for token in set(place_tokens):
-                self._places_by_token[token].append(place)
-        self._concepts = self._school_values("concept")
-        self._types = self._school_values("type")
+        self._names = [
+            (frozenset(tokens(alias)), slug)
+            for slug, partnership in kb.partnerships.items()
+            for alias in (*partnership.aliases, partnership.short_name)
+            if tokens(alias)
+        ]
+        self._name_tokens = frozenset(token for alias, _ in self._names for token in alias)
+        self._lists = SchoolLists(kb, self._name_tokens, self._label)
 
     # -- index helpers ------------------------------------------------------------------------
     @staticmethod
@@ -215,38 +232,32 @@ class Matcher:
             found.update(tokens(alias))
         return found
 
-    def _school_values(self, field: str) -> dict[str, tuple[str, ...]]:
-        values: dict[str, tuple[str, ...]] = {}
-        for entry in self._schools:
-            value = getattr(entry.school, field)
-            if value:
-                values[value] = tuple(tokens(value)) or (fold(value),)
-        return values
-
     # -- query analysis -----------------------------------------------------------------------
     def _join_split_compound(self, first: str, second: str) -> str | None:
         """A known compound written as two words, with Dutch linking letters.
 
-        'school opleider' -> 'schoolopleider'; 'opleidings coordinator' (stemmed to 'opleiding') ->
-        'opleidingscoordinator'. Only these joins: fuzzier ones turn 'school opleiden' into
-        'schoolopleider'.
+        'school opleider' -> 'schoolopleider'; 'opleidings coordinator' -> 'opleidingscoordinator'.
+        Only these joins: fuzzier ones turn 'school opleiden' into 'schoolopleider'.
         """
         for linker in LINKING_LETTERS:
-            joined = first + linker + second
+            joined = canonical(first + linker + second)
             if joined in self._weight:
                 return joined
         return None
 
     def _canonical(self, raw: list[str]) -> list[_QueryToken]:
+        """The question's terms (see ``normalize.terms``) as known tokens, typos mapped to the nearest."""
         merged: list[str] = []
         i = 0
         while i < len(raw):
             joined = self._join_split_compound(raw[i], raw[i + 1]) if i + 1 < len(raw) else None
+            if joined is not None and self._name_tokens.intersection((canonical(raw[i]), canonical(raw[i + 1]))):
+                joined = None  # 'marnix partnerschap' stays two words: the name says which partnership
             if joined is not None:
                 merged.append(joined)
                 i += 2
             else:
-                merged.append(raw[i])
+                merged.append(canonical(raw[i]))
                 i += 1
         merged = rejoin(merged)
         result: list[_QueryToken] = []
@@ -278,7 +289,7 @@ class Matcher:
                 following = asked[index + 1]
                 if following in ARTICLES and index + 2 < len(asked):
                     following = asked[index + 2]
-                described.update(tokens(following))
+                described.update(terms(following))
         rest = [token for token in raw if token not in described]
         return rest if rest else raw
 
@@ -287,31 +298,55 @@ class Matcher:
         """The word right after 'welke' names what is asked for ('met welke pabo ...')."""
         return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
 
-    def _ranked_by_coverage(self, found: dict[str, float]) -> list[tuple[float, int]]:
+    def _unknown_word_weight(self, query: list[_QueryToken]) -> float:
+        """An unknown word weighs as much as the lightest known word of the question, never more.
+
+        A partnership's name says where, not what: with only names known, the unknown word is what
+        is asked and keeps the weight of the rarest word.
+        """
+        known = [self._weight[q.token] for q in query if q.similarity > 0 and q.token not in self._name_tokens]
+        return min(known) if known else self._unknown_weight
+
+    def _ranked_by_coverage(self, found: dict[str, float]) -> Iterator[tuple[float, int]]:
         """(phrasing coverage, phrasing) for every phrasing a rare known word occurs in, best first.
 
-        Very common words only add to phrasings that rarer words found, unless there are no others.
+        Very common words only add to phrasings that rarer words found; when there are no others, only
+        their lightest phrasings are ranked (postings are lightest first: those a word covers most).
+        A heap, not a sort: the caller usually stops after a few dozen phrasings.
         """
         rare = [t for t in found if len(self._by_token.get(t, ())) <= self._common_postings]
         common = [t for t in found if t not in rare]
         covered: dict[int, float] = defaultdict(float)
         for token in rare or common:
-            for position in self._by_token.get(token, ()):
+            postings = self._by_token.get(token, [])
+            for position in postings if rare else postings[: self._common_postings]:
                 covered[position] += self._weight[token] * found[token]
         if rare:
             for position in covered:
                 tokens_here = self._phrasings[position].tokens
                 covered[position] += sum(self._weight[t] * found[t] for t in common if t in tokens_here)
-        return sorted(((w / self._phrasing_weight[p], p) for p, w in covered.items()), reverse=True)
+        heap = [(-w / self._phrasing_weight[p], p) for p, w in covered.items()]
+        heapq.heapify(heap)
+        while heap:
+            coverage, position = heapq.heappop(heap)
+            yield -coverage, position
 
     def _score(
         self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
     ) -> list[_Scored]:
-        """Entries by score, best first; exact for the best ``TOP_K``, lower ones may be left out."""
+        """The best ``TOP_K`` entries (and any tied with them) by score, best first."""
         found = {q.token: q.similarity for q in query if q.similarity > 0}
 
+        unknown = self._unknown_word_weight(query)
+        # A partnership's name says where, not what: it does not count when the question says more.
+        context = self._name_tokens if any(q.token not in self._name_tokens for q in query) else frozenset()
+
         def weight(token: str) -> float:
-            base = self._weight.get(token, self._unknown_weight)
+            base = self._weight.get(token)
+            if base is None:
+                return unknown
+            if token in context:
+                return 0.0
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
@@ -359,38 +394,49 @@ class Matcher:
             if visited % 32 == 31 and len(best) >= TOP_K:
                 floor = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1]
 
-        scored = [_Scored(self._entries[index], score, text) for index, (score, text) in best.items()]
-        # On a tie the asker's own partnership wins over a general entry.
-        scored.sort(key=lambda s: (-round(s.score, 9), scope is None or s.entry.partnership != scope, s.entry.id))
-        return scored
+        # Only the best TOP_K (and whatever ties with them) are ranked. On a tie the more specific entry
+        # wins: the partnership's own, then a general one; then the knowledge base's order.
+        cut = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1] - 1e-9 if best else 0.0
+        leaders = [(index, found) for index, found in best.items() if found[0] >= cut]
+        leaders.sort(key=lambda item: (-round(item[1][0], 9), self._specificity(item[0], scope), item[0]))
+        return [_Scored(self._entries[index], score, text) for index, (score, text) in leaders]
+
+    def _specificity(self, index: int, scope: str | None) -> int:
+        owner = self._entries[index].partnership
+        if owner is not None and owner == scope:
+            return 0
+        return 1 if owner is None else 2
 
     # -- answers ------------------------------------------------------------------------------
     def match(self, question: str, partnership: str | None = None) -> Answer:
-        scope = partnership if partnership in self.kb.partnerships else None
+        asker = partnership if partnership in self.kb.partnerships else None
         question = question.strip()
         if not question:
-            return self._invalid("Stel gerust een vraag, bijvoorbeeld: ‘Wat doet een schoolopleider?’", scope)
+            return self._invalid("Stel gerust een vraag, bijvoorbeeld: ‘Wat doet een schoolopleider?’", asker)
         if len(question) > MAX_QUESTION_CHARS:
             return self._invalid(
                 f"Je vraag is te lang ({len(question)} tekens). Stel een korte vraag van hooguit "
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
-                scope,
+                asker,
             )
         asked = words(question)
-        raw = self._without_self_description(asked, tokens(question))
+        raw = self._without_self_description(asked, terms(question))
         if not raw:
             if not asked:
                 return self._invalid(
                     "Ik zie geen woorden in je bericht. Stel je vraag in een paar woorden, "
                     "bijvoorbeeld: ‘Wat is lesson study?’",
-                    scope,
+                    asker,
                 )
-            return self._fallback([], scope, "Kun je je vraag wat uitgebreider stellen?")
+            return self._fallback([], asker, "Kun je je vraag wat uitgebreider stellen?")
         query = self._canonical(raw)
+        scope = self._named_partnership(query) or asker
+        return self._comparison(asked, scope, asker) or self._answer(asked, query, scope, asker)
+
+    def _answer(self, asked: list[str], query: list[_QueryToken], scope: str | None, asker: str | None) -> Answer:
         scored = self._score(query, scope, self._focus(asked))
         top = scored[0] if scored else None
-
-        listed = self._school_list(set(asked), query, scope, top)
+        listed = self._school_list(asked, query, scope, top)
         if listed is not None:
             return listed
         if top is None or top.score < self.threshold:
@@ -408,17 +454,55 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        if self._asks_when(asked):
-            return self._fallback(
-                scored[:1],
-                scope,
-                "Wanneer dat is, weet ik niet: data en tijden staan niet in mijn kennisbank.",
-            )
-        return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’")
+        missing = self._missing_detail(asked)
+        if missing is not None:
+            return self._fallback(scored[:1], scope, missing)
+        return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’", asker)
+
+    def _named_partnership(self, query: list[_QueryToken]) -> str | None:
+        """The one partnership whose name (or alias) the question uses: 'POO', 'in Drenthe', 'NHL Stenden'."""
+        asked = {q.token for q in query if q.similarity == 1.0}
+        named = {slug for alias, slug in self._names if alias <= asked}
+        return named.pop() if len(named) == 1 else None
+
+    def _comparison(self, asked: list[str], scope: str | None, asker: str | None) -> Answer | None:
+        """'verschil tussen A en B', 'A of B': both entries, A first, when each side matches one well."""
+        compares = not COMPARE_WORDS.isdisjoint(asked)
+        joins = COMPARE_JOINS if compares else ALTERNATIVE_JOINS
+        split = next((i for i, word in enumerate(asked) if word in joins), None)
+        if split is None:
+            return None
+        sides = [[w for w in part if w not in COMPARE_WORDS] for part in (asked[:split], asked[split + 1 :])]
+        found: list[_Scored] = []
+        for side in sides:
+            side_terms = terms(" ".join(side))
+            scored = self._score(self._canonical(side_terms), scope, set()) if side_terms else []
+            if not scored or scored[0].score < self.threshold:
+                return None
+            found.append(scored[0])
+        first, second = found
+        if first.entry.id == second.entry.id:
+            return None
+        texts = [f"{s.entry.title}\n{entry_text(s.entry, self.kb.partnerships, scope, asker)}" for s in found]
+        return Answer(
+            text="\n\n".join(texts),
+            confidence=min(first.score, second.score),
+            matched=first.entry.id,
+            fallback=False,
+            kind="entry",
+            partnership=first.entry.partnership,
+            explanation=f"vergelijking: {first.entry.id} en {second.entry.id}",
+            title=f"{first.entry.title} en {second.entry.title}",
+        )
 
     @staticmethod
-    def _asks_when(asked: list[str]) -> bool:
-        return bool(WHEN_WORDS.intersection(asked)) or any(pair in WHEN_PAIRS for pair in pairwise(asked))
+    def _missing_detail(asked: list[str]) -> str | None:
+        """The honest answer when the question asks for a detail no source gives (a phone number, a date)."""
+        pairs = set(pairwise(asked))
+        for detail_words, detail_pairs, text in MISSING_DETAILS:
+            if detail_words.intersection(asked) or detail_pairs & pairs:
+                return text
+        return None
 
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""
@@ -426,11 +510,11 @@ class Matcher:
         if entry is None:
             return None
         scope = partnership if partnership in self.kb.partnerships else None
-        return self._entry_answer(entry, scope, 1.0, "gekozen suggestie")
+        return self._entry_answer(entry, scope, 1.0, "gekozen suggestie", scope)
 
-    def _entry_answer(self, entry: Entry, scope: str | None, score: float, why: str) -> Answer:
+    def _entry_answer(self, entry: Entry, scope: str | None, score: float, why: str, asker: str | None) -> Answer:
         return Answer(
-            text=entry_text(entry, self.kb.partnerships, scope),
+            text=entry_text(entry, self.kb.partnerships, scope, asker),
             confidence=min(score, 1.0),
             matched=entry.id,
             fallback=False,
@@ -442,7 +526,7 @@ class Matcher:
 
     def find_schools(self, name: str, partnership: str | None = None, limit: int = 5) -> list[Entry]:
         """Schools whose name fits ``name`` best first; one result when it is clear which is meant."""
-        raw = tokens(name[:MAX_QUESTION_CHARS])
+        raw = terms(name[:MAX_QUESTION_CHARS])
         if not raw:
             return []
         scope = partnership if partnership in self.kb.partnerships else None
@@ -509,7 +593,8 @@ class Matcher:
         asked = {q.token for q in query}
         by_place = [e for e in namesakes if e.school and e.school.place and set(tokens(e.school.place)) & asked]
         if len(by_place) == 1:
-            return self._entry_answer(by_place[0], by_place[0].partnership, 1.0, "naam en plaats")
+            school = by_place[0]
+            return self._entry_answer(school, school.partnership, 1.0, "naam en plaats", school.partnership)
         return self._ambiguous(
             f"Er zijn {len(namesakes)} scholen met de naam {entry.school.name}. Welke bedoel je?",
             namesakes,
@@ -517,67 +602,22 @@ class Matcher:
         )
 
     def _school_list(
-        self, asked_words: set[str], query: list[_QueryToken], scope: str | None, top: _Scored | None
+        self, asked_list: list[str], query: list[_QueryToken], scope: str | None, top: _Scored | None
     ) -> Answer | None:
-        """Answer 'welke scholen in Assen', 'jenaplanschool', 'hoeveel daltonscholen' from the school data."""
-        asked = {q.token for q in query}
-        places = [p for token in asked for p in self._places_by_token.get(token, ()) if set(self._places[p]) <= asked]
-        places = list(dict.fromkeys(places))
-        concepts = [c for c in self._concepts if any(fold(c) in w for w in asked_words)]
-        types = [t for t in self._types if fold(t) in asked_words]
-        mentions_schools = any(_is_school_word(w) for w in asked_words)
-        list_words = bool(asked_words & LIST_WORDS)
-        if not (places or concepts or types):
-            # 'welke scholen doen mee?', 'hoeveel opleidingsscholen?': all schools of the asker's
-            # partnership, when the knowledge base has its list.
-            known_list = scope is not None and any(e.partnership == scope for e in self._schools)
-            if not (mentions_schools and list_words and known_list):
-                return None
-        elif not (list_words or mentions_schools):
+        """Answer 'welke scholen in Assen', 'welke kindcentra', 'scholen in Zwolle' from the school data."""
+        known = {q.token for q in query}
+        asked = Asked(asked_list, known, {q.token for q in query if q.similarity == 0}, scope)
+        if not self._lists.may_answer(asked) or (top is not None and self._entry_fits_better(top, asked)):
             return None
-        if top is not None and top.entry.school is not None:
+        return self._lists.answer(asked)
+
+    def _entry_fits_better(self, top: _Scored, asked: Asked) -> bool:
+        """A school named in full, or an entry that matches words beyond the structure, beats a list.
+
+        'In welke plaats ligt KC Het Kompas' is about that school; 'welke pabo zit in Assen' is an entry.
+        """
+        if top.entry.school is not None:
             name = set(self._school_names[top.entry.id])
-            if name and name <= asked:
-                return None
-        schools = [e for e in self._schools if scope is None or e.partnership == scope] or list(self._schools)
-        chosen = [
-            e
-            for e in schools
-            if e.school
-            and (not places or e.school.place in places)
-            and (not concepts or e.school.concept in concepts)
-            and (not types or e.school.type in types)
-        ]
-        filters = []
-        if types:
-            filters.append("van het type " + " of ".join(types))
-        if concepts:
-            filters.append("met onderwijsconcept " + " of ".join(concepts))
-        if places:
-            filters.append("in " + " of ".join(places))
-        description = "".join(" " + part for part in filters)
-        owners = sorted({e.partnership for e in chosen if e.partnership})
-        owner_names = ", ".join(self.kb.partnerships[o].short_name for o in owners)
-        if not chosen:
-            text = f"Ik ken geen opleidingsscholen{description}."
-        else:
-            counted = "Er staat" if len(chosen) == 1 else "Er staan"
-            noun = "opleidingsschool" if len(chosen) == 1 else "opleidingsscholen"
-            opening = (
-                f"{counted} {len(chosen)} {noun}{description} in de kennisbank"
-                if asked_words & COUNT_WORDS
-                else f"Opleidingsscholen{description}"
-            )
-            text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen)
-        if places:
-            text += "\n\nVan sommige scholen staat de plaats niet in de bron; die ontbreken hier misschien."
-        return Answer(
-            text=text,
-            confidence=1.0,
-            matched=None,
-            fallback=False,
-            kind="list",
-            suggestions=tuple(Suggestion(e.id, self._label(e)) for e in chosen[:10]),
-            partnership=owners[0] if len(owners) == 1 else scope,
-            explanation=f"schoollijst:{description or ' alle'}",
-        )
+            return bool(name) and name <= asked.tokens
+        remaining = {t for t in asked.tokens if t in self._weight} - self._lists.structural_tokens(asked)
+        return bool(remaining) and top.score >= self.threshold

@@ -1,8 +1,11 @@
 """Dutch text normalisation shared by the index and the queries.
 
 Both sides go through the same pipeline, so a keyword in the knowledge base and a question typed by a
-user meet in one canonical form: lower case, no accents, no punctuation or HTML, field abbreviations
-expanded to one canonical token, stop words dropped and a light plural stemming.
+user meet in one canonical form: lower case, no accents, no punctuation or HTML, abbreviations and
+multi-word names replaced by one canonical word, stop words dropped, every word reduced by the Dutch
+Snowball stemmer (``dutch_porter``) and synonyms mapped onto the word the knowledge base uses.
+
+The word lists are language data, kept in ``data/algemeen/_taal.yaml``; this module only applies them.
 """
 
 from __future__ import annotations
@@ -10,54 +13,43 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer  # type: ignore[import-untyped]
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "algemeen" / "_taal.yaml"
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+_STEMMER = snowballstemmer.stemmer("dutch_porter")
 
-STOP_WORDS = frozenset(
-    """
-    a aan al alle als bij dan dat de deze die dit doe doen doet door een eigenlijk en er graag heb hebben
-    heeft het hier hoe hou houdt ik in is ja je jij jou jouw jullie kan kun kunnen leg me mee mag meer
-    met mij mijn moet moeten na naar nee niet nog nu of om ons onze ook op over precies s staat staan t te
-    tot u uit uw van vertel voor waar wanneer wat welk welke wie wij wil willen word wordt worden ze zich
-    zijn zit zitten zo zou graag even betekent betekenis bedoeld bedoelt weten info informatie uitleg
-    taak taken eens ben bent vroeg afvragen benieuwd hallo hoi vanuit iemand weet
-    """.split()
-)
 
-# Abbreviations and multi-word names that users and sources write in several ways. Each maps to one
-# canonical token so that "SOL", "schoolopleider" and "schoolopleiders" meet in the index.
-ABBREVIATIONS: dict[str, str] = {
-    "sol": "schoolopleider",
-    "io": "instituutsopleider",
-    "rb": "relatiebeheerder",
-    "kindcentrum": "kc",
-    "kindcentra": "kc",
-    "ikc": "kc",
-    "basisschool": "school",
-    "basisscholen": "school",
-    "leerkracht": "leraar",
-    "leerkrachten": "leraar",
-    "leraren": "leraar",
-    "exoermond": "exloermond",
-    "bovenschoolse": "bovenschools",
-    "nhl": "nhlstenden",
-    "stenden": "nhlstenden",
-}
-PHRASES: dict[tuple[str, ...], str] = {
-    ("bovenschools", "opleidingscoordinator"): "boc",
-    ("bovenschoolse", "opleidingscoordinator"): "boc",
-    ("speciaal", "basisonderwijs"): "sbo",
-    ("christelijke", "basisschool"): "cbs",
-    ("partners", "in", "opleiding", "en", "ontwikkeling"): "poo",
-    ("lesson", "study"): "lessonstudy",
-    ("feed", "forward"): "feedforward",
-    ("nhl", "stenden"): "nhlstenden",
-    ("real", "life"): "real live",
-}
-_LONGEST_PHRASE = max(len(p) for p in PHRASES)
-_WORD_PHRASES = {phrase: tuple(canonical.split()) for phrase, canonical in PHRASES.items()}
+class MissingDetail(BaseModel):
+    """A kind of detail that no source gives (phone numbers, dates): the words that ask for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    words: list[str]
+    pairs: list[str] = []
+    text: str
+
+
+class Language(BaseModel):
+    """The contents of ``_taal.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    stop_words: str
+    abbreviations: dict[str, str]
+    phrases: dict[str, str]
+    synonyms: dict[str, str]
+    kind_words: dict[str, list[str]]
+    missing_details: list[MissingDetail]
+    question_words: dict[str, list[str]]
+    type_groups: dict[str, list[str]]
+    school_facets: dict[str, list[str]]
 
 
 def fold(text: str) -> str:
@@ -71,13 +63,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
 
 
-def stem(token: str) -> str:
-    """Strip a Dutch plural ending; good enough for matching, not linguistics."""
-    if len(token) > 5 and token.endswith("en"):
-        return token[:-2]
-    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
+LANGUAGE = Language.model_validate(yaml.safe_load(LANGUAGE_FILE.read_text(encoding="utf-8")))
+STOP_WORDS = frozenset(words(LANGUAGE.stop_words))
+ABBREVIATIONS = {fold(k): fold(v) for k, v in LANGUAGE.abbreviations.items()}
+_WORD_PHRASES = {tuple(words(k)): tuple(words(v)) for k, v in LANGUAGE.phrases.items()}
+_LONGEST_PHRASE = max(len(p) for p in _WORD_PHRASES)
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """The Snowball stem of a folded word: "scholen" and "school" both become "schol"."""
+    return str(_STEMMER.stemWord(word))
+
+
+_SYNONYMS = {stem(fold(k)): stem(fold(v)) for k, v in LANGUAGE.synonyms.items()}
+
+
+def canonical(word: str) -> str:
+    """A folded word's stem, mapped onto the knowledge base's own word when it is a synonym."""
+    stemmed = stem(word)
+    return _SYNONYMS.get(stemmed, stemmed)
 
 
 def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[str]]) -> list[str]:
@@ -97,21 +102,31 @@ def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[
     return out
 
 
+def terms(text: str) -> list[str]:
+    """The words of ``text`` that matter, abbreviations and names replaced, not yet stemmed."""
+    expanded = _replace_phrases([ABBREVIATIONS.get(w, w) for w in words(text)], _WORD_PHRASES)
+    return [w for w in expanded if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
 def tokens(text: str) -> list[str]:
     """The canonical tokens of ``text``: what the matcher compares."""
-    expanded = _replace_phrases([ABBREVIATIONS.get(w, w) for w in words(text)], _WORD_PHRASES)
-    return [stem(w) for w in expanded if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    return [canonical(w) for w in terms(text)]
 
 
 # The multi-word names again, in token form, for words that the matcher joins after tokenising
 # ("bovenschoolse opleidings coordinator" -> "bovenschools opleidingscoordinator" -> "boc").
 _TOKEN_PHRASES = {
-    tuple(stem(ABBREVIATIONS.get(w, w)) for w in phrase): tuple(stem(v) for v in canonical.split())
-    for phrase, canonical in PHRASES.items()
+    tuple(canonical(ABBREVIATIONS.get(w, w)) for w in phrase): tuple(canonical(v) for v in replacement)
+    for phrase, replacement in _WORD_PHRASES.items()
     if not STOP_WORDS.intersection(phrase)
 }
 
 
-def rejoin(canonical: list[str]) -> list[str]:
+def rejoin(canonical_tokens: list[str]) -> list[str]:
     """Apply the multi-word names to a list of tokens (see ``tokens``)."""
-    return _replace_phrases(canonical, _TOKEN_PHRASES)
+    return _replace_phrases(canonical_tokens, _TOKEN_PHRASES)
+
+
+def word_set(key: str) -> frozenset[str]:
+    """The folded question words of ``question_words[key]`` in the language file."""
+    return frozenset(fold(w) for w in LANGUAGE.question_words.get(key, ()))

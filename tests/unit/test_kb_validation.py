@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from knowledge import DEFAULT_DATA_DIR, KnowledgeBaseError, load_knowledge_base
+from knowledge import DEFAULT_DATA_DIR, KnowledgeBase, KnowledgeBaseError, Matcher, load_knowledge_base
 
 
 @pytest.fixture
@@ -132,3 +132,39 @@ def test_cli_validate_prints_problems_and_exits_2(data_dir: Path, capsys: pytest
 def test_cli_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kb", "validate"]) == 0
     assert "Kennisbank in orde" in capsys.readouterr().out
+
+
+def test_shipped_knowledge_base_has_a_source_line_for_every_partnership_fact() -> None:
+    assert load_knowledge_base().warnings == ()
+
+
+def test_partnership_fact_without_source_line_is_warned_about(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = data_dir / "poo-marnix" / "extra.yaml"
+    path.write_text(
+        "source: 000_7dcca35af525fcef.txt\nentries:\n  - id: faq:extra\n    title: Extra\n    answer: Iets.\n",
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base(data_dir)  # a warning, not an error: the bot still starts
+    [warning] = [str(w) for w in kb.warnings]
+    assert warning.startswith("data/poo-marnix/extra.yaml:3: faq:extra: geen bronverwijzing")
+    assert "faq:extra" in caplog.text
+
+
+def test_general_entry_with_an_unreferenced_partnership_note_is_warned_about(data_dir: Path) -> None:
+    write_broken(
+        data_dir,
+        "source: algemeen\nentries:\n  - id: begrip:test\n    title: Test\n    answer: Iets.\n"
+        "    per_partnership:\n      poo-marnix: Staat op de praatplaat.\n",
+    )
+    [warning] = [str(w) for w in load_knowledge_base(data_dir).warnings]
+    assert "begrip:test: wat poo-marnix toevoegt heeft geen bronverwijzing" in warning
+
+
+def test_general_answer_says_it_is_general_and_what_the_source_adds(kb: KnowledgeBase) -> None:
+    matcher = Matcher(kb)
+    marnix = matcher.match("wat doet een relatiebeheerder", "poo-marnix").text
+    assert marnix.startswith("Algemeen: ")
+    assert "In POO – Marnix Academie: " in marnix
+    groningen = matcher.match("wat is een partnerscholendag", "groningen-kop-van-drenthe").text
+    assert "noemt geen partnerscholendag" in groningen
+    assert "workshops" not in groningen

@@ -41,3 +41,21 @@ def test_stop_words_are_dropped() -> None:
 
 def test_source_misspelling_maps_to_correct_place() -> None:
     assert tokens("Exoërmond") == tokens("Exloërmond")
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [
+        ("scholen", "school"),
+        ("opleidingsclusters", "opleidingscluster"),
+        ("dorpen", "plaats"),
+        ("waar ligt", "plaats"),
+        ("adresgegevens", "adres"),
+        ("hogescholen", "pabo"),
+        ("schoolbesturen", "bestuur"),
+        ("coördineert", "coordinator"),
+        ("kindcentra", "kindcentrum"),
+    ],
+)
+def test_inflections_and_synonyms_meet_the_knowledge_base_word(text: str, same_as: str) -> None:
+    assert tokens(text) == tokens(same_as)
