@@ -97,6 +97,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     kb = load_knowledge_base(args.path or settings.knowledge_dir)
+    for warning in kb.warnings:
+        print(f"waarschuwing: {warning}", file=sys.stderr)
     print(f"Kennisbank in orde: {len(kb.entries)} items, partnerschappen: {', '.join(sorted(kb.partnerships))}.")
     return 0
 

@@ -18,7 +18,6 @@ from tests.postgres import postgres_server, skip_or_fail
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = TESTS_DIR.parent
-SHARED_EVAL = PROJECT_DIR.parent / "shared" / "eval" / "dev.yaml"
 
 
 @pytest.fixture(scope="session")
