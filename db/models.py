@@ -125,3 +125,16 @@ class Question(Base):
     feedback: Mapped[int | None] = mapped_column(SmallInteger)
     feedback_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class InboxUpdate(Base):
+    """An update received but not yet handled: written before Telegram is told it arrived, deleted
+    once handled, so that a crash loses none (see bot/inbox.py). Holds personal data only briefly."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

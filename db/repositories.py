@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Chat, Question, User, utcnow
+from db.models import Chat, InboxUpdate, Question, User, utcnow
 
 # The hot paths (every incoming message) use Core statements on the tables: no ORM unit of work.
 CHATS, USERS, QUESTIONS = (cast(Table, model.__table__) for model in (Chat, User, Question))
@@ -174,6 +174,7 @@ class UserRepository:
         if chat_id is not None:
             await self.session.execute(delete(Question).where(Question.chat_id == chat_id))
             await self.session.execute(delete(Chat).where(Chat.id == chat_id))
+        await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
         return True
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import alembic_config, downgrade, upgrade
-from db.models import Base, Chat, Question, utcnow
+from db.models import Base, Chat, InboxUpdate, Question, utcnow
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
 from tests.conftest import PROJECT_DIR
 
@@ -325,13 +325,16 @@ async def _fill_every_table(session: AsyncSession) -> None:
         await ChatRepository(session).upsert(user_id, "private", None)
         await UserRepository(session).upsert(user_id, f"Fictief {user_id}", private_chat_id=user_id)
     await ChatRepository(session).upsert(GROUP_CHAT, "supergroup", "Fictieve groep")
-    for user_id, chat_id in ((FORGOTTEN_USER, FORGOTTEN_USER), (FORGOTTEN_USER, GROUP_CHAT), (OTHER_USER, OTHER_USER)):
+    for update_id, (user_id, chat_id) in enumerate(
+        ((FORGOTTEN_USER, FORGOTTEN_USER), (FORGOTTEN_USER, GROUP_CHAT), (OTHER_USER, OTHER_USER))
+    ):
         await QuestionRepository(session).add(
             user_id=user_id, chat_id=chat_id, question="q", matched=None, confidence=0, fallback=True, partnership=None
         )
+        session.add(InboxUpdate(update_id=update_id, user_id=user_id, chat_id=chat_id, payload="{}"))
 
 
-FILLED_TABLES = {"chats", "users", "questions"}
+FILLED_TABLES = {"chats", "users", "questions", "inbox"}
 PERSON_TABLES = {"users", "chats"}
 
 
@@ -364,6 +367,7 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
             assert left == 0, f"{table.name}.{column.name} still holds the forgotten user"
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
+        assert (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar() == 1
         assert await UserRepository(session).get(OTHER_USER) is not None
 
 
