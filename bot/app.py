@@ -7,28 +7,36 @@ the daily clean-up job) start in ``post_init`` and stop in ``post_shutdown``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from alembic.util import CommandError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot import jobs
 from bot.context import SERVICES_KEY
-from bot.services import Services
+from bot.inbox import Inbox, InboxBot
+from bot.services import OnboardingStep, Services, Step
 from bot.settings import Settings
 from bot.terminal import run_chat
+from bot.updates import ChatOrderedProcessor, FloodGuard
 from db.engine import UnsupportedSQLite, create_engine, session_factory
 from db.migrate import MigrationError, upgrade
+from handlers import onboarding as onboarding_handlers
+from handlers.errors import CONFLICT_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
@@ -73,6 +81,7 @@ def build_application(
     """The PTB application with its handlers. ``rate_limiter=False`` exists for capacity benchmarks only."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    inbox = Inbox()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         engine = create_engine(settings.effective_database_url)
@@ -81,42 +90,68 @@ def build_application(
         services = Services(settings, matcher, session_factory(engine))
         application.bot_data[SERVICES_KEY] = services
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
+        inbox.attach(services)
         await application.bot.set_my_commands(handlers.COMMANDS)
+        await resume_after_crash(application, inbox)
         if application.job_queue is not None:
             jobs.schedule(application.job_queue)
 
-    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """After the last handler: write what is pending, then close the database."""
-        writer = application.bot_data.pop(WRITER_KEY, None)
-        services = application.bot_data.get(SERVICES_KEY)
-        if isinstance(services, Services):
-            await services.writes.stop()
-        if writer is not None:
-            writer.cancel()
-        engine = application.bot_data.pop(ENGINE_KEY, None)
-        if engine is not None:
-            await engine.dispose()
-
-    builder = (
+    flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
+    processor = ChatOrderedProcessor(
+        CONCURRENT_UPDATES, accept=inbox.first_time, after=inbox.handled, flood_guard=flood_guard
+    )
+    application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL_SIZE)
-        .pool_timeout(POOL_TIMEOUT_SECONDS)
-        .get_updates_connection_pool_size(1)
+        .bot(telegram_bot(settings, inbox, rate_limiter))
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if rate_limiter:
-        # PTB's builder fixes the limiter's type parameter at construction; AIORateLimiter is the intended one.
-        builder = builder.rate_limiter(rate_limiter_for_telegram())  # type: ignore[arg-type]
-    if settings.telegram_api_base_url:
-        builder = builder.base_url(settings.telegram_api_base_url).base_file_url(
-            file_url(settings.telegram_api_base_url)
-        )
-    application = builder.build()
     handlers.register(application)
     return application
+
+
+def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxBot:
+    """PTB's bot on PTB's HTTPXRequest, with the pools sized for this bot and the rate limiter."""
+    assert settings.telegram_bot_token is not None
+    base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
+    return InboxBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=base_url,
+        base_file_url=file_url(base_url),
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter_for_telegram() if rate_limiter else None,
+        inbox=inbox,
+    )
+
+
+async def resume_after_crash(application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:
+    """Handle what a crash left in the inbox before new updates; confirm school names already saved."""
+    again, to_confirm = await inbox.left_over(application.bot)
+    for update_id, user_id in to_confirm:
+        step = OnboardingStep(Step.DONE, school=await inbox.saved_school(user_id))
+        with contextlib.suppress(TelegramError):
+            await application.bot.send_message(user_id, onboarding_handlers.finished_text(step))
+        await inbox.handled_id(update_id)
+    for update in again:  # the processor handles each id once, should Telegram send it again too
+        await application.update_queue.put(update)
+    if again or to_confirm:
+        logger.info("after a restart: %d updates handled again, %d school names confirmed", len(again), len(to_confirm))
+
+
+async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After the last handler: write what is pending, then close the database."""
+    writer = application.bot_data.pop(WRITER_KEY, None)
+    services = application.bot_data.get(SERVICES_KEY)
+    if isinstance(services, Services):
+        await services.writes.stop()
+    if writer is not None:
+        writer.cancel()
+    engine = application.bot_data.pop(ENGINE_KEY, None)
+    if engine is not None:
+        await engine.dispose()
 
 
 def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
@@ -213,6 +248,19 @@ def configure_logging(settings: Settings, handler: logging.Handler | None = None
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def unwritable_data_dir(settings: Settings) -> str | None:
+    """The embedded database and the chat history live in DATA_DIR: refuse to start without it."""
+    if settings.database_url and make_url(settings.database_url).get_backend_name() != "sqlite":
+        return None
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.data_dir):
+            pass
+    except OSError as exc:
+        return f"De datamap {settings.data_dir} is niet schrijfbaar ({exc.strerror}). Kies een andere met DATA_DIR."
+    return None
+
+
 def run(settings: Settings, command: str, partnership: str | None = None) -> int:
     configure_logging(settings)
     matcher = Matcher(load_knowledge_base(settings.knowledge_dir), threshold=settings.match_threshold)
@@ -222,12 +270,17 @@ def run(settings: Settings, command: str, partnership: str | None = None) -> int
             f"Onbekend partnerschap ‘{scope}’. Kies uit: {', '.join(sorted(matcher.kb.partnerships))}.", file=sys.stderr
         )
         return 2
+    if problem := unwritable_data_dir(settings):
+        print(problem, file=sys.stderr)
+        return 2
     if command == "run" and settings.telegram_bot_token:
+        application = build_application(settings, matcher)
         try:
-            serve(build_application(settings, matcher), settings)
+            serve(application, settings)
         except STARTUP_ERRORS as exc:
             logger.error("De bot kan niet starten: %s", exc)
             return 1
+        return 1 if application.bot_data.get(CONFLICT_KEY) else 0
     else:
         # The terminal is the user's chat window: only problems are logged there.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))

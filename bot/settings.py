@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     question_retention_days: int = Field(default=180, ge=1)
     log_level: str = "INFO"
     use_uvloop: bool = False
+    # Updates one user may send per window before the bot ignores them for a while.
+    flood_max_updates: int = Field(default=15, ge=1)
+    flood_window_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator(
         "telegram_bot_token",

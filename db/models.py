@@ -137,4 +137,6 @@ class InboxUpdate(Base):
     user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[str] = mapped_column(Text)
+    # What handling it already committed when its reply may not have gone out (e.g. "school").
+    outcome: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from db.models import Chat, InboxUpdate, Question, User, utcnow
 
 # The hot paths (every incoming message) use Core statements on the tables: no ORM unit of work.
-CHATS, USERS, QUESTIONS = (cast(Table, model.__table__) for model in (Chat, User, Question))
+CHATS, USERS, QUESTIONS, INBOX = (cast(Table, model.__table__) for model in (Chat, User, Question, InboxUpdate))
 
 
 def _dialect_insert(dialect: str) -> Any:
@@ -162,6 +162,11 @@ class UserRepository:
         row = (await self.session.execute(statement)).one_or_none()
         return Profile(row.id, row.partnership, row.awaiting) if row else None
 
+    async def known(self, user_ids: list[int]) -> list[Any]:
+        """Id, name, private chat, partnership and state of many users in one read (rows, no ORM objects)."""
+        columns = (USERS.c.id, USERS.c.display_name, USERS.c.chat_id, USERS.c.partnership, USERS.c.awaiting)
+        return list(await self.session.execute(select(*columns).where(USERS.c.id.in_(user_ids))))
+
     async def delete_everything(self, user_id: int) -> bool:
         """Forget a user: profile, questions and private chat. True if there was anything."""
         user = await self.get(user_id)
@@ -236,3 +241,28 @@ class QuestionRepository:
     async def purge_older_than(self, moment: datetime) -> int:
         result = await self.session.execute(delete(Question).where(Question.created_at < moment))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class InboxRepository:
+    """Updates received and not yet handled (see bot/inbox.py)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_many(self, rows: list[dict[str, Any]]) -> None:
+        """Rows have update_id, user_id, chat_id, payload and received_at; a known update is kept as it is."""
+        if rows:
+            insert = _dialect_insert(self.session.get_bind().dialect.name)
+            await self.session.execute(insert(INBOX).on_conflict_do_nothing(index_elements=[INBOX.c.update_id]), rows)
+
+    async def remove(self, update_ids: list[int]) -> None:
+        if update_ids:
+            await self.session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(update_ids)))
+
+    async def set_outcome(self, update_id: int, outcome: str) -> None:
+        await self.session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(outcome=outcome)
+        )
+
+    async def left_over(self) -> list[InboxUpdate]:
+        return list(await self.session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -23,10 +23,6 @@ STALE_BUTTON = "Deze knop werkt niet meer."
 NOT_YOUR_BUTTON = "Deze knop is niet voor jou."
 ANSWERED_KEY = "answered-callback-queries"
 REMEMBERED_QUERIES = 2000
-
-
-def display_name(user: User) -> str:
-    return user.full_name[:255]
 
 
 def label(text: str) -> str:
@@ -97,7 +93,7 @@ def sender_of(update: Update) -> Sender | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
-    return Sender(user.id, display_name(user), chat.id, chat.type, chat.title)
+    return Sender(user.id, user.full_name, chat.id, chat.type, chat.title, update.update_id)
 
 
 __all__ = [
@@ -107,7 +103,6 @@ __all__ = [
     "acknowledge",
     "acknowledged",
     "answer_keyboard",
-    "display_name",
     "edit",
     "is_not_modified",
     "is_private",

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.exc import OperationalError
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, TelegramError
 
 from handlers.common import Context, acknowledged, is_not_modified, services
 
@@ -24,8 +24,13 @@ def describe(update: object) -> str:
     return f"update {update.update_id} ({kind})"
 
 
+CONFLICT_KEY = "stopped-by-conflict"
+
+
 async def on_error(update: object, context: Context) -> None:
     error = context.error
+    if isinstance(error, Conflict):
+        return stop_for_another_instance(context)
     chat = update.effective_chat if isinstance(update, Update) else None
     if error is not None and is_not_modified(error):
         return  # a double tap: the message already shows what it should
@@ -44,3 +49,16 @@ async def on_error(update: object, context: Context) -> None:
             await query.answer(reply)
         else:
             await context.bot.send_message(chat.id, reply)
+
+
+def stop_for_another_instance(context: Context) -> None:
+    """409 from getUpdates: another process polls with this token. Say so once and stop (exit code 1),
+    instead of a traceback every few seconds forever."""
+    if context.application.bot_data.get(CONFLICT_KEY):
+        return
+    context.application.bot_data[CONFLICT_KEY] = True
+    logger.error("een andere instantie gebruikt dit token; deze stopt")
+    # PTB's updater confirms the last updates once more while stopping; that call gets the same 409
+    # and would log it with a traceback. The one line above says all there is to say.
+    logging.getLogger("telegram.ext.Updater").setLevel(logging.CRITICAL)
+    context.application.stop_running()

@@ -13,14 +13,15 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.roles import ROLES, ROLES_AT_A_SCHOOL
-from bot.services.senders import Sender, record_sender
+from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
 from db.models import User
-from db.repositories import UserRepository
+from db.repositories import InboxRepository, UserRepository
 from knowledge import Matcher
 from knowledge.render import school_label
 
 AWAITING_SCHOOL = "school"
+SCHOOL_SAVED = "school"  # inbox outcome: the typed school name was saved
 MAX_SCHOOL_NAME = 200
 
 
@@ -112,17 +113,21 @@ class OnboardingService:
         self.cache.forget_user(user_id)
         return OnboardingStep(Step.DONE, school=label)
 
-    async def school_typed(self, session: AsyncSession, user_id: int, typed: str) -> OnboardingStep:
+    async def school_typed(
+        self, session: AsyncSession, user_id: int, typed: str, update_id: int | None = None
+    ) -> OnboardingStep:
         """A typed school name, inside the caller's transaction: saved when clear, else the options.
 
         Only schools of the user's own partnership are offered; a name the knowledge base does not
-        know (most partnerships list no schools) is saved as typed.
+        know (most partnerships list no schools) is saved as typed. A saved name is also noted on the
+        message's inbox row: after a crash before the reply, the restart confirms it instead of
+        reading the name as a question.
         """
         self.cache.forget_user(user_id)
         user = await UserRepository(session).get(user_id)
         if user is None:
             return OnboardingStep(Step.NO_PROFILE)
-        typed = " ".join(typed.split())[:MAX_SCHOOL_NAME]
+        typed = storable(" ".join(typed.split()), MAX_SCHOOL_NAME)
         if not typed:
             return OnboardingStep(Step.TYPE_SCHOOL)
         found = [
@@ -134,11 +139,13 @@ class OnboardingService:
             options = tuple(Option(e.id, school_label(e.title, e.school)) for e in found if e.school is not None)
             return OnboardingStep(Step.PICK_SCHOOL, options=options)
         if found and found[0].school is not None:
-            label = school_label(found[0].title, found[0].school)
-            _save_school(user, found[0].id, label)
-            return OnboardingStep(Step.DONE, school=label)
-        _save_school(user, None, typed)
-        return OnboardingStep(Step.DONE, school=typed)
+            school_id, label = found[0].id, school_label(found[0].title, found[0].school)
+        else:
+            school_id, label = None, typed
+        _save_school(user, school_id, label)
+        if update_id is not None:
+            await InboxRepository(session).set_outcome(update_id, SCHOOL_SAVED)
+        return OnboardingStep(Step.DONE, school=label)
 
 
 def _save_school(user: User, school_id: str | None, name: str | None) -> None:

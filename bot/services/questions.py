@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
-from bot.services.senders import Sender, record_sender
+from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
 from db.models import utcnow
@@ -67,7 +67,7 @@ class QuestionService:
         if sender.private and profile.awaiting == AWAITING_SCHOOL:
             async with self.writes.transaction() as session:
                 await record_sender(session, sender)
-                return await self.onboarding.school_typed(session, sender.user_id, text)
+                return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
         answer = self.matcher.match(text, profile.partnership)
         if answer.kind == "invalid":
             return Asked(answer, None)
@@ -108,6 +108,15 @@ class QuestionService:
         async with self.sessions() as session:
             return await UserRepository(session).profile(user_id)
 
+    async def prefetch(self, user_ids: list[int]) -> None:
+        """Warm the profile cache for a batch of senders with one read (see bot/inbox.py)."""
+        async with self.sessions() as session:
+            known = await UserRepository(session).known(user_ids)
+        for user in known:
+            self.cache.remember(
+                user.id, user.display_name, Profile(user.id, user.partnership, user.awaiting), user.chat_id is not None
+            )
+
     async def pick(self, user_id: int, chat_id: int | None, entry_id: str) -> Asked | None:
         """The user picked a suggestion: answer that entry, logged like a question (None: unknown entry).
 
@@ -145,7 +154,7 @@ def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer
         "id": new_question_id(),
         "user_id": user_id,
         "chat_id": chat_id,
-        "question": text[:MAX_LOGGED_QUESTION],
+        "question": storable(text, MAX_LOGGED_QUESTION),
         "matched": answer.matched,
         "confidence": answer.confidence,
         "fallback": answer.fallback,

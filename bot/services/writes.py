@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.senders import Sender
 from db.engine import SessionFactory
 from db.models import utcnow
-from db.repositories import ChatRepository, Profile, QuestionRepository, UserRepository
+from db.repositories import ChatRepository, InboxRepository, Profile, QuestionRepository, UserRepository
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 600.0
@@ -108,13 +108,15 @@ class WriteBehind:
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._questions: deque[dict[str, Any]] = deque()
+        self._handled: set[int] = set()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._urgent = False
         self._stopping = False
 
     @property
     def pending(self) -> int:
-        return len(self._chats) + len(self._users) + len(self._questions)
+        return len(self._chats) + len(self._users) + len(self._questions) + len(self._handled)
 
     @property
     def idle(self) -> bool:
@@ -140,6 +142,17 @@ class WriteBehind:
         self._questions.append(row)
         self._wake.set()
 
+    def handled(self, update_id: int) -> None:
+        """An update's handlers are done: remove it from the inbox as soon as possible.
+
+        No waiting for the batch window here: until this is written, a crash would handle the update
+        (and answer it) once more after the restart. Updates that finish while one write is under way
+        share the next one.
+        """
+        self._handled.add(update_id)
+        self._urgent = True
+        self._wake.set()
+
     def discard_user(self, user_id: int, private_chat_id: int | None) -> None:
         """/vergeetmij: nothing of this user may be written after their data is deleted."""
         self._users.pop(user_id, None)
@@ -158,8 +171,10 @@ class WriteBehind:
             (UserRepository(session).upsert_many, list(self._users.values())),
             (QuestionRepository(session).add_many, list(self._questions)),
         ]
-        self._chats, self._users, self._questions = {}, {}, deque()
+        handled = list(self._handled)
+        self._chats, self._users, self._questions, self._handled = {}, {}, deque(), set()
         try:
+            await InboxRepository(session).remove(handled)
             try:
                 async with session.begin_nested():
                     for write, rows in batches:
@@ -168,6 +183,7 @@ class WriteBehind:
                 await _write_one_by_one(session, batches)
         except BaseException:
             self._restore(*(rows for _, rows in batches))
+            self._handled.update(handled)
             raise
 
     def _restore(self, chats: list[dict[str, Any]], users: list[dict[str, Any]], questions: list[Any]) -> None:
@@ -196,7 +212,9 @@ class WriteBehind:
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
-            await asyncio.sleep(FLUSH_SECONDS)
+            if not self._urgent:
+                await asyncio.sleep(FLUSH_SECONDS)
+            self._urgent = False
             try:
                 await self.flush()
                 failures = 0

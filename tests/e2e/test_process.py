@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -63,3 +64,35 @@ async def test_sigterm_during_a_failed_start_exits_within_5_seconds(api: FakeBot
     await asyncio.wait_for(bot.communicate(), 30)
     assert time.monotonic() - sent_at < 5
     assert bot.returncode is not None
+
+
+async def test_a_second_instance_on_the_same_token_says_so_once_and_exits(api: FakeBotAPI, tmp_path: Path) -> None:
+    api.conflict = True
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "DATA_DIR": str(tmp_path),
+        "WEBHOOK_URL": "",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=PROJECT_DIR, env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    log = stderr.decode()
+    assert bot.returncode == 1
+    assert log.count("een andere instantie gebruikt dit token") == 1
+    assert "Traceback" not in log
+
+
+def test_a_data_folder_that_cannot_be_written_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "een-bestand"
+    blocker.write_text("geen map")
+    environment = {**os.environ, "DATA_DIR": str(blocker / "data"), "DATABASE_URL": "", "TELEGRAM_BOT_TOKEN": TOKEN}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "is niet schrijfbaar" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -182,3 +182,23 @@ async def test_after_the_server_dropped_its_connections_the_profile_is_read_agai
     await admin.dispose()
     asked = await ask(services, ANNA, "hoeveel besturen")
     assert "8 besturen" in asked.answer.text  # the asker's partnership, read on a fresh connection
+
+
+async def test_text_the_database_refuses_is_cleaned_before_storing(
+    services: Services, sessions: SessionFactory
+) -> None:
+    """PostgreSQL refuses NUL in text: a user with one in their name must not be locked out."""
+    odd = Sender(9150, "Fictieve\x00 Naam" + "x" * 400, -9150, "supergroup", "Fictieve\x00 groep" + "y" * 400)
+    asked = await ask(services, odd, "wat is\x00 intervisie")
+    assert asked.answer.matched == "begrip:intervisie"
+    await services.writes.flush()
+    async with sessions() as session:
+        user = await UserRepository(session).get(odd.user_id)
+        chat = await session.get(Chat, odd.chat_id)
+        assert user is not None
+        assert chat is not None
+        assert user.display_name.startswith("Fictieve Naam")
+        assert len(user.display_name) == 255
+        assert chat.title is not None
+        assert "\x00" not in chat.title
+    assert await logged(sessions, odd.user_id) == ["wat is intervisie"]

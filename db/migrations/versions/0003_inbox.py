@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_inbox")),
     )

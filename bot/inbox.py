@@ -1,0 +1,119 @@
+"""Nothing lost in a crash: every update is written to the inbox before Telegram hears it arrived.
+
+PTB confirms updates to Telegram with the next ``getUpdates`` call, before their handlers have run;
+after a crash Telegram does not send them again. So ``InboxBot.get_updates`` (PTB's public ``ExtBot``,
+subclassed) writes each batch to the ``inbox`` table before it returns, and the update processor
+marks each update handled when its handlers are done (written at once, see WriteBehind.handled).
+At start, what is left is handled first. An update that Telegram sends again because the crash came
+before the confirmation is handled once (``first_time``).
+
+The same read also warms the profile cache for the batch's senders, so answering them needs no
+database round trip. While the database is unreachable updates are still handled (without this
+protection) rather than held back. Webhook mode has no inbox: Telegram retries a webhook call that
+failed, but not one that the bot acknowledged before a crash.
+
+At-least-once: a crash after a reply was sent but before its update was marked handled (a window
+of one small write) answers that update again after the restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot, Update
+from telegram.ext import ExtBot
+
+from bot.services import Services
+from bot.services.onboarding import SCHOOL_SAVED
+from db.models import utcnow
+from db.repositories import InboxRepository, UserRepository
+
+logger = logging.getLogger(__name__)
+REMEMBERED_UPDATES = 10_000
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def attach(self, services: Services) -> None:
+        self.services = services
+
+    def first_time(self, update: object) -> bool:
+        """Whether this update id was not handled (or queued) before in this run."""
+        if not isinstance(update, Update):
+            return True
+        if update.update_id in self._seen:
+            return False
+        self._seen[update.update_id] = None
+        while len(self._seen) > REMEMBERED_UPDATES:
+            self._seen.popitem(last=False)
+        return True
+
+    async def handled(self, update: Update) -> None:
+        await self.handled_id(update.update_id)
+
+    async def handled_id(self, update_id: int) -> None:
+        if self.services is not None:
+            self.services.writes.handled(update_id)
+
+    async def receive(self, updates: Sequence[Update]) -> None:
+        if not updates or self.services is None:
+            return
+        try:
+            async with self.services.sessions.begin() as session:
+                await InboxRepository(session).add_many([_row(update) for update in updates])
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning(
+                "inbox unwritable (%s): %d updates handled without crash protection", type(exc).__name__, len(updates)
+            )
+            return
+        senders = sorted({u.effective_user.id for u in updates if u.effective_user is not None})
+        await self.services.questions.prefetch(senders)
+
+    async def left_over(self, bot: Bot) -> tuple[list[Update], list[tuple[int, int]]]:
+        """What a crash left: updates to handle again, and (update id, chat) of saved school names to confirm."""
+        if self.services is None:
+            return [], []
+        async with self.services.sessions() as session:
+            rows = await InboxRepository(session).left_over()
+        again = [Update.de_json(json.loads(row.payload), bot) for row in rows if row.outcome is None]
+        confirm = [(row.update_id, row.user_id) for row in rows if row.outcome == SCHOOL_SAVED and row.user_id]
+        return [update for update in again if update is not None], confirm
+
+    async def saved_school(self, user_id: int) -> str | None:
+        if self.services is None:
+            return None
+        async with self.services.sessions() as session:
+            user = await UserRepository(session).get(user_id)
+        return user.school_name if user else None
+
+
+def _row(update: Update) -> dict[str, Any]:
+    return {
+        "update_id": update.update_id,
+        "user_id": update.effective_user.id if update.effective_user else None,
+        "chat_id": update.effective_chat.id if update.effective_chat else None,
+        "payload": json.dumps(update.to_dict(), ensure_ascii=False),
+        "outcome": None,
+        "received_at": utcnow(),
+    }
+
+
+class InboxBot(ExtBot[None]):
+    """PTB's ExtBot whose ``get_updates`` writes each batch to the inbox before returning it."""
+
+    def __init__(self, *args: Any, inbox: Inbox, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox = inbox  # PTB freezes public attributes of a bot after __init__
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        await self._inbox.receive(updates)
+        return updates

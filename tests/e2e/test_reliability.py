@@ -1,0 +1,121 @@
+"""Reliability against the fake Bot API: crash leftovers handled once, floods kept to their own chat."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from db.engine import SessionFactory, create_engine, session_factory
+from db.migrate import upgrade
+from db.models import InboxUpdate, utcnow
+from db.repositories import ChatRepository, UserRepository
+from knowledge import Matcher
+from tests.bot_runner import BotRunner
+from tests.fake_bot_api import FakeBotAPI
+
+ALICE = FakeBotAPI.user(7101, "Fictieve Anna")
+BOB = FakeBotAPI.user(7102, "Fictieve Bram")
+
+
+@pytest.fixture
+async def prepared(settings: Settings) -> AsyncIterator[SessionFactory]:
+    """The bot's database, migrated, before the bot starts: to leave what a crash would leave."""
+    engine = create_engine(settings.effective_database_url)
+    await upgrade(engine)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+def question_update(update_id: int, user: dict[str, Any], text: str) -> dict[str, Any]:
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    return {
+        "update_id": update_id,
+        "message": {"message_id": update_id, "date": 0, "chat": chat, "from": user, "text": text},
+    }
+
+
+async def leave_in_inbox(db: SessionFactory, update: dict[str, Any], outcome: str | None = None) -> None:
+    user_id = update["message"]["from"]["id"]
+    async with db.begin() as session:
+        session.add(
+            InboxUpdate(
+                update_id=update["update_id"],
+                user_id=user_id,
+                chat_id=user_id,
+                payload=json.dumps(update),
+                outcome=outcome,
+                received_at=utcnow(),
+            )
+        )
+
+
+async def inbox_size(db: SessionFactory) -> int:
+    async with db() as session:
+        return int((await session.execute(select(func.count()).select_from(InboxUpdate))).scalar_one())
+
+
+async def test_updates_a_crash_left_are_answered_once_after_the_restart(
+    api: FakeBotAPI, settings: Settings, matcher: Matcher, prepared: SessionFactory
+) -> None:
+    left = question_update(900, ALICE, "wat is intervisie")
+    await leave_in_inbox(prepared, left)
+    api.pending.append(left)  # not yet confirmed to Telegram either: it comes again
+    runner = BotRunner(api, settings, matcher)
+    await runner.start()
+    try:
+        answer = await api.reply(ALICE["id"], 0)
+        assert answer["text"].startswith("Intervisie")
+        await runner.wait_idle()
+        assert len(api.sent_to(ALICE["id"])) == 1
+        assert await inbox_size(prepared) == 0
+    finally:
+        await runner.stop()
+
+
+async def test_a_school_name_saved_before_the_crash_is_confirmed_after_it(
+    api: FakeBotAPI, settings: Settings, matcher: Matcher, prepared: SessionFactory
+) -> None:
+    async with prepared.begin() as session:
+        await ChatRepository(session).upsert(ALICE["id"], "private", None)
+        await UserRepository(session).upsert(ALICE["id"], "Fictieve Anna", private_chat_id=ALICE["id"])
+        user = await UserRepository(session).get(ALICE["id"])
+        assert user is not None
+        user.partnership, user.role, user.school_name = "groningen-kop-van-drenthe", "mentor", "KC De Wegwijzer"
+    await leave_in_inbox(prepared, question_update(901, ALICE, "wegwijzer"), outcome="school")
+    runner = BotRunner(api, settings, matcher)
+    await runner.start()
+    try:
+        confirmation = await api.reply(ALICE["id"], 0)
+        assert confirmation["text"].startswith("School opgeslagen: KC De Wegwijzer")
+        await runner.wait_idle()
+        assert len(api.sent_to(ALICE["id"])) == 1  # not also answered as a question
+        assert await inbox_size(prepared) == 0
+    finally:
+        await runner.stop()
+
+
+async def test_a_flooding_user_is_told_once_and_does_not_hold_up_others(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any
+) -> None:
+    api.flood_limit = 30
+    api.chat_limit_per_second = 4
+    for number in range(150):
+        api.send_text(BOB, f"wat is intervisie {number}")
+    await api.wait_until(lambda: api.sent_to(BOB["id"]))
+    api.send_text(ALICE, "wat is scorion")
+    answer = await api.reply(ALICE["id"], 0)
+    assert answer["text"].startswith("Scorion")
+    bob_so_far = len(api.sent_to(BOB["id"]))
+    await api.wait_until(bot.idle, 30)  # Bram's answers go out at about one a second
+    await bot.wait_idle()
+    to_bob = [m["text"] for m in api.sent_to(BOB["id"])]
+    assert bob_so_far < len(to_bob)  # Anna was answered while Bram's answers were still going out
+    assert sum("erg veel berichten" in text for text in to_bob) == 1
+    assert len(to_bob) == 15 + 1  # the limit's worth of answers and one notice; the rest ignored
+    assert [c for c in api.calls if c.status == 429] == []
+    assert error_log.records == []
