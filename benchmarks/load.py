@@ -20,14 +20,10 @@ TELEGRAM_MESSAGES_PER_SECOND = 30
 FIRST_USER = 500_000
 
 
-async def run_load(
-    folder: Path, count: int, rate_limiter: bool, flood_control: bool, database_url: str | None = None
-) -> dict[str, Any]:
-    """Each question comes from its own user; all arrive at once, as after a busy moment."""
-    api = FakeBotAPI()
-    await api.start()
-    if flood_control:
-        api.flood_limit = TELEGRAM_MESSAGES_PER_SECOND
+async def start_bot(
+    api: FakeBotAPI, folder: Path, log: Any, rate_limiter: bool = True, database_url: str | None = None
+) -> asyncio.subprocess.Process:
+    """The production bot in its own process (``benchmarks.serve_bot``) against the fake Bot API."""
     environment = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -38,20 +34,35 @@ async def run_load(
         "LOG_LEVEL": "WARNING",
     }
     arguments = [] if rate_limiter else ["--no-rate-limiter"]
-    # The bot's log (warnings and errors) goes to a file, so that the tables stay readable.
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.serve_bot",
+        *arguments,
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log,
+    )
+
+
+def bot_log() -> Path:
+    """The bot's log (warnings and errors) goes to a file, so that the tables stay readable."""
     RESULTS_DIR.mkdir(exist_ok=True)
-    log_path = RESULTS_DIR / "bot-stderr.log"
+    return RESULTS_DIR / "bot-stderr.log"
+
+
+async def run_load(
+    folder: Path, count: int, rate_limiter: bool, flood_control: bool, database_url: str | None = None
+) -> dict[str, Any]:
+    """Each question comes from its own user; all arrive at once, as after a busy moment."""
+    api = FakeBotAPI()
+    await api.start()
+    if flood_control:
+        api.flood_limit = TELEGRAM_MESSAGES_PER_SECOND
+    log_path = bot_log()
     with log_path.open("wb") as log:
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.serve_bot",
-            *arguments,
-            cwd=PROJECT_DIR,
-            env=environment,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-        )
+        bot = await start_bot(api, folder, log, rate_limiter, database_url)
         try:
             await api.wait_until(lambda: bot.returncode is not None or api.calls_to("getUpdates"), 60)
             if bot.returncode is not None:
