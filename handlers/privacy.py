@@ -16,7 +16,9 @@ def privacy_text(retention_days: int) -> str:
         "• je partnerschap, rol en school, om antwoorden uit jouw partnerschap te geven;\n"
         "• je vragen, welk antwoord je kreeg en je 👍/👎, om de kennisbank te verbeteren.\n\n"
         f"Vragen bewaar ik {retention_days} dagen; daarna worden ze automatisch verwijderd. Je profiel blijft "
-        "tot je het laat verwijderen. Ik deel niets met anderen.\n\n"
+        "tot je het laat verwijderen. Een binnenkomend bericht bewaar ik kort tot het beantwoord is, zodat het "
+        "na een storing niet verloren gaat. In mijn logboek staan geen namen of berichtteksten. Ik deel niets "
+        "met anderen.\n\n"
         "Met /vergeetmij verwijder ik je profiel en al je vragen direct."
     )
 

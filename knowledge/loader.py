@@ -107,11 +107,23 @@ def _message(error: Any) -> str:
     return f"{loc}: {text}" if loc else text
 
 
+# libyaml's parser where PyYAML was built with it (its wheels are), else the pure-Python one.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once: the node tree (for line numbers in messages) and the data built from it."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def _read(path: Path, display: str, model: type[BaseModel], problems: list[Problem]) -> tuple[Any, yaml.Node | None]:
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         problems.append(Problem(display, 1, "het bestand is geen UTF-8-tekst"))
         return None, None
