@@ -38,7 +38,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def ignore(update: Update, context: Context) -> None:
-    """Edited messages and the like: answering again would only confuse."""
+    """Other edits (in groups, of commands, of media): answering again would only confuse."""
 
 
 async def not_text(update: Update, context: Context) -> None:
@@ -67,7 +67,9 @@ async def membership(update: Update, context: Context) -> None:
 
 
 def register_first(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
+    # Edits are answered again only when they are a question in a private chat (handlers/questions.py).
+    edited_question = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED & ~edited_question, ignore))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -9,12 +11,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.services import Asked
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, is_not_modified, send_answer, sender_of, services
-from handlers.onboarding import reply_to_school_step
+from handlers.onboarding import ASK_SCHOOL, reply_to_school_step, school_keyboard
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
 THANKS = "Bedankt voor je feedback!"
 NOT_YOURS = "Alleen wie de vraag stelde kan hier feedback op geven."
 GONE = "Dit onderwerp bestaat niet meer."
+ANSWERED_TEXTS = "answered-texts"
+REMEMBERED_TEXTS = 50
+SCHOOL_STILL_WANTED = f"Dan nog je profiel: {ASK_SCHOOL[0].lower()}{ASK_SCHOOL[1:]}"
 
 
 async def _answer(update: Update, context: Context, text: str) -> None:
@@ -22,17 +27,48 @@ async def _answer(update: Update, context: Context, text: str) -> None:
     if message is None or sender is None:
         return
     result = await services(context).questions.ask_from(sender, text)
-    if isinstance(result, Asked):
-        await send_answer(message, result)
-    else:
+    if not isinstance(result, Asked):
         await reply_to_school_step(message, result)
+        return
+    await send_answer(message, result)
+    if result.school_still_wanted:
+        await message.reply_text(SCHOOL_STILL_WANTED, reply_markup=school_keyboard())
 
 
 async def private_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
+    _remember_answered(context, message)
     await _answer(update, context, message.text)
+
+
+async def private_caption(update: Update, context: Context) -> None:
+    """A photo or document with a caption: the caption is the question."""
+    message = update.effective_message
+    if message is None or message.caption is None:
+        return
+    await _answer(update, context, message.caption)
+
+
+async def edited_question(update: Update, context: Context) -> None:
+    """An edited question is answered again, once per new text (a re-sent identical edit is not)."""
+    message = update.effective_message
+    if message is None or message.text is None or not _remember_answered(context, message):
+        return
+    await _answer(update, context, message.text)
+
+
+def _remember_answered(context: Context, message: Message) -> bool:
+    """Note the text answered for a message; False when that exact text was answered already."""
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    answered: OrderedDict[int, str] = chat_data.setdefault(ANSWERED_TEXTS, OrderedDict())
+    if answered.get(message.message_id) == message.text:
+        return False
+    answered[message.message_id] = message.text or ""
+    while len(answered) > REMEMBERED_TEXTS:
+        answered.popitem(last=False)
+    return True
 
 
 async def _answer_or_explain(update: Update, context: Context, question: str) -> None:
@@ -110,7 +146,14 @@ def _is_feedback(button: InlineKeyboardButton) -> bool:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("vraag", ask_command))
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, private_text)
+    )
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.CAPTION, private_caption))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND, edited_question)
+    )
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.TEXT & filters.Entity(MessageEntity.MENTION), group_mention)
     )

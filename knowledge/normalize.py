@@ -130,3 +130,12 @@ def rejoin(canonical_tokens: list[str]) -> list[str]:
 def word_set(key: str) -> frozenset[str]:
     """The folded question words of ``question_words[key]`` in the language file."""
     return frozenset(fold(w) for w in LANGUAGE.question_words.get(key, ()))
+
+
+_STARTERS = word_set("starters")
+
+
+def looks_like_question(text: str) -> bool:
+    """A question mark, or a first word that starts a Dutch question ("Wat doet ...", "Hoe ...")."""
+    first = words(text)[:1]
+    return text.rstrip().endswith("?") or bool(first and first[0] in _STARTERS)

@@ -384,11 +384,18 @@ class FakeBotAPI:
         return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
 
     def send_text(
-        self, user: dict[str, Any], text: str, chat: dict[str, Any] | None = None, edited: bool = False
-    ) -> None:
+        self,
+        user: dict[str, Any],
+        text: str,
+        chat: dict[str, Any] | None = None,
+        edited: bool = False,
+        message_id: int | None = None,
+    ) -> int:
+        """The user sends (or, with ``edited`` and the ``message_id``, edits) a text; returns its id."""
         chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message_id = message_id or self.next_message_id(chat["id"])
         message: dict[str, Any] = {
-            "message_id": self.next_message_id(chat["id"]),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": chat,
             "from": user,
@@ -407,11 +414,20 @@ class FakeBotAPI:
         if edited:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edited else "message": message})
+        return message_id
 
-    def send_other(self, user: dict[str, Any], kind: str, payload: dict[str, Any] | list[dict[str, Any]]) -> None:
+    def send_other(
+        self,
+        user: dict[str, Any],
+        kind: str,
+        payload: dict[str, Any] | list[dict[str, Any]],
+        caption: str | None = None,
+    ) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message = {"message_id": self.next_message_id(chat["id"]), "date": int(time.time()), "chat": chat, "from": user}
         message[kind] = payload
+        if caption is not None:
+            message["caption"] = caption
         self._push({"message": message})
 
     def press(self, user: dict[str, Any], message: dict[str, Any], data: str, forged: bool = False) -> None:

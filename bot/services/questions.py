@@ -20,9 +20,12 @@ from db.engine import SessionFactory
 from db.models import utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository, new_question_id
 from knowledge import Answer, Matcher
+from knowledge.normalize import looks_like_question
 
 logger = logging.getLogger(__name__)
 FEEDBACK_VALUES = frozenset({1, -1})
+QUESTION_WORDS_AT_LEAST = 6
+CONFIDENT_ANSWER = 0.9
 MAX_LOGGED_QUESTION = 4000
 
 
@@ -30,6 +33,8 @@ MAX_LOGGED_QUESTION = 4000
 class Asked:
     answer: Answer
     question_id: int | None
+    # Onboarding still waits for a school name: ask for it again after the answer.
+    school_still_wanted: bool = False
 
 
 class QuestionService:
@@ -64,16 +69,29 @@ class QuestionService:
         is then the next onboarding step instead of an answer.
         """
         profile = await self._profile_of(sender)
-        if sender.private and profile.awaiting == AWAITING_SCHOOL:
+        answer = self.matcher.match(text, profile.partnership)
+        waiting = sender.private and profile.awaiting == AWAITING_SCHOOL
+        if waiting and not self._is_question(text, answer, profile.partnership):
             async with self.writes.transaction() as session:
                 await record_sender(session, sender)
                 return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
-        answer = self.matcher.match(text, profile.partnership)
         if answer.kind == "invalid":
-            return Asked(answer, None)
+            return Asked(answer, None, school_still_wanted=waiting)
         row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
         self.writes.log(row)
-        return Asked(answer, row["id"])
+        return Asked(answer, row["id"], school_still_wanted=waiting)
+
+    def _is_question(self, text: str, answer: Answer, partnership: str | None) -> bool:
+        """While onboarding waits for a school name: is this a question after all?
+
+        A question mark or a question word, many words, or a confident answer about something that is
+        not a school while no school resembles the text.
+        """
+        if looks_like_question(text) or len(text.split()) > QUESTION_WORDS_AT_LEAST:
+            return True
+        about_no_school = answer.matched is not None and not answer.matched.startswith("school:")
+        confident = not answer.fallback and answer.confidence >= CONFIDENT_ANSWER
+        return about_no_school and confident and not self.matcher.find_schools(text, partnership)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""

@@ -207,3 +207,13 @@ async def test_purge_removes_questions_past_the_retention_period(services: Servi
     now = utcnow()
     assert await services.questions.purge_old(180, now + timedelta(days=179)) == 0
     assert await services.questions.purge_old(180, now + timedelta(days=181)) == 1
+
+
+@pytest.mark.parametrize("question", ["Wat doet een schoolopleider?", "hoe werkt intervisie", "lesson study"])
+async def test_a_question_while_the_school_is_asked_is_answered_not_saved(services: Services, question: str) -> None:
+    await onboard(services, GRONINGEN, "mentor")
+    result = await asked(services, PRIVATE, question)
+    assert result.school_still_wanted
+    assert not result.answer.fallback
+    step = await typed(services, "wegwijzer")  # the school is still wanted, and then saved
+    assert step.school == "KC De Wegwijzer (Westerbork)"
