@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.context import SERVICES_KEY
 from bot.settings import Settings
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import upgrade
@@ -119,3 +120,31 @@ async def test_a_flooding_user_is_told_once_and_does_not_hold_up_others(
     assert len(to_bob) == 15 + 1  # the limit's worth of answers and one notice; the rest ignored
     assert [c for c in api.calls if c.status == 429] == []
     assert error_log.records == []
+
+
+async def test_while_the_database_is_unreachable_help_and_questions_are_still_answered(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any
+) -> None:
+    answer = await ask_and_wait(api, ALICE, "wat is intervisie")  # Anna's profile is now known
+    assert answer.startswith("Intervisie")
+    services = bot.application.bot_data[SERVICES_KEY]
+    unreachable = create_engine("postgresql+asyncpg://fictief@127.0.0.1:9/niets")
+    working = services.writes.sessions
+    services.writes.sessions = session_factory(unreachable)
+    object.__setattr__(services, "sessions", session_factory(unreachable))
+    try:
+        assert "Wat doet een schoolopleider?" in await ask_and_wait(api, BOB, "/help")
+        assert (await ask_and_wait(api, ALICE, "wat is scorion")).startswith("Scorion")
+        assert (await ask_and_wait(api, BOB, "wat is lesson study")).startswith("Lesson study")
+    finally:
+        services.writes.sessions = working
+        object.__setattr__(services, "sessions", working)
+        await unreachable.dispose()
+    assert not any(m["text"].startswith("Sorry") for m in api.sent_to(ALICE["id"]) + api.sent_to(BOB["id"]))
+    error_log.records.clear()  # the failed writes are logged as warnings and retried, not errors
+
+
+async def ask_and_wait(api: FakeBotAPI, user: dict[str, Any], text: str) -> str:
+    before = len(api.sent_to(user["id"]))
+    api.send_text(user, text)
+    return str((await api.reply(user["id"], before))["text"])
