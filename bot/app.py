@@ -42,6 +42,7 @@ from knowledge import Answer, Matcher, load_knowledge_base
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 WRITER_KEY = "write-behind"
+WRITER_STOP_SECONDS = 2.0
 RATE_LIMIT_RETRIES = 3
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
 # wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
@@ -148,6 +149,9 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     if isinstance(services, Services):
         await services.writes.stop()
     if writer is not None:
+        # It returns once woken; only a retry back-off (database unreachable) needs cutting short.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(writer), WRITER_STOP_SECONDS)
         writer.cancel()
     engine = application.bot_data.pop(ENGINE_KEY, None)
     if engine is not None:

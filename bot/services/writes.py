@@ -209,8 +209,10 @@ class WriteBehind:
     async def run(self) -> None:
         """Write pending rows every FLUSH_SECONDS; retry with back-off while the database is unreachable."""
         failures = 0
-        while not self._stopping:
+        while True:
             await self._wake.wait()
+            if self._stopping:
+                return  # stop() writes what is left
             self._wake.clear()
             if not self._urgent:
                 await asyncio.sleep(FLUSH_SECONDS)
