@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.context import SERVICES_KEY
 from bot.settings import Settings
@@ -148,3 +150,25 @@ async def ask_and_wait(api: FakeBotAPI, user: dict[str, Any], text: str) -> str:
     before = len(api.sent_to(user["id"]))
     api.send_text(user, text)
     return str((await api.reply(user["id"], before))["text"])
+
+
+async def test_a_locked_sqlite_database_gets_a_busy_message_not_silence(
+    api: FakeBotAPI, settings: Settings, matcher: Matcher, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's lock: the embedded database only")
+    monkeypatch.setattr("db.engine.SQLITE_LOCK_WAIT_SECONDS", 0.3)
+    runner = BotRunner(api, settings, matcher)
+    await runner.start()
+    path = make_url(database_url).database
+    assert path is not None
+    other_process = sqlite3.connect(path, isolation_level=None)
+    try:
+        other_process.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        api.send_text(ALICE, "/start")
+        reply = await api.reply(ALICE["id"], 0)
+        assert reply["text"] == "Ik ben even druk, probeer het zo nog eens."
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+        await runner.stop()
