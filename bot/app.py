@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from alembic.util import CommandError
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -34,7 +35,7 @@ from bot.settings import Settings
 from bot.terminal import run_chat
 from bot.updates import ChatOrderedProcessor, FloodGuard
 from db.engine import UnsupportedSQLite, create_engine, session_factory
-from db.migrate import MigrationError, upgrade
+from db.migrate import MigrationError, migrate
 from handlers import onboarding as onboarding_handlers
 from handlers.errors import CONFLICT_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
@@ -85,9 +86,9 @@ def build_application(
     inbox = Inbox()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
-        application.bot_data[ENGINE_KEY] = engine  # disposed in post_shutdown, also when migrating fails
-        await upgrade(engine)
+        application.bot_data[ENGINE_KEY] = engine
         services = Services(settings, matcher, session_factory(engine))
         application.bot_data[SERVICES_KEY] = services
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
@@ -176,7 +177,8 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
 
 
 def webhook_secret(settings: Settings) -> str:
-    """WEBHOOK_SECRET_TOKEN, or a strong one made at start: a webhook never accepts an unsigned call.
+    """WEBHOOK_SECRET_TOKEN, or a strong one made at start (``run`` makes it): a webhook never accepts
+    an unsigned call.
 
     PTB registers it with setWebhook and answers 403 to every POST without it, so an update forged by
     anyone who finds the URL is never processed. Telegram only calls HTTPS: run a TLS-terminating
@@ -214,7 +216,7 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
     loop = asyncio.new_event_loop()
     engine = create_engine(settings.effective_database_url)
     try:
-        loop.run_until_complete(upgrade(engine))
+        loop.run_until_complete(migrate(settings.effective_database_url))
         questions = Services(settings, matcher, session_factory(engine)).questions
 
         def ask(text: str, scope: str | None) -> Answer:
@@ -241,15 +243,19 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure_logging(settings: Settings, handler: logging.Handler | None = None) -> None:
-    """LOG_LEVEL for our own code; httpx (which logs every request URL, token included) only warns."""
+    """LOG_LEVEL for our own code; httpx (request URLs, token included) and aiosqlite (statement
+    parameters) only warn."""
     handler = handler or logging.StreamHandler()
     secret_values = (settings.telegram_bot_token, settings.webhook_secret_token)
     handler.setFormatter(RedactingFormatter(*(s.get_secret_value() for s in secret_values if s is not None)))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, PTB logs whole updates and every API call's parameters: names and message texts,
+    # which /privacy promises stay out of the log. Its INFO and above carry none.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
 
 
 def unwritable_data_dir(settings: Settings) -> str | None:
@@ -266,6 +272,9 @@ def unwritable_data_dir(settings: Settings) -> str | None:
 
 
 def run(settings: Settings, command: str, partnership: str | None = None) -> int:
+    if settings.webhook_url and settings.webhook_secret_token is None:
+        # Made here, once, so that the log redacts it like the token.
+        settings = settings.model_copy(update={"webhook_secret_token": SecretStr(secrets.token_urlsafe(32))})
     configure_logging(settings)
     matcher = Matcher(load_knowledge_base(settings.knowledge_dir), threshold=settings.match_threshold)
     scope = partnership or settings.default_partnership

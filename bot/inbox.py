@@ -41,6 +41,7 @@ class Inbox:
     def __init__(self) -> None:
         self.services: Services | None = None
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._stored: set[int] = set()  # in the inbox table and not yet handled
 
     def attach(self, services: Services) -> None:
         self.services = services
@@ -83,6 +84,7 @@ class Inbox:
             return [], []
         async with self.services.sessions() as session:
             rows = await InboxRepository(session).left_over()
+        self._stored.update(row.update_id for row in rows)
         again = [Update.de_json(json.loads(row.payload), bot) for row in rows if row.outcome is None]
         confirm = [(row.update_id, row.user_id) for row in rows if row.outcome == SCHOOL_SAVED and row.user_id]
         return [update for update in again if update is not None], confirm

@@ -92,9 +92,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await self.after(update)
 
     def _flooding(self, update: Update) -> bool:
-        """Checked before the update waits for its chat's turn: an ignored update costs nothing."""
+        """Checked before the update waits for its chat's turn: an ignored update costs nothing.
+
+        Only messages count: a button press is answered (no endless spinner) and a block is recorded.
+        """
         user = update.effective_user
-        return self.flood_guard is not None and user is not None and not self.flood_guard.allows(user.id)
+        is_message = update.message is not None or update.edited_message is not None
+        return is_message and self.flood_guard is not None and user is not None and not self.flood_guard.allows(user.id)
 
     def _first_refusal(self, update: Update) -> bool:
         user = update.effective_user

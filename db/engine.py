@@ -41,11 +41,16 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, statement_timeout: bool = True) -> AsyncEngine:
+    """``statement_timeout=False`` for migrations: creating an index on a big table, or waiting for
+    another instance's migration, may rightly take longer than a user should wait."""
     url = async_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
+    timeouts = {"timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS}
+    if statement_timeout:
+        timeouts["command_timeout"] = POSTGRES_COMMAND_TIMEOUT_SECONDS
     # No pre-ping: it costs a round trip on every checkout (a tenth of the bot's CPU per question).
     # Disconnects are handled optimistically instead: SQLAlchemy invalidates the pool on the first
     # failed statement, the callers retry once (bot/services/questions.py) or keep their rows for the
@@ -55,7 +60,7 @@ def create_engine(url: str) -> AsyncEngine:
         hide_parameters=True,  # error messages and logs never show the values: names, questions
         pool_recycle=POSTGRES_RECYCLE_SECONDS,
         pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,
-        connect_args={"command_timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS, "timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS},
+        connect_args=timeouts,
     )
 
 

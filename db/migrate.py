@@ -20,7 +20,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import MIGRATION_TRANSACTION
+from db.engine import MIGRATION_TRANSACTION, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number that no other application on the same server uses for an advisory lock.
@@ -67,6 +67,15 @@ async def run_guarded(engine: AsyncEngine, work: Callable[[Connection], None]) -
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     await run_guarded(engine, lambda connection: command.upgrade(alembic_config(connection), revision))
+
+
+async def migrate(url: str) -> None:
+    """Upgrade the database at ``url`` on an engine of its own, without the statement time-out."""
+    engine = create_engine(url, statement_timeout=False)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from db.models import Chat, InboxUpdate, Question, User, utcnow
 
+CHUNK = 1000  # values per IN (...) list
+
 # The hot paths (every incoming message) use Core statements on the tables: no ORM unit of work.
 CHATS, USERS, QUESTIONS, INBOX = (cast(Table, model.__table__) for model in (Chat, User, Question, InboxUpdate))
 
@@ -167,20 +169,23 @@ class UserRepository:
         columns = (USERS.c.id, USERS.c.display_name, USERS.c.chat_id, USERS.c.partnership, USERS.c.awaiting)
         return list(await self.session.execute(select(*columns).where(USERS.c.id.in_(user_ids))))
 
-    async def delete_everything(self, user_id: int) -> bool:
-        """Forget a user: profile, questions and private chat. True if there was anything."""
+    async def delete_everything(self, user_id: int, private_chat_id: int | None = None) -> bool:
+        """Forget a user: profile, questions, inbox rows and private chat. True if there was a profile.
+
+        Also without a profile (forgotten before, but a suggestion was pressed since) whatever carries
+        the user's id or private chat is deleted.
+        """
         user = await self.get(user_id)
-        if user is None:
-            return False
-        chat_id = user.chat_id
+        chat_id = user.chat_id if user is not None and user.chat_id is not None else private_chat_id
         await self.session.execute(delete(Question).where(Question.user_id == user_id))
-        await self.session.delete(user)
-        await self.session.flush()
+        await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
+        if user is not None:
+            await self.session.delete(user)
+            await self.session.flush()
         if chat_id is not None:
             await self.session.execute(delete(Question).where(Question.chat_id == chat_id))
             await self.session.execute(delete(Chat).where(Chat.id == chat_id))
-        await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
-        return True
+        return user is not None
 
 
 class QuestionRepository:
@@ -256,8 +261,10 @@ class InboxRepository:
             await self.session.execute(insert(INBOX).on_conflict_do_nothing(index_elements=[INBOX.c.update_id]), rows)
 
     async def remove(self, update_ids: list[int]) -> None:
-        if update_ids:
-            await self.session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(update_ids)))
+        """In chunks: a driver takes a bounded number of parameters (asyncpg: 32 767)."""
+        for start in range(0, len(update_ids), CHUNK):
+            chunk = update_ids[start : start + CHUNK]
+            await self.session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(chunk)))
 
     async def set_outcome(self, update_id: int, outcome: str) -> None:
         await self.session.execute(

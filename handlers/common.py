@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -60,7 +61,9 @@ async def acknowledge(context: Context, query: CallbackQuery, text: str | None =
     answered[query.id] = None
     while len(answered) > REMEMBERED_QUERIES:
         answered.popitem(last=False)
-    await query.answer(text)
+    # "query is too old": a press handled after a restart. What it asked for still happens.
+    with contextlib.suppress(BadRequest):
+        await query.answer(text)
 
 
 def acknowledged(context: Context, query: CallbackQuery) -> bool:

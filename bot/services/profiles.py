@@ -45,7 +45,7 @@ class ProfileService:
         """/vergeetmij: delete everything of the user, including what was not written yet."""
         self.writes.discard_user(user_id, private_chat_id)
         async with self.writes.transaction() as session:
-            found = await UserRepository(session).delete_everything(user_id)
+            found = await UserRepository(session).delete_everything(user_id, private_chat_id)
         self.cache.forget_user(user_id, private_chat_id)
         return found
 

@@ -99,6 +99,7 @@ class QuestionService:
             self.writes.record(sender)
             self.cache.chat_recorded(sender)
         known = self.cache.user(sender.user_id)
+        generation = self.cache.generation(sender.user_id)
         if known is not None:
             has_private_chat = known.has_private_chat or sender.private
             profile = Profile(sender.user_id, known.partnership, known.awaiting)
@@ -110,7 +111,7 @@ class QuestionService:
                 logger.warning("profile unreadable (%s): answering without a partnership", type(exc).__name__)
                 return Profile(sender.user_id, None, None)
             profile = found or Profile(sender.user_id, None, None)
-        self.cache.remember(sender.user_id, sender.name, profile, has_private_chat)
+        self.cache.remember(sender.user_id, sender.name, profile, has_private_chat, read_in=generation)
         return profile
 
     async def _read_profile(self, user_id: int) -> Profile | None:

@@ -59,6 +59,11 @@ class ProfileCache:
         self.clock = clock
         self._users: OrderedDict[int, KnownUser] = OrderedDict()
         self._chats: dict[int, tuple[str, str | None]] = {}
+        # Bumped by every forget: a read that started before it must not refill the cache after it.
+        self._generations: dict[int, int] = {}
+
+    def generation(self, user_id: int) -> int:
+        return self._generations.get(user_id, 0)
 
     def user(self, user_id: int) -> KnownUser | None:
         known = self._users.get(user_id)
@@ -67,7 +72,10 @@ class ProfileCache:
         self._users.move_to_end(user_id)
         return known
 
-    def remember(self, user_id: int, name: str, profile: Profile, has_private_chat: bool) -> None:
+    def remember(self, user_id: int, name: str, profile: Profile, has_private_chat: bool, read_in: int = 0) -> None:
+        """Keep what was read; ``read_in`` is the generation when the read began (see ``generation``)."""
+        if read_in != self.generation(user_id):
+            return
         self._users[user_id] = KnownUser(name, profile.partnership, profile.awaiting, has_private_chat, self.clock())
         self._users.move_to_end(user_id)
         while len(self._users) > CACHE_USERS:
@@ -94,12 +102,23 @@ class ProfileCache:
 
     def forget_user(self, user_id: int, chat_id: int | None = None) -> None:
         self._users.pop(user_id, None)
+        self._generations[user_id] = self.generation(user_id) + 1
         if chat_id is not None:
             self._chats.pop(chat_id, None)
 
     def forget_chat(self, chat_id: int) -> None:
         """The chat blocked us: the next message from it must be recorded (it reactivates the chat)."""
         self._chats.pop(chat_id, None)
+
+
+@dataclass
+class Taken:
+    """The rows a transaction took out of the buffer, to put back if it fails."""
+
+    chats: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    questions: list[dict[str, Any]]
+    handled: list[int]
 
 
 class WriteBehind:
@@ -160,46 +179,60 @@ class WriteBehind:
             self._chats.pop(private_chat_id, None)
         self._questions = deque(q for q in self._questions if q["user_id"] != user_id)
 
-    async def write_pending(self, session: AsyncSession) -> None:
-        """Write everything pending inside ``session``'s transaction (senders before their questions).
-
-        A row the database refuses (a question of a user deleted meanwhile by another instance) must
-        not block every row after it: then the rows go one by one and the refused ones are dropped.
-        """
-        batches: list[Batch] = [
-            (ChatRepository(session).upsert_many, list(self._chats.values())),
-            (UserRepository(session).upsert_many, list(self._users.values())),
-            (QuestionRepository(session).add_many, list(self._questions)),
-        ]
-        handled = list(self._handled)
+    def _take(self) -> Taken:
+        taken = Taken(
+            list(self._chats.values()), list(self._users.values()), list(self._questions), list(self._handled)
+        )
         self._chats, self._users, self._questions, self._handled = {}, {}, deque(), set()
-        try:
-            await InboxRepository(session).remove(handled)
-            try:
-                async with session.begin_nested():
-                    for write, rows in batches:
-                        await write(rows)
-            except IntegrityError:
-                await _write_one_by_one(session, batches)
-        except BaseException:
-            self._restore(*(rows for _, rows in batches))
-            self._handled.update(handled)
-            raise
+        return taken
 
-    def _restore(self, chats: list[dict[str, Any]], users: list[dict[str, Any]], questions: list[Any]) -> None:
-        """A failed write: put the rows back (newer records of the same sender win)."""
-        self._chats = {row["id"]: row for row in chats} | self._chats
-        self._users = {row["id"]: row for row in users} | self._users
-        self._questions.extendleft(reversed(questions))
+    async def _write(self, session: AsyncSession, taken: Taken) -> None:
+        """Senders before their questions. A row the database refuses (a question of a user deleted
+        meanwhile by another instance) must not block the others: then the rows go one by one and
+        the refused ones are dropped."""
+        await InboxRepository(session).remove(taken.handled)
+        batches: list[Batch] = [
+            (ChatRepository(session).upsert_many, taken.chats),
+            (UserRepository(session).upsert_many, taken.users),
+            (QuestionRepository(session).add_many, taken.questions),
+        ]
+        try:
+            async with session.begin_nested():
+                for write, rows in batches:
+                    await write(rows)
+        except IntegrityError:
+            await _write_one_by_one(session, batches)
+
+    def _restore(self, taken: Taken) -> None:
+        """The transaction failed (its statements, the caller's, or the commit): put the rows back.
+        A newer record of the same sender wins, but keeps a private chat only the older one knew."""
+        for row in taken.users:
+            newer = self._users.get(row["id"])
+            if newer is not None and newer["chat_id"] is None:
+                newer["chat_id"] = row["chat_id"]
+        self._chats = {row["id"]: row for row in taken.chats} | self._chats
+        self._users = {row["id"]: row for row in taken.users} | self._users
+        self._questions.extendleft(reversed(taken.questions))
         while len(self._questions) > MAX_PENDING:
             self._questions.popleft()
+        self._handled.update(taken.handled)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction that first writes what is pending (see the module docstring)."""
-        async with self._lock, self.sessions.begin() as session:
-            await self.write_pending(session)
-            yield session
+        """A write transaction that first writes what is pending (see the module docstring).
+
+        Pending rows leave the buffer only when the whole transaction commits; whatever fails
+        (the pending rows, the caller's statements or the commit), they are put back.
+        """
+        async with self._lock:
+            taken = self._take()
+            try:
+                async with self.sessions.begin() as session:
+                    await self._write(session, taken)
+                    yield session
+            except BaseException:
+                self._restore(taken)
+                raise
 
     async def flush(self) -> None:
         if self.pending:

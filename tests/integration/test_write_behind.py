@@ -11,8 +11,8 @@ from bot.services import Asked, Sender, Services
 from bot.services import writes as write_module
 from bot.settings import Settings
 from db.engine import SessionFactory, create_engine, session_factory
-from db.models import Chat, Question, User
-from db.repositories import QuestionRepository, UserRepository
+from db.models import Chat, InboxUpdate, Question, User, utcnow
+from db.repositories import Profile, QuestionRepository, UserRepository
 from knowledge import Matcher
 
 ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
@@ -202,3 +202,51 @@ async def test_text_the_database_refuses_is_cleaned_before_storing(
         assert chat.title is not None
         assert "\x00" not in chat.title
     assert await logged(sessions, odd.user_id) == ["wat is intervisie"]
+
+
+async def test_pending_rows_survive_a_transaction_that_fails(services: Services, sessions: SessionFactory) -> None:
+    await ask(services, ANNA, "wat is intervisie")  # pending
+    with pytest.raises(RuntimeError, match="fictieve fout"):
+        async with services.writes.transaction():
+            raise RuntimeError("fictieve fout")  # the caller's statement fails after the pending rows
+    assert services.writes.pending > 0
+    await services.writes.flush()
+    assert await logged(sessions, ANNA.user_id) == ["wat is intervisie"]
+
+
+async def test_many_handled_updates_are_removed_from_the_inbox_in_one_go(
+    services: Services, sessions: SessionFactory
+) -> None:
+    """asyncpg takes at most 32 767 parameters per statement: a long outage must not jam the writer."""
+    async with sessions.begin() as session:
+        for update_id in (1, 20_000, 39_999):
+            session.add(
+                InboxUpdate(update_id=update_id, user_id=None, chat_id=None, payload="{}", received_at=utcnow())
+            )
+    for update_id in range(1, 40_001):
+        services.writes.handled(update_id)
+    await services.writes.flush()
+    async with sessions() as session:
+        assert list(await session.scalars(select(InboxUpdate.update_id))) == []
+
+
+async def test_a_read_that_began_before_forgetting_does_not_bring_the_profile_back(services: Services) -> None:
+    cache = services.cache
+    began = cache.generation(ANNA.user_id)
+    cache.forget_user(ANNA.user_id)  # /vergeetmij lands while the read is under way
+    cache.remember(ANNA.user_id, ANNA.name, Profile(ANNA.user_id, GRONINGEN, None), True, read_in=began)
+    assert cache.user(ANNA.user_id) is None
+
+
+async def test_forgetting_again_also_removes_what_was_logged_without_a_profile(
+    services: Services, sessions: SessionFactory
+) -> None:
+    await ask(services, ANNA, "wat is intervisie")
+    await services.writes.flush()
+    assert await services.profiles.forget(ANNA.user_id, ANNA.chat_id)
+    await services.questions.pick(ANNA.user_id, ANNA.chat_id, "begrip:scorion")  # an old button, pressed later
+    await services.writes.flush()
+    assert not await services.profiles.forget(ANNA.user_id, ANNA.chat_id)
+    async with sessions() as session:
+        left = list(await session.scalars(select(Question).where(Question.chat_id == ANNA.chat_id)))
+    assert left == []
