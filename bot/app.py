@@ -83,7 +83,7 @@ def build_application(
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         await application.bot.set_my_commands(handlers.COMMANDS)
         if application.job_queue is not None:
-            jobs.schedule(application.job_queue)
+            jobs.schedule(application.job_queue, settings.delivery_poll_seconds)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """After the last handler: write what is pending, then close the database."""

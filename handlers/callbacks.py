@@ -50,5 +50,9 @@ PARTNERSHIP = Button("p", r"([a-z0-9]+(?:-[a-z0-9]+)*)")
 ROLE = Button("r", r"([a-z]{1,32})")
 SCHOOL = Button("s", rf"(-|{ENTRY_ID})")
 FORGET = Button("v", r"(ja|nee)")
+# The agenda: answers to a reminder, reminders per category, an event or the agenda as an .ics file.
+RSVP = Button("rsvp", rf"({DATABASE_ID}):(ja|nee)")
+SUBSCRIBE = Button("sub", r"(on|off):(intervisie|mentortraining|partnerscholendag|overig)")
+EVENT_FILE = Button("ev", rf"({DATABASE_ID}|alles)")
 
-ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET)
+ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE)

@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from bot.agenda_questions import agenda_category
+from bot.services.agenda import AgendaService
+from bot.services.agenda_answers import next_event_answer
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender
 from bot.services.writes import ProfileCache, WriteBehind
@@ -40,12 +43,14 @@ class QuestionService:
         writes: WriteBehind,
         cache: ProfileCache,
         onboarding: OnboardingService,
+        agenda: AgendaService,
     ) -> None:
         self.matcher = matcher
         self.sessions = sessions
         self.writes = writes
         self.cache = cache
         self.onboarding = onboarding
+        self.agenda = agenda
 
     async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
         """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged)."""
@@ -68,12 +73,20 @@ class QuestionService:
             async with self.writes.transaction() as session:
                 await record_sender(session, sender)
                 return await self.onboarding.school_typed(session, sender.user_id, text)
-        answer = self.matcher.match(text, profile.partnership)
+        answer = await self._from_agenda(text, profile.partnership) or self.matcher.match(text, profile.partnership)
         if answer.kind == "invalid":
             return Asked(answer, None)
         row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
         self.writes.log(row)
         return Asked(answer, row["id"])
+
+    async def _from_agenda(self, text: str, partnership: str | None) -> Answer | None:
+        """ "Wanneer is de volgende intervisie?" is answered from the agenda of the asker's partnership."""
+        category = agenda_category(text)
+        found = self.matcher.kb.partnerships.get(partnership or "")
+        if category is None or found is None:
+            return None
+        return next_event_answer(category, await self.agenda.next_of(found.slug, category, utcnow()), found)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""
