@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -23,24 +23,9 @@ from bot.agenda_text import cancelled_text, reminder_text
 from bot.services import Outcome, Outgoing, Result, Services
 from db.agenda_repositories import CANCELLED, REMINDER
 from db.models import utcnow
-from handlers import callbacks
+from handlers.agenda import rsvp_keyboard
 
 logger = logging.getLogger(__name__)
-
-
-def rsvp_keyboard(event_id: int, my_rsvp: bool | None = None) -> InlineKeyboardMarkup:
-    """ "Ik kom" / "Ik kan niet", the chosen one marked; plus the event as a calendar file."""
-    yes = ("✅ " if my_rsvp is True else "") + "Ik kom"
-    no = ("❌ " if my_rsvp is False else "") + "Ik kan niet"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(yes, callback_data=callbacks.RSVP.pack(event_id, "ja")),
-                InlineKeyboardButton(no, callback_data=callbacks.RSVP.pack(event_id, "nee")),
-            ],
-            [InlineKeyboardButton("📅 In mijn agenda", callback_data=callbacks.EVENT_FILE.pack(event_id))],
-        ]
-    )
 
 
 def render(outgoing: Outgoing) -> tuple[str, InlineKeyboardMarkup | None]:
