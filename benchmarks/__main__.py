@@ -9,7 +9,7 @@ import sys
 
 from benchmarks.common import PROJECT_DIR
 
-BENCHMARKS = ("matching", "quality", "startup", "capacity")
+BENCHMARKS = ("matching", "quality", "startup", "capacity", "delivery", "scheduling")
 
 failed = [
     name

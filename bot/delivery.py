@@ -63,16 +63,29 @@ class Dispatcher:
             return await self.drain()
 
     async def drain(self) -> int:
+        """Send everything due with at most ``DELIVERY_BATCH_SIZE`` messages in flight.
+
+        A sliding window, not batch after batch: as soon as one send returns, its outcome is recorded
+        and a free slot is filled with a newly claimed row, so a message is always waiting at the rate
+        limiter and no slot of Telegram's 30/s is lost to the database. Only the messages in flight
+        can be sent twice after a crash; no row is claimed before there is a slot to send it.
+        """
+        window = self.services.settings.delivery_batch_size
         handled = 0
-        batch_size = self.services.settings.delivery_batch_size
-        while self.keep_going():
-            batch = await self.services.deliveries.claim(self.clock(), batch_size)
-            if not batch:
-                return handled
-            outcomes = await asyncio.gather(*(self.send(outgoing) for outgoing in batch))
-            await self.services.deliveries.record(list(outcomes), self.clock())
-            handled += len(batch)
+        in_flight: set[asyncio.Task[Outcome]] = set()
+        claimed = await self._claim(window)
+        while claimed or in_flight:
+            in_flight |= {asyncio.ensure_future(self.send(outgoing)) for outgoing in claimed}
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            await self.services.deliveries.record([task.result() for task in done], self.clock())
+            handled += len(done)
+            claimed = await self._claim(window - len(in_flight))
         return handled
+
+    async def _claim(self, free: int) -> list[Outgoing]:
+        if free <= 0 or not self.keep_going():
+            return []
+        return await self.services.deliveries.claim(self.clock(), free)
 
     async def send(self, outgoing: Outgoing) -> Outcome:
         """Send one message and classify what Telegram said; never raises for a Telegram error."""

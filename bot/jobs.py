@@ -27,6 +27,8 @@ def schedule(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], delivery_poll_secon
 
 async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Start a drain in the background when none runs: a long bulk run never makes the job skip ticks."""
+    if not context.application.running:  # stopping: whatever is due waits in the outbox
+        return
     dispatcher = context.application.bot_data.get(DISPATCHER_KEY)
     if not isinstance(dispatcher, Dispatcher):
         application = context.application
