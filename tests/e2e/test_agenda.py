@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,30 @@ async def test_agenda_without_a_profile_and_in_a_group(api: FakeBotAPI, bot: Bot
     assert "Je hebt nog geen profiel" in reply["text"]
     reply = await ask(api, ALICE, "/herinneringen")
     assert "Je hebt nog geen profiel" in reply["text"]
+
+
+async def test_a_reminder_due_between_two_polls_goes_out_on_time(
+    api: FakeBotAPI, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a 6 s poll, a poll between the import and the due moment sets one wake-up at that moment;
+    without it the reminder would wait for the next poll (up to 6 s late)."""
+    from knowledge import Matcher, load_knowledge_base
+
+    slow = settings.model_copy(update={"delivery_poll_seconds": 6.0})
+    runner = BotRunner(api, slow, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+        file = tmp_path / "agenda.ics"
+        file.write_text(soon_calendar(start).replace("TRIGGER:-PT1H59M58S", "TRIGGER:-PT1H59M53S"))
+        code, _ = await cli(monkeypatch, slow, "events", "import", str(file), "--partnership", "poo-marnix")
+        assert code == 0
+        due = start - timedelta(hours=1, minutes=59, seconds=53)
+        sent = await api.wait_until(
+            lambda: [c for c in api.calls_to("sendMessage") if "Herinnering" in str(c.params.get("text"))], 15
+        )
+        late = datetime.now(UTC) - due - timedelta(seconds=time.monotonic() - sent[0].at)
+        assert late < timedelta(seconds=1)
+    finally:
+        await runner.stop()

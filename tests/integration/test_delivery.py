@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,8 @@ from bot.delivery import Dispatcher
 from bot.services import Services
 from bot.settings import Settings
 from db.agenda_repositories import FAILED, MESSAGE, PENDING, SENT, SKIPPED, DeliveryRepository
-from db.engine import SessionFactory
+from db.engine import SessionFactory, create_engine, session_factory
+from db.migrate import upgrade
 from db.models import Chat, Delivery
 from db.repositories import ChatRepository
 from knowledge import Matcher
@@ -144,3 +146,21 @@ async def test_a_transient_error_is_retried_later_with_back_off(
     async with sessions() as session:
         [row] = await session.scalars(select(Delivery))
         assert row.attempts == 2
+
+
+async def test_two_instances_on_one_database_never_send_a_message_twice(
+    api: FakeBotAPI, bot: Bot, database_url: str, matcher: Matcher
+) -> None:
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        await upgrade(engines[0])
+        first = session_factory(engines[0])
+        await queue(first, *((8400 + n, "private") for n in range(40)))
+        dispatchers = [dispatcher(session_factory(engine), matcher, bot, Clock()) for engine in engines]
+        handled = await asyncio.gather(*(d.tick() for d in dispatchers))
+        assert sum(handled) == 40
+        assert all(len(api.sent_to(8400 + n)) == 1 for n in range(40))
+        assert {status for status, _ in (await statuses(first)).values()} == {SENT}
+    finally:
+        for engine in engines:
+            await engine.dispose()
