@@ -62,17 +62,34 @@ def _roles(text: str | None) -> tuple[str, ...] | None:
     return tuple(r.strip().lower() for r in text.split(",") if r.strip()) if text else None
 
 
+class UnknownSchool(ValueError):
+    pass
+
+
+def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
+    """School ids (e.g. school:kc-de-wegwijzer) of the partnership; an unknown one is refused."""
+    wanted = tuple(s.strip() for s in (args.schools or "").split(",") if s.strip())
+    for school_id in wanted:
+        entry = services.matcher.kb.get(school_id)
+        if entry is None or entry.school is None or entry.partnership != args.partnership:
+            raise UnknownSchool(f"Onbekende school ‘{school_id}’ in dit partnerschap (gebruik bijv. school:kc-...).")
+    return wanted
+
+
 async def _import(services: Services, args: argparse.Namespace) -> int:
     try:
         content = await asyncio.to_thread(Path(args.file).read_bytes)
         result = await services.agenda.import_calendar(
-            content, args.partnership, utcnow(), args.category, _roles(args.audience)
+            content, args.partnership, utcnow(), args.category, _roles(args.audience), _schools(services, args)
         )
     except OSError as exc:
         print(f"Kan {args.file} niet lezen: {exc.strerror or exc}.", file=sys.stderr)
         return EXIT_INVALID
     except IcsError as exc:
         print(f"{args.file}: {exc} Er is niets geïmporteerd.", file=sys.stderr)
+        return EXIT_INVALID
+    except UnknownSchool as exc:
+        print(exc, file=sys.stderr)
         return EXIT_INVALID
     print(f"Geïmporteerd: {result.added} nieuw, {result.updated} bijgewerkt, {result.cancelled} vervallen.")
     return 0
@@ -123,6 +140,11 @@ async def _add(services: Services, args: argparse.Namespace) -> int:
     if end < start:
         print("Het einde ligt vóór het begin.", file=sys.stderr)
         return EXIT_INVALID
+    try:
+        schools = _schools(services, args)
+    except UnknownSchool as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
     new = NewEvent(
         partnership=args.partnership,
         title=args.title,
@@ -132,6 +154,7 @@ async def _add(services: Services, args: argparse.Namespace) -> int:
         location=args.location or "",
         description=args.description or "",
         audience=_roles(args.audience),
+        schools=schools,
         uid=args.uid,
     )
     print(await services.agenda.add(new, utcnow()))

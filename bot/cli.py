@@ -59,6 +59,7 @@ def _add_events_parser(commands: Any) -> None:
     imported.add_argument("--partnership", required=True)
     imported.add_argument("--category", choices=categories, help="categorie voor alle afspraken in het bestand")
     imported.add_argument("--audience", help="rollen, bijv. mentor,schoolopleider (standaard: per categorie)")
+    imported.add_argument("--schools", help="alleen deze scholen, bijv. school:kc-de-wegwijzer")
 
     listed = sub.add_parser("list", help="toon de agenda")
     listed.add_argument("--partnership", required=True)
@@ -75,6 +76,7 @@ def _add_events_parser(commands: Any) -> None:
     added.add_argument("--location")
     added.add_argument("--description")
     added.add_argument("--audience")
+    added.add_argument("--schools")
     added.add_argument("--uid")
 
     cancelled = sub.add_parser("cancel", help="gelast een bijeenkomst (alle komende keren) af")

@@ -63,17 +63,11 @@ class EventRepository:
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
 
-    async def listing(
-        self, partnership: str, since: datetime | None, category: str | None = None, include_cancelled: bool = True
-    ) -> list[Event]:
-        """Occurrences of a partnership in time order; ``since``: only those that end after it."""
+    async def listing(self, partnership: str, since: datetime | None) -> list[Event]:
+        """Occurrences of a partnership in time order, cancelled ones too; ``since``: only those that end after it."""
         statement = select(Event).where(Event.partnership == partnership)
         if since is not None:
             statement = statement.where(Event.ends_at > since)
-        if category is not None:
-            statement = statement.where(Event.category == category)
-        if not include_cancelled:
-            statement = statement.where(Event.cancelled.is_(False))
         return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
 
     async def upcoming(self, partnership: str, after: datetime) -> list[Event]:
@@ -220,14 +214,15 @@ class DeliveryRepository:
         )
         return [(chat_id, user_id) for chat_id, user_id in await self.session.execute(statement)]
 
-    async def drop_pending_of_user(self, user_id: int, categories: Sequence[str] | None = None) -> int:
-        """Unsubscribing: the user's pending reminders (of these categories) go at once."""
+    async def drop_pending_of_user(self, user_id: int, categories: Sequence[str]) -> int:
+        """Unsubscribing: the user's pending reminders of these categories go at once."""
+        in_categories = select(Event.id).where(Event.category.in_(categories))
         statement = delete(Delivery).where(
-            Delivery.user_id == user_id, Delivery.status == PENDING, Delivery.kind == REMINDER
+            Delivery.user_id == user_id,
+            Delivery.status == PENDING,
+            Delivery.kind == REMINDER,
+            Delivery.event_id.in_(in_categories),
         )
-        if categories is not None:
-            in_categories = select(Event.id).where(Event.category.in_(categories))
-            statement = statement.where(Delivery.event_id.in_(in_categories))
         result = await self.session.execute(statement)
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -141,7 +141,7 @@ async def send_calendar_file(update: Update, context: Context) -> None:
         views = await found.for_user(query.from_user.id, utcnow(), limit=500) or []
         name = "agenda.ics"
     else:
-        view = await found.event(int(parsed[0]))
+        view = await found.event_for(query.from_user.id, int(parsed[0]))
         views = [view] if view is not None else []
         name = "bijeenkomst.ics"
     if not views:

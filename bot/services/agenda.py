@@ -60,6 +60,7 @@ class NewEvent:
     location: str = ""
     description: str = ""
     audience: tuple[str, ...] | None = None
+    schools: tuple[str, ...] = ()
     uid: str | None = None
 
 
@@ -77,6 +78,7 @@ class AgendaService:
         now: datetime,
         category: str | None = None,
         audience: tuple[str, ...] | None = None,
+        schools: tuple[str, ...] = (),
     ) -> ImportResult:
         """All or nothing: a broken file raises IcsError before anything is written.
 
@@ -101,7 +103,7 @@ class AgendaService:
                         added += 1
                     else:
                         updated += 1
-                    _apply(event, item, audience)
+                    _apply(event, item, audience, schools)
                     touched.append(event)
                 for gone in stored.values():
                     if not gone.cancelled and now - self.horizon <= gone.starts_at < now + self.horizon:
@@ -127,7 +129,7 @@ class AgendaService:
                 location=new.location,
                 description=new.description,
                 audience=",".join(new.audience if new.audience is not None else DEFAULT_AUDIENCE[new.category]),
-                schools="",
+                schools=",".join(new.schools),
                 alarms=None,
                 cancelled=False,
             )
@@ -170,25 +172,38 @@ class AgendaService:
             mine = await EventRepository(session).rsvps_of(user_id, [e.id for e in events])
         return [self.view(e, my_rsvp=mine.get(e.id)) for e in events]
 
-    async def next_of(
-        self, partnership: str, category: str, now: datetime, role: str | None = None
-    ) -> EventView | None:
+    async def next_of(self, partnership: str, category: str, now: datetime) -> EventView | None:
+        """The next event of a category in the whole partnership (``ask`` has no profile)."""
         async with self.sessions() as session:
             events = await EventRepository(session).upcoming(partnership, now)
-        wanted = (e for e in events if e.category == category and (role is None or in_audience(e, role, None)))
-        found = next(wanted, None)
+        found = next((e for e in events if e.category == category), None)
         return self.view(found) if found else None
 
-    async def event(self, event_id: int) -> EventView | None:
+    async def next_for(self, user_id: int, category: str, now: datetime) -> EventView | None:
+        """The next event of a category for this user: their partnership, role and school."""
+        async with self.sessions() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None or not user.partnership:
+                return None
+            events = await EventRepository(session).upcoming(user.partnership, now)
+        found = next((e for e in events if e.category == category and in_audience(e, user.role, user.school_id)), None)
+        return self.view(found) if found else None
+
+    async def event_for(self, user_id: int, event_id: int) -> EventView | None:
+        """One event of the user's own partnership (a button's id is untrusted input)."""
         async with self.sessions() as session:
             found = await EventRepository(session).get(event_id)
-        return self.view(found) if found else None
+            user = await UserRepository(session).get(user_id)
+        if found is None or user is None or user.partnership != found.partnership:
+            return None
+        return self.view(found)
 
     async def rsvp(self, event_id: int, user_id: int, coming: bool, now: datetime) -> EventView | None:
-        """Store or change the answer; None when the event or the user is unknown (or cancelled)."""
+        """Store or change the answer; None for an unknown or cancelled event, or one of another partnership."""
         async with self.writes.transaction() as session:
             event = await EventRepository(session).get(event_id)
-            if event is None or event.cancelled or await UserRepository(session).get(user_id) is None:
+            user = await UserRepository(session).get(user_id)
+            if event is None or event.cancelled or user is None or user.partnership != event.partnership:
                 return None
             await EventRepository(session).set_rsvp(event_id, user_id, coming, now)
         return self.view(event, my_rsvp=coming)
@@ -236,14 +251,14 @@ class AgendaService:
         )
 
 
-def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None) -> None:
+def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
     roles = audience if audience is not None else item.audience
     event.category = item.category
     event.title = item.title
     event.starts_at, event.ends_at = item.start, item.end
     event.location, event.description = item.location, item.description
     event.audience = ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category])
-    event.schools = event.schools or ""
+    event.schools = ",".join(schools)
     event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
     event.cancelled = item.cancelled
 

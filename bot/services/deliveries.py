@@ -117,10 +117,6 @@ class DeliveryService:
         for chat_id in blocked:
             self.cache.forget_chat(chat_id)
 
-    async def counts(self) -> dict[str, int]:
-        async with self.writes.sessions() as session:
-            return await DeliveryRepository(session).counts()
-
     async def next_due(self) -> datetime | None:
         async with self.writes.sessions() as session:
             return await DeliveryRepository(session).next_due()

@@ -97,6 +97,6 @@ def reminder_key(event_id: int, moment: datetime) -> str:
 
 
 def in_audience(event: Event, role: str | None, school_id: str | None) -> bool:
-    """Whether someone with this role and school is in the event's audience (school unknown: not excluded)."""
+    """Whether someone with this role and school is in the event's audience."""
     roles, schools = split(event.audience), split(event.schools)
-    return (not roles or role in roles) and (not schools or school_id is None or school_id in schools)
+    return (not roles or role in roles) and (not schools or school_id in schools)

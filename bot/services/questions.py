@@ -73,20 +73,22 @@ class QuestionService:
             async with self.writes.transaction() as session:
                 await record_sender(session, sender)
                 return await self.onboarding.school_typed(session, sender.user_id, text)
-        answer = await self._from_agenda(text, profile.partnership) or self.matcher.match(text, profile.partnership)
+        answer = await self._from_agenda(text, sender.user_id, profile.partnership) or self.matcher.match(
+            text, profile.partnership
+        )
         if answer.kind == "invalid":
             return Asked(answer, None)
         row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
         self.writes.log(row)
         return Asked(answer, row["id"])
 
-    async def _from_agenda(self, text: str, partnership: str | None) -> Answer | None:
-        """ "Wanneer is de volgende intervisie?" is answered from the agenda of the asker's partnership."""
+    async def _from_agenda(self, text: str, user_id: int, partnership: str | None) -> Answer | None:
+        """A question like "wanneer is de volgende intervisie?" gets the asker's next one from the agenda."""
         category = agenda_category(text)
         found = self.matcher.kb.partnerships.get(partnership or "")
         if category is None or found is None:
             return None
-        return next_event_answer(category, await self.agenda.next_of(found.slug, category, utcnow()), found)
+        return next_event_answer(category, await self.agenda.next_for(user_id, category, utcnow()), found)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""

@@ -206,6 +206,9 @@ async def test_rsvp_can_change_and_counts_show_in_the_listing(sessions: SessionF
     assert await services.agenda.rsvp(view.id, STUDENT, True, NOW) is not None
     assert await services.agenda.rsvp(view.id, STUDENT, False, NOW) is not None
     assert await services.agenda.rsvp(view.id, 999, True, NOW) is None
+    assert await services.agenda.rsvp(view.id, ELSEWHERE, True, NOW) is None  # another partnership's event
+    assert await services.agenda.event_for(ELSEWHERE, view.id) is None
+    assert await services.agenda.event_for(MENTOR, view.id) is not None
     [view] = await services.agenda.listing("poo-marnix", NOW)
     assert (view.rsvp_yes, view.rsvp_no) == (1, 1)
     [mine] = await services.agenda.for_user(STUDENT, NOW) or []
@@ -223,6 +226,14 @@ async def test_next_event_answers_questions_without_inventing_dates(sessions: Se
     await services.agenda.import_calendar(ics(event("i@fictief", "20271201T150000")), "poo-marnix", datetime.now(UTC))
     found = await services.questions.ask_from(sender, "wanneer is de volgende intervisie?")
     assert "woensdag 1 december, 15:00–17:00" in found.answer.text  # type: ignore[union-attr]
+    training = ics(event("m@fictief", "20271202T150000", "Fictieve mentortraining"))
+    await services.agenda.import_calendar(training, "poo-marnix", datetime.now(UTC))
+    question = "wanneer is de volgende mentortraining?"
+    for_mentor = await services.questions.ask_from(sender, question)
+    assert "De volgende mentortraining" in for_mentor.answer.text  # type: ignore[union-attr]
+    student = Sender(STUDENT, "Fictief", STUDENT, "private")
+    for_student = await services.questions.ask_from(student, question)  # not in a student's audience
+    assert "Er staat nog geen mentortraining gepland" in for_student.answer.text  # type: ignore[union-attr]
 
 
 async def test_two_instances_never_claim_the_same_row(database_url: str, matcher: Matcher) -> None:
@@ -255,3 +266,19 @@ async def test_two_instances_never_claim_the_same_row(database_url: str, matcher
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_an_event_for_some_schools_reminds_only_their_people(sessions: SessionFactory, matcher: Matcher) -> None:
+    for user_id, school in ((8501, "school:kc-de-wegwijzer"), (8502, None)):
+        await add_user(sessions, user_id, "groningen-kop-van-drenthe", "mentor")
+        async with sessions.begin() as session:
+            user = await UserRepository(session).get(user_id)
+            assert user is not None
+            user.school_id = school
+    services = services_for(sessions, matcher)
+    start = datetime(2026, 12, 1, 15, tzinfo=AMSTERDAM)
+    new = NewEvent("groningen-kop-van-drenthe", "Fictieve schooldag", start, start + timedelta(hours=2),
+                   schools=("school:kc-de-wegwijzer",))  # fmt: skip
+    await services.agenda.add(new, NOW)
+    assert {r.chat_id for r in await rows(sessions)} == {8501}
+    assert await services.agenda.for_user(8502, NOW) == []

@@ -118,3 +118,10 @@ def test_ask_answers_from_the_agenda_without_inventing_dates(
     assert answer["answer"].startswith("De volgende intervisie: Fictieve intervisie")
     assert "2 maart, 15:00–17:00, KC Fictief" in answer["answer"]
     assert answer["matched"] == "agenda:intervisie"
+
+
+def test_an_unknown_school_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["events", "add", "--partnership", "poo-marnix", "--title", "Fictief", "--start", "2030-01-08T15:00"]
+    assert main([*arguments, "--schools", "school:kc-de-wegwijzer"]) == 2  # a Groningen school
+    assert "Onbekende school" in capsys.readouterr().err
+    assert listing(capsys, "--all") == []
