@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import pytest
 
 from bot.cli import main
@@ -97,6 +98,11 @@ async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
     agenda = await ask(api, ALICE, "/agenda")
     assert "Fictieve intervisie" in agenda["text"]
     assert "je komt ✅" in agenda["text"]
+    api.press(ALICE, agenda, "ev:alles")
+    document = await api.wait_until(lambda: next((m for m in api.sent_to(ALICE["id"]) if "document" in m), None))
+    assert document["document"]["file_name"] == "agenda.ics"
+    calendar = icalendar.Calendar.from_ical(api.uploads[document["document"]["file_id"]].content)
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == ["e2e@fictief"]
     answer = await ask(api, ALICE, "wanneer is de volgende intervisie?")
     assert answer["text"].startswith("De volgende intervisie: Fictieve intervisie")
     # Nothing is sent twice, however often the dispatcher polled meanwhile.

@@ -282,3 +282,19 @@ async def test_an_event_for_some_schools_reminds_only_their_people(sessions: Ses
     await services.agenda.add(new, NOW)
     assert {r.chat_id for r in await rows(sessions)} == {8501}
     assert await services.agenda.for_user(8502, NOW) == []
+
+
+async def test_status_cancelled_on_reimport_cancels_and_notifies(sessions: SessionFactory, matcher: Matcher) -> None:
+    await people(sessions)
+    services = services_for(sessions, matcher)
+    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
+    week_before = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    sent = await services.deliveries.claim(week_before, 10)
+    await services.deliveries.record([Outcome(o.id, o.chat_id, Result.SENT) for o in sent], week_before)
+    cancelled = ics(event("i@fictief", "20261201T150000", extra="STATUS:CANCELLED"))
+    await services.agenda.import_calendar(cancelled, "poo-marnix", week_before)
+    [view] = await services.agenda.listing("poo-marnix", week_before)
+    assert view.cancelled
+    notices = await services.deliveries.claim(week_before, 10)
+    assert sorted((o.kind, o.chat_id) for o in notices) == [("cancelled", MENTOR), ("cancelled", STUDENT)]
+    assert not [r for r in await rows(sessions) if r.kind == "reminder" and r.status == PENDING]
