@@ -2,10 +2,11 @@
 
 Delivery is at least once, never twice for a confirmed row: a row is claimed (status ``sending``) in
 one short transaction, sent with no transaction open, and then marked. A process that dies between
-sending and marking leaves its claimed rows (at most one batch, ``DELIVERY_BATCH_SIZE``, 5 by
-default) in ``sending``; after ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` any instance claims them again, so
-those few may arrive twice. Nothing else is ever sent twice: the unique (key, chat) of every row,
-and on PostgreSQL ``FOR UPDATE SKIP LOCKED``, keep two instances from claiming the same row.
+sending and marking leaves the rows it had in flight in ``sending``: at most ``DELIVERY_BATCH_SIZE``
+(5 by default), because the dispatcher claims a row only when it has a free slot to send it. After
+``DELIVERY_CLAIM_TIMEOUT_SECONDS`` any instance claims them again, so those few may arrive twice.
+Nothing else is ever sent twice: the unique (key, chat) of every row, and on PostgreSQL
+``FOR UPDATE SKIP LOCKED``, keep two instances from claiming the same row.
 """
 
 from __future__ import annotations
