@@ -9,7 +9,7 @@ import sys
 
 from benchmarks.common import PROJECT_DIR
 
-BENCHMARKS = ("matching", "quality", "startup", "capacity", "reliability")
+BENCHMARKS = ("matching", "quality", "startup", "capacity", "reliability", "delivery", "scheduling")
 
 failed = [
     name

@@ -96,7 +96,7 @@ def build_application(
         await application.bot.set_my_commands(handlers.COMMANDS)
         await resume_after_crash(application, inbox)
         if application.job_queue is not None:
-            jobs.schedule(application.job_queue)
+            jobs.schedule(application.job_queue, settings.delivery_poll_seconds)
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(

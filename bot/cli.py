@@ -1,7 +1,8 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate}``.
+"""Command line: ``python -m bot {run,ask,chat,eval,kb validate,events}``.
 
 Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
-and never import Telegram or the database layer, so that one question answers fast.
+and never import Telegram or the database layer, so that one question answers fast; only a question
+for a date ("wanneer is de volgende intervisie?") with ``--partnership`` opens the agenda's database.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from bot.agenda_questions import CATEGORIES, agenda_category
 from bot.evaluation import EvalFileError, accuracy_by_tag, load_cases, run_case
 from bot.settings import Settings
 from knowledge import KnowledgeBaseError, Matcher, load_knowledge_base
@@ -41,7 +44,47 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     validate = kb_commands.add_parser("validate", help="controleer de kennisbankbestanden")
     validate.add_argument("path", nargs="?", type=Path)
+    _add_events_parser(commands)
     return parser
+
+
+def _add_events_parser(commands: Any) -> None:
+    """``events``: run by bot/agenda_cli.py, which opens the database."""
+    events = commands.add_parser("events", help="agenda van een partnerschap")
+    sub = events.add_subparsers(dest="events_command", required=True)
+    categories = sorted(CATEGORIES)
+
+    imported = sub.add_parser("import", help="importeer een ICS-bestand")
+    imported.add_argument("file")
+    imported.add_argument("--partnership", required=True)
+    imported.add_argument("--category", choices=categories, help="categorie voor alle afspraken in het bestand")
+    imported.add_argument("--audience", help="rollen, bijv. mentor,schoolopleider (standaard: per categorie)")
+    imported.add_argument("--schools", help="alleen deze scholen, bijv. school:kc-de-wegwijzer")
+
+    listed = sub.add_parser("list", help="toon de agenda")
+    listed.add_argument("--partnership", required=True)
+    listed.add_argument("--json", action="store_true")
+    listed.add_argument("--all", action="store_true", help="ook bijeenkomsten die voorbij zijn")
+
+    added = sub.add_parser("add", help="voeg één bijeenkomst toe")
+    added.add_argument("--partnership", required=True)
+    added.add_argument("--title", required=True)
+    added.add_argument("--start", required=True, help="bijv. 2026-12-01T15:00 (tijd in Nederland)")
+    added.add_argument("--end")
+    added.add_argument("--duration", type=int, default=120, help="minuten (als --end ontbreekt)")
+    added.add_argument("--category", choices=categories)
+    added.add_argument("--location")
+    added.add_argument("--description")
+    added.add_argument("--audience")
+    added.add_argument("--schools")
+    added.add_argument("--uid")
+
+    cancelled = sub.add_parser("cancel", help="gelast een bijeenkomst (alle komende keren) af")
+    cancelled.add_argument("uid")
+    cancelled.add_argument("--partnership", required=True)
+
+    exported = sub.add_parser("export", help="schrijf de agenda als ICS naar stdout")
+    exported.add_argument("--partnership", required=True)
 
 
 def _load_matcher(settings: Settings, path: Path | None = None) -> Matcher:
@@ -57,7 +100,13 @@ def _check_partnership(matcher: Matcher, slug: str | None) -> None:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     matcher = _load_matcher(settings)
     _check_partnership(matcher, args.partnership)
-    answer = matcher.match(args.question, args.partnership)
+    category = agenda_category(args.question)
+    if category is not None and args.partnership is not None:
+        from bot.agenda_cli import agenda_answer
+
+        answer = agenda_answer(settings, matcher, args.partnership, category)
+    else:
+        answer = matcher.match(args.question, args.partnership)
     if args.json:
         print(json.dumps(answer.as_json(), ensure_ascii=False))
     else:
@@ -103,6 +152,14 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    matcher = _load_matcher(settings)
+    _check_partnership(matcher, args.partnership)
+    from bot.agenda_cli import run_events
+
+    return run_events(settings, matcher, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -113,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_eval(settings, args)
         if args.command == "kb":
             return cmd_validate(settings, args)
+        if args.command == "events":
+            return cmd_events(settings, args)
         from bot.app import run
 
         return run(settings, args.command, getattr(args, "partnership", None))

@@ -3,21 +3,64 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram.ext import ContextTypes, JobQueue
 
 from bot.context import services
+from bot.delivery import Dispatcher
 from db.models import utcnow
 
 logger = logging.getLogger(__name__)
 PURGE_QUESTIONS = "vragen-opruimen"
+DELIVER = "bezorgen"
+WAKE_UP = "bezorgen-wekker"
+DISPATCHER_KEY = "dispatcher"
 
 
-def schedule(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE]) -> None:
+def schedule(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], delivery_poll_seconds: float) -> None:
     job_queue.run_repeating(
         purge_old_questions, interval=timedelta(days=1), first=timedelta(minutes=1), name=PURGE_QUESTIONS
     )
+    # The outbox: polled, so rows written by another process (the CLI, a second instance) go out too.
+    job_queue.run_repeating(deliver_due, interval=delivery_poll_seconds, first=0.1, name=DELIVER)
+
+
+async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start a drain in the background when none runs: a long bulk run never makes the job skip ticks."""
+    if not context.application.running:  # stopping: whatever is due waits in the outbox
+        return
+    dispatcher = context.application.bot_data.get(DISPATCHER_KEY)
+    if not isinstance(dispatcher, Dispatcher):
+        application = context.application
+        dispatcher = Dispatcher(services(context), context.bot, keep_going=lambda: application.running)
+        context.application.bot_data[DISPATCHER_KEY] = dispatcher
+    if not dispatcher.busy:
+        context.application.create_task(_drain(dispatcher, context.job_queue), name=DELIVER)
+
+
+async def _drain(dispatcher: Dispatcher, job_queue: JobQueue[Any] | None) -> None:
+    try:
+        handled = await dispatcher.tick()
+        next_due = await dispatcher.services.deliveries.next_due()
+    except Exception as exc:  # the database is away: the rows stay, the next tick tries again
+        logger.warning("delivering the outbox failed (%s); retrying at the next poll", type(exc).__name__)
+        return
+    if handled:
+        logger.info("outbox: %d deliveries handled", handled)
+    if job_queue is not None and next_due is not None:
+        wake_at_next_due(job_queue, next_due, dispatcher.services.settings.delivery_poll_seconds)
+
+
+def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, poll_seconds: float) -> None:
+    """A reminder due between two polls goes out on time, not up to a poll later: one wake-up job
+    (replaced each time, never one per reminder) at the next due moment this process knows of."""
+    wait = (next_due - utcnow()).total_seconds()
+    if 0 < wait < poll_seconds:
+        for job in job_queue.get_jobs_by_name(WAKE_UP):
+            job.schedule_removal()
+        job_queue.run_once(deliver_due, when=wait, name=WAKE_UP)
 
 
 async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:

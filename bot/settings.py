@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Europe/Amsterdam, e.g. "21:00-07:00" (bot/services/schedule.py: parse_quiet_hours).
+QUIET_HOURS = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,12 @@ class Settings(BaseSettings):
     match_threshold: float = Field(default=0.6, gt=0, le=1)
     default_partnership: str | None = None
     question_retention_days: int = Field(default=180, ge=1)
+    # Agenda and delivery (bot/services/agenda.py, bot/delivery.py).
+    agenda_horizon_days: int = Field(default=400, ge=1, le=3650)
+    quiet_hours: str = "21:00-07:00"
+    delivery_poll_seconds: float = Field(default=5.0, gt=0, le=60)
+    delivery_batch_size: int = Field(default=5, ge=1, le=30)
+    delivery_claim_timeout_seconds: int = Field(default=120, ge=10, le=3600)
     log_level: str = "INFO"
     use_uvloop: bool = False
     # Updates one user may send per window before the bot ignores them for a while.
@@ -54,6 +62,13 @@ class Settings(BaseSettings):
     def _telegram_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("alleen A-Z, a-z, 0-9, _ en -, hooguit 256 tekens")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_shape(cls, value: str) -> str:
+        if value.strip() and not QUIET_HOURS.match(value):
+            raise ValueError("gebruik UU:MM-UU:MM, bijvoorbeeld 21:00-07:00, of laat leeg")
         return value
 
     @property

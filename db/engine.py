@@ -22,8 +22,7 @@ POSTGRES_COMMAND_TIMEOUT_SECONDS = 5
 POSTGRES_POOL_TIMEOUT_SECONDS = 5
 POSTGRES_RECYCLE_SECONDS = 1800
 # Execution option for a SQLite connection that runs migrations (db.migrate): its transaction runs
-# without foreign keys (table rebuilds must not cascade) and takes the write lock at once, so that two
-# instances starting together migrate one after the other.
+# without foreign keys (table rebuilds must not cascade).
 MIGRATION_TRANSACTION = "migration_transaction"
 
 
@@ -102,12 +101,16 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
+    """BEGIN IMMEDIATE: take the write lock at the start, waiting for it with the busy timeout.
+
+    A plain (deferred) BEGIN reads first and asks for the write lock later; in WAL mode that request
+    fails at once ("database is locked", no waiting) when another process wrote in between, which
+    the running bot does all the time (the inbox). The command line writing next to the bot needs this.
+    """
     if connection.get_execution_options().get(MIGRATION_TRANSACTION):
         # Only takes effect outside a transaction, so it goes before BEGIN.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        return
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

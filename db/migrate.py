@@ -3,9 +3,9 @@
 Two safety nets around every run:
 - SQLite: a batch migration rebuilds a table (copy, drop, rename). With foreign keys on, dropping
   ``users`` would cascade into the question log, so migrations run with foreign keys off and check
-  them (``PRAGMA foreign_key_check``) before committing. The transaction takes the write lock at
-  once (two instances migrate one after the other), and the connection is discarded afterwards, so
-  no later transaction inherits the setting.
+  them (``PRAGMA foreign_key_check``) before committing. Like every SQLite transaction here it takes
+  the write lock at once (two instances migrate one after the other), and the connection is
+  discarded afterwards, so no later transaction inherits the setting.
 - PostgreSQL: a transaction-scoped advisory lock, so two instances starting together migrate one
   after the other instead of racing.
 """

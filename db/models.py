@@ -16,10 +16,12 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -140,3 +142,96 @@ class InboxUpdate(Base):
     # What handling it already committed when its reply may not have gone out (e.g. "school").
     outcome: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """One occurrence of an agenda item of a partnership; a series is stored as its occurrences.
+
+    ``uid`` is the source UID (shared by the occurrences of a series) and ``occurrence`` the
+    RECURRENCE-ID in UTC ("" for a single event), so re-importing a file updates instead of
+    duplicating. ``audience`` is a comma-separated list of roles ("" = the whole partnership),
+    ``schools`` optionally narrows it to school ids. ``alarms`` holds the event's own reminder
+    moments (JSON, see bot/services/schedule.py); None means the category's defaults.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("partnership", "uid", "occurrence", name="uq_events_partnership_uid_occurrence"),
+        Index("ix_events_partnership_starts_at", "partnership", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(64))
+    uid: Mapped[str] = mapped_column(String(255))
+    occurrence: Mapped[str] = mapped_column(String(32), default="")
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(255))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(String(255), default="")
+    schools: Mapped[str] = mapped_column(Text, default="")
+    alarms: Mapped[str | None] = mapped_column(Text)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class Subscription(Base):
+    """A user's choice for one category of reminders; no row means subscribed (the default)."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Rsvp(Base):
+    """ "Ik kom" (True) or "Ik kan niet" (False) of a user for one event occurrence; changeable."""
+
+    __tablename__ = "rsvps"
+
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False, index=True
+    )
+    coming: Mapped[bool]
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Delivery(Base):
+    """The outbox: one message to one chat, sent at least once and at most once per (key, chat).
+
+    ``key`` names what is sent ("reminder:<event>:<moment>", "cancelled:<event>", later broadcasts),
+    so planning again never duplicates. Status: pending -> sending (claimed) -> sent, or failed /
+    skipped with ``last_error``. A row is skipped when its chat is inactive or, with ``not_after``
+    set (the event's start), when that moment has passed. ``text`` is for messages that are not
+    rendered from an event (broadcasts).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("key", "chat_id", name="uq_deliveries_key_chat_id"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    not_after: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import general, onboarding, privacy, questions
+from handlers import agenda, general, onboarding, privacy, questions
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -11,6 +11,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     general.register_first(application)
     onboarding.register(application)
     privacy.register(application)
+    agenda.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

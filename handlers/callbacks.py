@@ -14,6 +14,7 @@ TELEGRAM_CALLBACK_LIMIT = 64
 ENTRY_ID = r"[a-z]{1,12}:[a-z0-9]+(?:-[a-z0-9]+)*"
 DATABASE_ID = r"[1-9][0-9]{0,18}"
 MAX_DATABASE_ID = 2**63 - 1  # BIGINT
+INTEGER_ID = r"[1-9][0-9]{0,8}"  # ids of INTEGER columns (events): below 2**31 by their length
 
 
 @dataclass(frozen=True)
@@ -50,5 +51,9 @@ PARTNERSHIP = Button("p", r"([a-z0-9]+(?:-[a-z0-9]+)*)")
 ROLE = Button("r", r"([a-z]{1,32})")
 SCHOOL = Button("s", rf"(-|{ENTRY_ID})")
 FORGET = Button("v", r"(ja|nee)")
+# The agenda: answers to a reminder, reminders per category, an event or the agenda as an .ics file.
+RSVP = Button("rsvp", rf"({INTEGER_ID}):(ja|nee)")
+SUBSCRIBE = Button("sub", r"(on|off):(intervisie|mentortraining|partnerscholendag|overig)")
+EVENT_FILE = Button("ev", rf"({INTEGER_ID}|alles)")
 
-ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET)
+ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE)

@@ -11,6 +11,8 @@ COMMANDS = [
     BotCommand("start", "profiel instellen: partnerschap, rol en school"),
     BotCommand("vraag", "stel een vraag (ook in groepen)"),
     BotCommand("profiel", "bekijk je profiel"),
+    BotCommand("agenda", "komende bijeenkomsten"),
+    BotCommand("herinneringen", "herinneringen aan of uit per soort bijeenkomst"),
     BotCommand("help", "wat kan deze bot?"),
     BotCommand("privacy", "wat bewaart de bot?"),
     BotCommand("vergeetmij", "verwijder je profiel en je vragen"),
@@ -26,7 +28,10 @@ HELP = (
     "Weet ik iets niet, dan zeg ik dat en stel ik voor wat je misschien bedoelde. Met 👍/👎 onder een "
     "antwoord help je de kennisbank beter maken.\n\n"
     "In een groep antwoord ik op /vraag … of als je me noemt.\n\n"
-    "Commando's: /start (profiel instellen), /profiel, /privacy, /vergeetmij, /help."
+    "Ik stuur herinneringen voor intervisie, mentortrainingen en partnerscholendagen uit de agenda van je "
+    "partnerschap; onder elke herinnering zeg je of je komt. /agenda toont wat er gepland is, "
+    "/herinneringen zet ze per soort aan of uit.\n\n"
+    "Commando's: /start (profiel instellen), /profiel, /agenda, /herinneringen, /privacy, /vergeetmij, /help."
 )
 NOT_TEXT = "Ik kan alleen tekstvragen beantwoorden. Typ je vraag, bijvoorbeeld: Wat is lesson study?"
 UNKNOWN_COMMAND = "Dat commando ken ik niet. Kijk bij /help wat ik kan."

@@ -118,6 +118,7 @@ class FakeBotAPI:
         self.migrated_chats: dict[int, int] = {}  # group id -> its new supergroup id
         self.uploads: dict[str, Upload] = {}  # file_id -> what the bot sent
         self.rate_limit_next = 0
+        self.bad_gateway_next = 0  # the next sends fail with 502, as Telegram's front end sometimes does
         self.retry_after = 1
         self.draining = False
         self.conflict = False  # another instance polls with this token
@@ -295,6 +296,9 @@ class FakeBotAPI:
 
     def _new_message(self, params: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        if self.bad_gateway_next > 0:
+            self.bad_gateway_next -= 1
+            raise ApiError(502, "Bad Gateway")
         self._check_recipient(chat_id)
         self._check_limits(chat_id)
         message_id = self.next_message_id(chat_id)

@@ -12,10 +12,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.planning import Planner
 from bot.services.roles import ROLES, ROLES_AT_A_SCHOOL
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
-from db.models import User
+from db.models import User, utcnow
 from db.repositories import InboxRepository, UserRepository
 from knowledge import Matcher
 from knowledge.render import school_label
@@ -56,10 +57,15 @@ class OnboardingService:
     """Every step writes at once (through the write-behind's ordered transaction) and drops the
     user's cached profile, so that the next question reads the new partnership and state."""
 
-    def __init__(self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache) -> None:
+    def __init__(self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache, planner: Planner) -> None:
         self.matcher = matcher
         self.writes = writes
         self.cache = cache
+        self.planner = planner
+
+    async def _replan(self, session: AsyncSession, user_id: int) -> None:
+        """A changed partnership, role or school changes which reminders the user gets (same transaction)."""
+        await self.planner.plan_user(session, user_id, utcnow())
 
     async def begin(self, sender: Sender) -> OnboardingStep:
         """(Re)start: record the user, stop waiting for a school, offer the partnerships."""
@@ -83,6 +89,7 @@ class OnboardingService:
             if user.partnership != slug:
                 user.school_id = user.school_name = None
             user.partnership = slug
+            await self._replan(session, user_id)
         self.cache.forget_user(user_id)
         return OnboardingStep(Step.CHOOSE_ROLE, partnership=partnership.name if partnership else None)
 
@@ -96,6 +103,7 @@ class OnboardingService:
             user.role = role
             asks_school = role in ROLES_AT_A_SCHOOL
             user.awaiting = AWAITING_SCHOOL if asks_school else None
+            await self._replan(session, user_id)
         self.cache.forget_user(user_id)
         return OnboardingStep(Step.TYPE_SCHOOL if asks_school else Step.DONE, role=ROLES[role])
 
@@ -110,6 +118,7 @@ class OnboardingService:
                 return OnboardingStep(Step.NO_PROFILE)
             label = school_label(entry.title, entry.school) if entry and entry.school else None
             _save_school(user, entry.id if entry else None, label)
+            await self._replan(session, user_id)
         self.cache.forget_user(user_id)
         return OnboardingStep(Step.DONE, school=label)
 
@@ -143,6 +152,7 @@ class OnboardingService:
         else:
             school_id, label = None, typed
         _save_school(user, school_id, label)
+        await self._replan(session, user_id)
         if update_id is not None:
             await InboxRepository(session).set_outcome(update_id, SCHOOL_SAVED)
         return OnboardingStep(Step.DONE, school=label)

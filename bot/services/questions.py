@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from bot.agenda_questions import agenda_category
+from bot.services.agenda import AgendaService
+from bot.services.agenda_answers import next_event_answer
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
@@ -45,12 +48,14 @@ class QuestionService:
         writes: WriteBehind,
         cache: ProfileCache,
         onboarding: OnboardingService,
+        agenda: AgendaService,
     ) -> None:
         self.matcher = matcher
         self.sessions = sessions
         self.writes = writes
         self.cache = cache
         self.onboarding = onboarding
+        self.agenda = agenda
 
     async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
         """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged)."""
@@ -75,6 +80,7 @@ class QuestionService:
             async with self.writes.transaction() as session:
                 await record_sender(session, sender)
                 return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
+        answer = await self._from_agenda(text, sender.user_id, profile.partnership) or answer
         if answer.kind == "invalid":
             return Asked(answer, None, school_still_wanted=waiting)
         row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
@@ -92,6 +98,14 @@ class QuestionService:
         about_no_school = answer.matched is not None and not answer.matched.startswith("school:")
         confident = not answer.fallback and answer.confidence >= CONFIDENT_ANSWER
         return about_no_school and confident and not self.matcher.find_schools(text, partnership)
+
+    async def _from_agenda(self, text: str, user_id: int, partnership: str | None) -> Answer | None:
+        """A question like "wanneer is de volgende intervisie?" gets the asker's next one from the agenda."""
+        category = agenda_category(text)
+        found = self.matcher.kb.partnerships.get(partnership or "")
+        if category is None or found is None:
+            return None
+        return next_event_answer(category, await self.agenda.next_for(user_id, category, utcnow()), found)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import alembic_config, downgrade, upgrade
-from db.models import Base, Chat, InboxUpdate, Question, utcnow
+from db.models import Base, Chat, Delivery, Event, InboxUpdate, Question, Rsvp, Subscription, utcnow
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
 from tests.conftest import PROJECT_DIR
 
@@ -332,9 +332,41 @@ async def _fill_every_table(session: AsyncSession) -> None:
             user_id=user_id, chat_id=chat_id, question="q", matched=None, confidence=0, fallback=True, partnership=None
         )
         session.add(InboxUpdate(update_id=update_id, user_id=user_id, chat_id=chat_id, payload="{}"))
+    now = utcnow()
+    event = Event(
+        partnership="poo-marnix",
+        uid="fictief@test",
+        occurrence="",
+        category="intervisie",
+        title="Fictieve intervisie",
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=2),
+        location="",
+        description="",
+        audience="",
+        schools="",
+        cancelled=False,
+    )
+    session.add(event)
+    await session.flush()
+    for user_id in (FORGOTTEN_USER, OTHER_USER):
+        session.add(Subscription(user_id=user_id, category="overig", enabled=False))
+        session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
+        session.add(
+            Delivery(
+                key=f"reminder:{event.id}:x",
+                kind="reminder",
+                chat_id=user_id,
+                user_id=user_id,
+                event_id=event.id,
+                due_at=now + timedelta(days=2),
+                status="pending",
+                attempts=0,
+            )
+        )
 
 
-FILLED_TABLES = {"chats", "users", "questions", "inbox"}
+FILLED_TABLES = {"chats", "users", "questions", "inbox", "subscriptions", "rsvps", "deliveries"}
 PERSON_TABLES = {"users", "chats"}
 
 
@@ -368,6 +400,8 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
         assert (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar() == 1
+        for model in (Subscription, Rsvp, Delivery):  # the other user's rows stay, the event too
+            assert (await session.execute(select(func.count()).select_from(model))).scalar() == 1
         assert await UserRepository(session).get(OTHER_USER) is not None
 
 

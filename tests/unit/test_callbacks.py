@@ -19,6 +19,12 @@ from handlers import callbacks
         (callbacks.PARTNERSHIP, "p:poo-marnix", ("poo-marnix",)),
         (callbacks.ROLE, "r:mentor", ("mentor",)),
         (callbacks.FORGET, "v:ja", ("ja",)),
+        (callbacks.RSVP, "rsvp:12:ja", ("12", "ja")),
+        (callbacks.RSVP, "rsvp:999999999:nee", ("999999999", "nee")),
+        (callbacks.SUBSCRIBE, "sub:off:intervisie", ("off", "intervisie")),
+        (callbacks.SUBSCRIBE, "sub:on:overig", ("on", "overig")),
+        (callbacks.EVENT_FILE, "ev:7", ("7",)),
+        (callbacks.EVENT_FILE, "ev:alles", ("alles",)),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -44,6 +50,12 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.FORGET, "v:JA"),
         (callbacks.FORGET, None),
         (callbacks.ROLE, "x:mentor"),
+        (callbacks.RSVP, "rsvp:2147483648:ja"),  # past an INTEGER id
+        (callbacks.RSVP, "rsvp:12:misschien"),
+        (callbacks.RSVP, "rsvp:0:ja"),
+        (callbacks.SUBSCRIBE, "sub:toggle:intervisie"),  # only on or off, never a toggle
+        (callbacks.SUBSCRIBE, "sub:on:vergadering"),
+        (callbacks.EVENT_FILE, "ev:-1"),
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:

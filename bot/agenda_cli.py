@@ -1,0 +1,177 @@
+"""``python -m bot events ...`` and the agenda's answers in ``python -m bot ask``: the database is
+opened (and migrated) only here, so the other commands stay light."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.services import EventView, NewEvent, Services
+from bot.services.agenda_answers import next_event_answer
+from bot.services.ics import IcsError
+from bot.services.schedule import AMSTERDAM, dutch_when, iso_local
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.models import utcnow
+from knowledge import Answer, Matcher
+
+EXIT_INVALID = 2
+T = TypeVar("T")
+
+
+def run_events(settings: Settings, matcher: Matcher, args: argparse.Namespace) -> int:
+    commands: dict[str, Callable[[Services, argparse.Namespace], Awaitable[int]]] = {
+        "import": _import,
+        "list": _list,
+        "add": _add,
+        "cancel": _cancel,
+        "export": _export,
+    }
+    return asyncio.run(
+        _with_services(settings, matcher, lambda services: commands[args.events_command](services, args))
+    )
+
+
+def agenda_answer(settings: Settings, matcher: Matcher, partnership: str, category: str) -> Answer:
+    """``ask`` has no profile: the next event of the category in the whole partnership."""
+
+    async def answer(services: Services) -> Answer:
+        event = await services.agenda.next_of(partnership, category, utcnow())
+        return next_event_answer(category, event, matcher.kb.partnerships[partnership])
+
+    return asyncio.run(_with_services(settings, matcher, answer))
+
+
+async def _with_services(settings: Settings, matcher: Matcher, work: Callable[[Services], Awaitable[T]]) -> T:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await upgrade(engine)
+        return await work(Services(settings, matcher, session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+def _roles(text: str | None) -> tuple[str, ...] | None:
+    return tuple(r.strip().lower() for r in text.split(",") if r.strip()) if text else None
+
+
+class UnknownSchool(ValueError):
+    pass
+
+
+def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
+    """School ids (e.g. school:kc-de-wegwijzer) of the partnership; an unknown one is refused."""
+    wanted = tuple(s.strip() for s in (args.schools or "").split(",") if s.strip())
+    for school_id in wanted:
+        entry = services.matcher.kb.get(school_id)
+        if entry is None or entry.school is None or entry.partnership != args.partnership:
+            raise UnknownSchool(f"Onbekende school ‘{school_id}’ in dit partnerschap (gebruik bijv. school:kc-...).")
+    return wanted
+
+
+async def _import(services: Services, args: argparse.Namespace) -> int:
+    try:
+        content = await asyncio.to_thread(Path(args.file).read_bytes)
+        result = await services.agenda.import_calendar(
+            content, args.partnership, utcnow(), args.category, _roles(args.audience), _schools(services, args)
+        )
+    except OSError as exc:
+        print(f"Kan {args.file} niet lezen: {exc.strerror or exc}.", file=sys.stderr)
+        return EXIT_INVALID
+    except IcsError as exc:
+        print(f"{args.file}: {exc} Er is niets geïmporteerd.", file=sys.stderr)
+        return EXIT_INVALID
+    except UnknownSchool as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Geïmporteerd: {result.added} nieuw, {result.updated} bijgewerkt, {result.cancelled} vervallen.")
+    return 0
+
+
+def event_json(view: EventView) -> dict[str, Any]:
+    """One occurrence in ``events list --json`` (times in Europe/Amsterdam with their offset)."""
+    return {
+        "uid": view.uid,
+        "category": view.category,
+        "title": view.title,
+        "start": iso_local(view.start),
+        "end": iso_local(view.end),
+        "location": view.location,
+        "audience": list(view.audience),
+        "cancelled": view.cancelled,
+        "reminders": [iso_local(moment) for moment in view.reminders],
+        "rsvp": {"yes": view.rsvp_yes, "no": view.rsvp_no},
+    }
+
+
+async def _list(services: Services, args: argparse.Namespace) -> int:
+    views = await services.agenda.listing(args.partnership, utcnow(), everything=args.all)
+    if args.json:
+        print(json.dumps([event_json(v) for v in views], ensure_ascii=False))
+        return 0
+    if not views:
+        print("Er staan geen bijeenkomsten in de agenda.")
+    for view in views:
+        state = " (gaat niet door)" if view.cancelled else ""
+        when = dutch_when(view.start, view.end, view.location)
+        print(f"{when} — {view.title} [{view.category}]{state}; komt: {view.rsvp_yes}, kan niet: {view.rsvp_no}")
+    return 0
+
+
+def _local_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
+
+
+async def _add(services: Services, args: argparse.Namespace) -> int:
+    try:
+        start = _local_time(args.start)
+        end = _local_time(args.end) if args.end else start + timedelta(minutes=args.duration)
+    except ValueError:
+        print("Gebruik voor --start en --end de vorm 2026-12-01T15:00 (tijd in Nederland).", file=sys.stderr)
+        return EXIT_INVALID
+    if end < start:
+        print("Het einde ligt vóór het begin.", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        schools = _schools(services, args)
+    except UnknownSchool as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    new = NewEvent(
+        partnership=args.partnership,
+        title=args.title,
+        start=start,
+        end=end,
+        category=args.category or "overig",
+        location=args.location or "",
+        description=args.description or "",
+        audience=_roles(args.audience),
+        schools=schools,
+        uid=args.uid,
+    )
+    print(await services.agenda.add(new, utcnow()))
+    return 0
+
+
+async def _cancel(services: Services, args: argparse.Namespace) -> int:
+    cancelled = await services.agenda.cancel(args.partnership, args.uid, utcnow())
+    if not cancelled:
+        print(f"Geen komende bijeenkomst met UID {args.uid} gevonden.", file=sys.stderr)
+        return 1
+    print(f"Afgelast: {cancelled} bijeenkomst(en); wie al een herinnering had, krijgt bericht.")
+    return 0
+
+
+async def _export(services: Services, args: argparse.Namespace) -> int:
+    name = services.matcher.kb.partnerships[args.partnership].name
+    sys.stdout.buffer.write(await services.agenda.export(args.partnership, utcnow(), name))
+    sys.stdout.flush()
+    return 0

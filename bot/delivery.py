@@ -1,0 +1,108 @@
+"""The outbox dispatcher: claims due deliveries, sends them through PTB and records what happened.
+
+A ``run_repeating`` job (bot/jobs.py) wakes it every ``DELIVERY_POLL_SECONDS``; one run drains
+everything due, a batch (``DELIVERY_BATCH_SIZE``) at a time, and a tick while a run is still busy does
+nothing. No database session is open while Telegram is called. Pacing: every send goes through
+PTB's ``AIORateLimiter`` (29/s overall), and at most one batch is in flight, so an answer to a
+question never waits behind more than a batch of reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.agenda_text import cancelled_text, reminder_text
+from bot.services import Outcome, Outgoing, Result, Services
+from db.agenda_repositories import CANCELLED, REMINDER
+from db.models import utcnow
+from handlers.agenda import rsvp_keyboard
+
+logger = logging.getLogger(__name__)
+
+
+def render(outgoing: Outgoing) -> tuple[str, InlineKeyboardMarkup | None]:
+    event = outgoing.event
+    if outgoing.kind == REMINDER and event is not None:
+        return reminder_text(event), rsvp_keyboard(event.id)
+    if outgoing.kind == CANCELLED and event is not None:
+        return cancelled_text(event), None
+    return outgoing.text or "", None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        clock: Callable[[], datetime] = utcnow,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.clock = clock
+        self.keep_going = keep_going  # False once the application stops: the rest waits in the outbox
+        self._running = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._running.locked()
+
+    async def tick(self) -> int:
+        """One poll: drain what is due, unless a drain is already running. Returns how many were handled."""
+        if self._running.locked():
+            return 0
+        async with self._running:
+            return await self.drain()
+
+    async def drain(self) -> int:
+        """Send everything due with at most ``DELIVERY_BATCH_SIZE`` messages in flight.
+
+        A sliding window, not batch after batch: as soon as one send returns, its outcome is recorded
+        and a free slot is filled with a newly claimed row, so a message is always waiting at the rate
+        limiter and no slot of Telegram's 30/s is lost to the database. Only the messages in flight
+        can be sent twice after a crash; no row is claimed before there is a slot to send it.
+        """
+        window = self.services.settings.delivery_batch_size
+        handled = 0
+        in_flight: set[asyncio.Task[Outcome]] = set()
+        claimed = await self._claim(window)
+        while claimed or in_flight:
+            in_flight |= {asyncio.ensure_future(self.send(outgoing)) for outgoing in claimed}
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            await self.services.deliveries.record([task.result() for task in done], self.clock())
+            handled += len(done)
+            claimed = await self._claim(window - len(in_flight))
+        return handled
+
+    async def _claim(self, free: int) -> list[Outgoing]:
+        if free <= 0 or not self.keep_going():
+            return []
+        return await self.services.deliveries.claim(self.clock(), free)
+
+    async def send(self, outgoing: Outgoing) -> Outcome:
+        """Send one message and classify what Telegram said; never raises for a Telegram error."""
+        text, markup = render(outgoing)
+        done: dict[str, Any] = {"delivery_id": outgoing.id, "chat_id": outgoing.chat_id, "attempts": outgoing.attempts}
+        try:
+            await self.bot.send_message(outgoing.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except Forbidden as exc:
+            return Outcome(result=Result.BLOCKED, error=exc.message, **done)
+        except ChatMigrated as exc:
+            return Outcome(result=Result.MIGRATED, new_chat_id=exc.new_chat_id, error=exc.message, **done)
+        except RetryAfter as exc:
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
+            return Outcome(result=Result.RETRY, retry_after=float(wait), error=exc.message, **done)
+        except BadRequest as exc:
+            logger.warning("delivery %d refused by Telegram: %s", outgoing.id, exc.message)
+            return Outcome(result=Result.FAILED, error=exc.message, **done)
+        except TelegramError as exc:  # time-outs and network errors: try again later
+            return Outcome(result=Result.RETRY, error=f"{type(exc).__name__}: {exc.message}", **done)
+        return Outcome(result=Result.SENT, **done)

@@ -1,0 +1,284 @@
+"""The agenda of a partnership: import, add, cancel, list and export events; subscriptions and RSVPs.
+
+Every write is one transaction through ``WriteBehind.transaction()`` and re-plans the reminders it
+affects in that same transaction, so the outbox never disagrees with the agenda.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.agenda_questions import CATEGORIES
+from bot.services.ics import ExportedEvent, ParsedEvent, export_calendar, parse_calendar
+from bot.services.planning import Planner, in_audience
+from bot.services.schedule import DEFAULT_AUDIENCE, alarms_to_json
+from bot.services.writes import WriteBehind
+from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
+from db.engine import SessionFactory
+from db.models import Event
+from db.repositories import UserRepository
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One occurrence as shown to users and coordinators (times in UTC; shown in Amsterdam time)."""
+
+    id: int
+    uid: str
+    occurrence: str
+    category: str
+    title: str
+    start: datetime
+    end: datetime
+    location: str
+    description: str
+    audience: tuple[str, ...]
+    cancelled: bool
+    reminders: tuple[datetime, ...]
+    rsvp_yes: int = 0
+    rsvp_no: int = 0
+    my_rsvp: bool | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    partnership: str
+    title: str
+    start: datetime
+    end: datetime
+    category: str = "overig"
+    location: str = ""
+    description: str = ""
+    audience: tuple[str, ...] | None = None
+    schools: tuple[str, ...] = ()
+    uid: str | None = None
+
+
+class AgendaService:
+    def __init__(self, sessions: SessionFactory, writes: WriteBehind, planner: Planner, horizon_days: int) -> None:
+        self.sessions = sessions
+        self.writes = writes
+        self.planner = planner
+        self.horizon = timedelta(days=horizon_days)
+
+    async def import_calendar(
+        self,
+        content: bytes,
+        partnership: str,
+        now: datetime,
+        category: str | None = None,
+        audience: tuple[str, ...] | None = None,
+        schools: tuple[str, ...] = (),
+    ) -> ImportResult:
+        """All or nothing: a broken file raises IcsError before anything is written.
+
+        Occurrences are matched on (UID, RECURRENCE-ID): a re-import updates them, and an occurrence
+        of an imported UID that the file no longer yields (an EXDATE added) is cancelled.
+        """
+        parsed = parse_calendar(content, now - self.horizon, now + self.horizon, category)
+        added = updated = cancelled = 0
+        async with self.writes.transaction() as session:
+            events = EventRepository(session)
+            touched: list[Event] = []
+            by_uid: dict[str, list[ParsedEvent]] = {}
+            for item in parsed:
+                by_uid.setdefault(item.uid, []).append(item)
+            for uid, items in by_uid.items():
+                stored = await events.by_source(partnership, uid)
+                for item in items:
+                    event = stored.pop(item.occurrence, None)
+                    if event is None:
+                        event = Event(partnership=partnership, uid=uid, occurrence=item.occurrence)
+                        session.add(event)
+                        added += 1
+                    else:
+                        updated += 1
+                    _apply(event, item, audience, schools)
+                    touched.append(event)
+                for gone in stored.values():
+                    if not gone.cancelled and now - self.horizon <= gone.starts_at < now + self.horizon:
+                        gone.cancelled = True
+                        cancelled += 1
+                        touched.append(gone)
+            await session.flush()
+            await self.planner.plan_events(session, touched, now)
+        return ImportResult(added, updated, cancelled)
+
+    async def add(self, new: NewEvent, now: datetime) -> str:
+        """One single event; returns its UID."""
+        uid = new.uid or f"{uuid.uuid4()}@samen-opleiden"
+        async with self.writes.transaction() as session:
+            event = Event(
+                partnership=new.partnership,
+                uid=uid,
+                occurrence="",
+                category=new.category,
+                title=new.title,
+                starts_at=new.start,
+                ends_at=new.end,
+                location=new.location,
+                description=new.description,
+                audience=",".join(new.audience if new.audience is not None else DEFAULT_AUDIENCE[new.category]),
+                schools=",".join(new.schools),
+                alarms=None,
+                cancelled=False,
+            )
+            session.add(event)
+            await session.flush()
+            await self.planner.plan_events(session, [event], now)
+        return uid
+
+    async def cancel(self, partnership: str, uid: str, now: datetime) -> int:
+        """Cancel every occurrence of a UID that has not started; returns how many."""
+        async with self.writes.transaction() as session:
+            stored = await EventRepository(session).by_source(partnership, uid)
+            hit = [e for e in stored.values() if not e.cancelled and e.starts_at > now]
+            for event in hit:
+                event.cancelled = True
+            await self.planner.plan_events(session, hit, now)
+        return len(hit)
+
+    async def listing(self, partnership: str, now: datetime, everything: bool = False) -> list[EventView]:
+        """Occurrences from now on (``everything``: past ones too), cancelled ones included."""
+        async with self.sessions() as session:
+            events = await EventRepository(session).listing(partnership, None if everything else now)
+            counts = await EventRepository(session).rsvp_counts([e.id for e in events])
+        return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
+
+    async def export(self, partnership: str, now: datetime, name: str) -> bytes:
+        return export_calendar([_exported(v) for v in await self.listing(partnership, now, everything=True)], name)
+
+    async def for_user(self, user_id: int, now: datetime, limit: int = 10) -> list[EventView] | None:
+        """The user's upcoming events (partnership and audience) with their own RSVP; None: no profile."""
+        async with self.sessions() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None or not user.partnership:
+                return None
+            events = [
+                e
+                for e in await EventRepository(session).upcoming(user.partnership, now)
+                if in_audience(e, user.role, user.school_id)
+            ][:limit]
+            mine = await EventRepository(session).rsvps_of(user_id, [e.id for e in events])
+        return [self.view(e, my_rsvp=mine.get(e.id)) for e in events]
+
+    async def next_of(self, partnership: str, category: str, now: datetime) -> EventView | None:
+        """The next event of a category in the whole partnership (``ask`` has no profile)."""
+        async with self.sessions() as session:
+            events = await EventRepository(session).upcoming(partnership, now)
+        found = next((e for e in events if e.category == category), None)
+        return self.view(found) if found else None
+
+    async def next_for(self, user_id: int, category: str, now: datetime) -> EventView | None:
+        """The next event of a category for this user: their partnership, role and school."""
+        async with self.sessions() as session:
+            user = await UserRepository(session).get(user_id)
+            if user is None or not user.partnership:
+                return None
+            events = await EventRepository(session).upcoming(user.partnership, now)
+        found = next((e for e in events if e.category == category and in_audience(e, user.role, user.school_id)), None)
+        return self.view(found) if found else None
+
+    async def event_for(self, user_id: int, event_id: int) -> EventView | None:
+        """One event of the user's own partnership (a button's id is untrusted input)."""
+        async with self.sessions() as session:
+            found = await EventRepository(session).get(event_id)
+            user = await UserRepository(session).get(user_id)
+        if found is None or user is None or user.partnership != found.partnership:
+            return None
+        return self.view(found)
+
+    async def rsvp(self, event_id: int, user_id: int, coming: bool, now: datetime) -> EventView | None:
+        """Store or change the answer; None for an unknown or cancelled event, or one of another partnership."""
+        async with self.writes.transaction() as session:
+            event = await EventRepository(session).get(event_id)
+            user = await UserRepository(session).get(user_id)
+            if event is None or event.cancelled or user is None or user.partnership != event.partnership:
+                return None
+            await EventRepository(session).set_rsvp(event_id, user_id, coming, now)
+        return self.view(event, my_rsvp=coming)
+
+    async def subscriptions(self, user_id: int) -> dict[str, bool] | None:
+        """On/off per category; None without a profile."""
+        async with self.sessions() as session:
+            if await UserRepository(session).get(user_id) is None:
+                return None
+            disabled = await SubscriptionRepository(session).disabled(user_id)
+        return {category: category not in disabled for category in CATEGORIES}
+
+    async def subscribe(self, user_id: int, category: str, enabled: bool, now: datetime) -> dict[str, bool] | None:
+        """Set one category on or off (idempotent); switching off removes pending reminders at once."""
+        if category not in CATEGORIES:
+            return None
+        async with self.writes.transaction() as session:
+            if await UserRepository(session).get(user_id) is None:
+                return None
+            await SubscriptionRepository(session).set(user_id, category, enabled, now)
+            if enabled:
+                await self.planner.plan_user(session, user_id, now)
+            else:
+                await DeliveryRepository(session).drop_pending_of_user(user_id, [category])
+            disabled = await SubscriptionRepository(session).disabled(user_id)
+        return {c: c not in disabled for c in CATEGORIES}
+
+    def view(self, event: Event, yes: int = 0, no: int = 0, my_rsvp: bool | None = None) -> EventView:
+        return EventView(
+            id=event.id,
+            uid=event.uid,
+            occurrence=event.occurrence,
+            category=event.category,
+            title=event.title,
+            start=event.starts_at,
+            end=event.ends_at,
+            location=event.location,
+            description=event.description,
+            audience=tuple(split(event.audience)),
+            cancelled=event.cancelled,
+            reminders=tuple(self.planner.moments(event)),
+            rsvp_yes=yes,
+            rsvp_no=no,
+            my_rsvp=my_rsvp,
+        )
+
+
+def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
+    roles = audience if audience is not None else item.audience
+    event.category = item.category
+    event.title = item.title
+    event.starts_at, event.ends_at = item.start, item.end
+    event.location, event.description = item.location, item.description
+    event.audience = ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category])
+    event.schools = ",".join(schools)
+    event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
+    event.cancelled = item.cancelled
+
+
+def _exported(view: EventView) -> ExportedEvent:
+    return ExportedEvent(
+        uid=view.uid,
+        occurrence=view.occurrence,
+        title=view.title,
+        start=view.start,
+        end=view.end,
+        location=view.location,
+        description=view.description,
+        category=view.category,
+        cancelled=view.cancelled,
+    )
+
+
+def views_to_ics(views: Sequence[EventView], name: str) -> bytes:
+    return export_calendar([_exported(v) for v in views], name)
+
+
+__all__ = ["AgendaService", "EventView", "ImportResult", "NewEvent", "views_to_ics"]

@@ -1,0 +1,332 @@
+"""Data access for the agenda and the delivery outbox. Like db/repositories.py: never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Chat, Delivery, Event, Rsvp, Subscription, User
+from db.repositories import _dialect_insert
+
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+REMINDER, CANCELLED, MESSAGE = "reminder", "cancelled", "message"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed outbox row: what the dispatcher needs to send it, with no session attached."""
+
+    id: int
+    key: str
+    kind: str
+    chat_id: int
+    user_id: int | None
+    event_id: int | None
+    text: str | None
+    not_after: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    key: str
+    chat_id: int
+    user_id: int
+    due_at: datetime
+    not_after: datetime | None = None
+
+
+def split(value: str) -> list[str]:
+    return [part for part in value.split(",") if part]
+
+
+class EventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_source(self, partnership: str, uid: str) -> dict[str, Event]:
+        """Every stored occurrence of a source UID, by occurrence key."""
+        rows = await self.session.scalars(select(Event).where(Event.partnership == partnership, Event.uid == uid))
+        return {event.occurrence: event for event in rows}
+
+    async def get(self, event_id: int) -> Event | None:
+        return await self.session.get(Event, event_id)
+
+    async def listing(self, partnership: str, since: datetime | None) -> list[Event]:
+        """Occurrences of a partnership in time order, cancelled ones too; ``since``: only those that end after it."""
+        statement = select(Event).where(Event.partnership == partnership)
+        if since is not None:
+            statement = statement.where(Event.ends_at > since)
+        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
+
+    async def upcoming(self, partnership: str, after: datetime) -> list[Event]:
+        statement = select(Event).where(
+            Event.partnership == partnership, Event.starts_at > after, Event.cancelled.is_(False)
+        )
+        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
+
+    async def rsvp_counts(self, event_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """(yes, no) per event."""
+        if not event_ids:
+            return {}
+        statement = (
+            select(Rsvp.event_id, Rsvp.coming, func.count())
+            .where(Rsvp.event_id.in_(event_ids))
+            .group_by(Rsvp.event_id, Rsvp.coming)
+        )
+        counts: dict[int, list[int]] = {}
+        for event_id, coming, number in await self.session.execute(statement):
+            counts.setdefault(event_id, [0, 0])[0 if coming else 1] = number
+        return {event_id: (yes, no) for event_id, (yes, no) in counts.items()}
+
+    async def rsvps_of(self, user_id: int, event_ids: Sequence[int]) -> dict[int, bool]:
+        if not event_ids:
+            return {}
+        statement = select(Rsvp.event_id, Rsvp.coming).where(Rsvp.user_id == user_id, Rsvp.event_id.in_(event_ids))
+        return {event_id: coming for event_id, coming in await self.session.execute(statement)}
+
+    async def set_rsvp(self, event_id: int, user_id: int, coming: bool, now: datetime) -> None:
+        insert = _dialect_insert(self.session.get_bind().dialect.name)(Rsvp).values(
+            event_id=event_id, user_id=user_id, coming=coming, answered_at=now
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Rsvp.event_id, Rsvp.user_id], set_={"coming": coming, "answered_at": now}
+            )
+        )
+
+
+class SubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def disabled(self, user_id: int) -> set[str]:
+        statement = select(Subscription.category).where(
+            Subscription.user_id == user_id, Subscription.enabled.is_(False)
+        )
+        return set(await self.session.scalars(statement))
+
+    async def set(self, user_id: int, category: str, enabled: bool, now: datetime) -> None:
+        insert = _dialect_insert(self.session.get_bind().dialect.name)(Subscription).values(
+            user_id=user_id, category=category, enabled=enabled, updated_at=now
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Subscription.user_id, Subscription.category],
+                set_={"enabled": enabled, "updated_at": now},
+            )
+        )
+
+    async def recipients(
+        self,
+        partnership: str,
+        category: str,
+        roles: Sequence[str],
+        schools: Sequence[str],
+        user_id: int | None = None,
+    ) -> list[Recipient]:
+        """Subscribers reachable in private: in the partnership and the audience, not opted out."""
+        opted_out = exists().where(
+            Subscription.user_id == User.id, Subscription.category == category, Subscription.enabled.is_(False)
+        )
+        statement = (
+            select(User.id, User.chat_id)
+            .join(Chat, Chat.id == User.chat_id)
+            .where(User.partnership == partnership, Chat.active.is_(True), ~opted_out)
+        )
+        if roles:
+            statement = statement.where(User.role.in_(roles))
+        if schools:
+            statement = statement.where(User.school_id.in_(schools))
+        if user_id is not None:
+            statement = statement.where(User.id == user_id)
+        return [Recipient(uid, chat) for uid, chat in await self.session.execute(statement) if chat is not None]
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_pending(
+        self, kind: str, desired: Iterable[PlannedRow], now: datetime, event_ids: Sequence[int], user_id: int | None
+    ) -> None:
+        """Make the pending rows of ``kind`` for these events (and user) exactly ``desired``.
+
+        Pending rows not desired any more go; desired rows are added when their moment is still to
+        come (a desired row that is already pending and overdue stays: it is sent late). Rows being
+        sent or done are never touched, and the unique (key, chat) keeps a sent reminder from coming
+        back.
+        """
+        wanted = {(row.key, row.chat_id): row for row in desired}
+        scope = [Delivery.kind == kind, Delivery.status == PENDING]
+        if event_ids:
+            scope.append(Delivery.event_id.in_(event_ids))
+        if user_id is not None:
+            scope.append(Delivery.user_id == user_id)
+        pending = await self.session.execute(select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope))
+        stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
+        for start in range(0, len(stale), 500):
+            await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + 500])))
+        rows = [
+            {
+                "key": row.key,
+                "kind": kind,
+                "chat_id": row.chat_id,
+                "user_id": row.user_id,
+                "event_id": int(row.key.split(":")[1]),
+                "due_at": row.due_at,
+                "not_after": row.not_after,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for row in wanted.values()
+            if row.due_at > now
+        ]
+        await self.add(rows)
+
+    async def add(self, rows: list[dict[str, Any]]) -> None:
+        """Insert outbox rows; a (key, chat) that exists already is left alone."""
+        if not rows:
+            return
+        insert = _dialect_insert(self.session.get_bind().dialect.name)(Delivery)
+        statement = insert.on_conflict_do_nothing(index_elements=[Delivery.key, Delivery.chat_id])
+        for start in range(0, len(rows), 500):
+            await self.session.execute(statement, rows[start : start + 500])
+
+    async def sent_chats(self, event_id: int, kind: str = REMINDER) -> list[tuple[int, int | None]]:
+        """(chat, user) that already received a message of this kind about the event."""
+        statement = (
+            select(Delivery.chat_id, Delivery.user_id)
+            .where(Delivery.event_id == event_id, Delivery.kind == kind, Delivery.status.in_([SENT, SENDING]))
+            .distinct()
+        )
+        return [(chat_id, user_id) for chat_id, user_id in await self.session.execute(statement)]
+
+    async def drop_pending_of_user(self, user_id: int, categories: Sequence[str]) -> int:
+        """Unsubscribing: the user's pending reminders of these categories go at once."""
+        in_categories = select(Event.id).where(Event.category.in_(categories))
+        statement = delete(Delivery).where(
+            Delivery.user_id == user_id,
+            Delivery.status == PENDING,
+            Delivery.kind == REMINDER,
+            Delivery.event_id.in_(in_categories),
+        )
+        result = await self.session.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim(self, now: datetime, limit: int, stale_before: datetime) -> list[Claimed]:
+        """Claim up to ``limit`` due rows: pending ones whose moment came, and rows claimed before
+        ``stale_before`` whose sender never confirmed them (it crashed). One UPDATE ... RETURNING;
+        on PostgreSQL the rows are locked with SKIP LOCKED, so two instances never claim the same row.
+        """
+        due = or_(
+            and_(Delivery.status == PENDING, Delivery.due_at <= now),
+            and_(Delivery.status == SENDING, Delivery.claimed_at < stale_before),
+        )
+        # A CTE, not "id IN (subquery)": PostgreSQL may run such a subquery with LIMIT more than once
+        # per UPDATE and then claims more rows than asked; a locking CTE is evaluated exactly once.
+        chosen = (
+            select(Delivery.id)
+            .where(due)
+            .order_by(Delivery.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("chosen")
+        )
+        statement = (
+            update(Delivery)
+            .where(Delivery.id == chosen.c.id)
+            .values(status=SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
+            .returning(
+                Delivery.id,
+                Delivery.key,
+                Delivery.kind,
+                Delivery.chat_id,
+                Delivery.user_id,
+                Delivery.event_id,
+                Delivery.text,
+                Delivery.not_after,
+                Delivery.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = await self.session.execute(statement)
+        return [Claimed(*row) for row in rows]
+
+    async def finish(
+        self, delivery_id: int, status: str, now: datetime, error: str | None = None, retry_at: datetime | None = None
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error[:255] if error else None}
+        if status == SENT:
+            values["sent_at"] = now
+        if retry_at is not None:
+            values["due_at"] = retry_at
+        await self.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its unsent rows follow the new id (duplicates there are dropped)."""
+        unsent = [Delivery.chat_id == old_chat_id, Delivery.status.in_([PENDING, SENDING])]
+        existing = select(Delivery.key).where(Delivery.chat_id == new_chat_id)
+        await self.session.execute(delete(Delivery).where(*unsent, Delivery.key.in_(existing)))
+        await self.session.execute(
+            update(Delivery)
+            .where(*unsent)
+            .values(chat_id=new_chat_id, status=PENDING)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def counts(self) -> dict[str, int]:
+        statement = select(Delivery.status, func.count()).group_by(Delivery.status)
+        return {status: number for status, number in await self.session.execute(statement)}
+
+    async def next_due(self) -> datetime | None:
+        statement = select(func.min(Delivery.due_at)).where(Delivery.status == PENDING)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def active_chats(self, chat_ids: Iterable[int]) -> set[int]:
+        ids = list(set(chat_ids))
+        if not ids:
+            return set()
+        return set(await self.session.scalars(select(Chat.id).where(Chat.id.in_(ids), Chat.active.is_(True))))
+
+    async def events(self, event_ids: Iterable[int]) -> dict[int, Event]:
+        ids = list(set(event_ids))
+        if not ids:
+            return {}
+        return {event.id: event for event in await self.session.scalars(select(Event).where(Event.id.in_(ids)))}
+
+
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "MESSAGE",
+    "PENDING",
+    "REMINDER",
+    "SENDING",
+    "SENT",
+    "SKIPPED",
+    "Claimed",
+    "DeliveryRepository",
+    "EventRepository",
+    "PlannedRow",
+    "Recipient",
+    "SubscriptionRepository",
+    "split",
+]

@@ -1,0 +1,144 @@
+"""The agenda end to end: the real bot against the fake Bot API, and the real CLI on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+
+from bot.cli import main
+from bot.settings import Settings
+from tests.bot_runner import BotRunner
+from tests.e2e.test_bot import ALICE, ask, buttons, onboard
+from tests.fake_bot_api import TOKEN, FakeBotAPI
+
+
+@pytest.fixture
+def settings(api: FakeBotAPI, database_url: str, tmp_path: Path) -> Settings:
+    """As in conftest, with a short outbox poll and no quiet hours (the test may run at night)."""
+    return Settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=api.base_url,
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        webhook_url=None,
+        quiet_hours="",
+        delivery_poll_seconds=0.2,
+    )
+
+
+async def cli(monkeypatch: pytest.MonkeyPatch, settings: Settings, *arguments: str) -> tuple[int, str]:
+    """``python -m bot ...`` in a thread (it runs its own event loop), on the bot's database."""
+    monkeypatch.setenv("DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("QUIET_HOURS", "")
+    output = io.StringIO()
+
+    def run() -> int:
+        with contextlib.redirect_stdout(output):
+            return main(list(arguments))
+
+    code = await asyncio.to_thread(run)
+    return code, output.getvalue()
+
+
+def soon_calendar(start: datetime) -> str:
+    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    end = (start + timedelta(hours=2)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # The reminder is due two seconds after the import: a VALARM 2 h minus 2 s before the start.
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fictief//NL\r\nBEGIN:VEVENT\r\nUID:e2e@fictief\r\n"
+        f"SUMMARY:Fictieve intervisie\r\nLOCATION:KC Fictief\r\nDTSTART:{stamp}\r\nDTEND:{end}\r\n"
+        "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT1H59M58S\r\nEND:VALARM\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
+    api: FakeBotAPI, bot: BotRunner, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
+
+    choices = await ask(api, ALICE, "/herinneringen")
+    assert "sub:off:intervisie" in buttons(choices)
+    key = (ALICE["id"], choices["message_id"])
+    api.press(ALICE, choices, "sub:off:intervisie")
+    await api.wait_until(lambda: "sub:on:intervisie" in buttons(api.messages[key]))
+    api.press(ALICE, api.messages[key], "sub:on:intervisie")
+    await api.wait_until(lambda: "sub:off:intervisie" in buttons(api.messages[key]))
+
+    file = tmp_path / "agenda.ics"
+    file.write_text(soon_calendar(datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)))
+    code, printed = await cli(monkeypatch, settings, "events", "import", str(file), "--partnership", "poo-marnix")
+    assert (code, printed.strip()) == (0, "Geïmporteerd: 1 nieuw, 0 bijgewerkt, 0 vervallen.")
+
+    def reminder() -> dict[str, Any] | None:
+        return next((m for m in api.sent_to(ALICE["id"]) if m.get("text", "").startswith("🔔 Herinnering")), None)
+
+    message = await api.wait_until(reminder, timeout=15)
+    assert "Fictieve intervisie" in message["text"]
+    assert "KC Fictief" in message["text"]
+    [yes] = [b for b in buttons(message) if b.startswith("rsvp:") and b.endswith(":ja")]
+    api.press(ALICE, message, yes)
+    answered = (ALICE["id"], message["message_id"])
+    await api.wait_until(lambda: "✅ Ik kom" in json.dumps(api.messages[answered]["reply_markup"], ensure_ascii=False))
+
+    code, printed = await cli(monkeypatch, settings, "events", "list", "--partnership", "poo-marnix", "--json")
+    [listed] = json.loads(printed)
+    assert listed["rsvp"] == {"yes": 1, "no": 0}
+    assert listed["uid"] == "e2e@fictief"
+
+    agenda = await ask(api, ALICE, "/agenda")
+    assert "Fictieve intervisie" in agenda["text"]
+    assert "je komt ✅" in agenda["text"]
+    api.press(ALICE, agenda, "ev:alles")
+    document = await api.wait_until(lambda: next((m for m in api.sent_to(ALICE["id"]) if "document" in m), None))
+    assert document["document"]["file_name"] == "agenda.ics"
+    calendar = icalendar.Calendar.from_ical(api.uploads[document["document"]["file_id"]].content)
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == ["e2e@fictief"]
+    answer = await ask(api, ALICE, "wanneer is de volgende intervisie?")
+    assert answer["text"].startswith("De volgende intervisie: Fictieve intervisie")
+    # Nothing is sent twice, however often the dispatcher polled meanwhile.
+    await asyncio.sleep(0.5)
+    assert len([m for m in api.sent_to(ALICE["id"]) if m.get("text", "").startswith("🔔 Herinnering")]) == 1
+
+
+async def test_agenda_without_a_profile_and_in_a_group(api: FakeBotAPI, bot: BotRunner) -> None:
+    reply = await ask(api, ALICE, "/agenda")
+    assert "Je hebt nog geen profiel" in reply["text"]
+    reply = await ask(api, ALICE, "/herinneringen")
+    assert "Je hebt nog geen profiel" in reply["text"]
+
+
+async def test_a_reminder_due_between_two_polls_goes_out_on_time(
+    api: FakeBotAPI, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a 6 s poll, a poll between the import and the due moment sets one wake-up at that moment;
+    without it the reminder would wait for the next poll (up to 6 s late)."""
+    from knowledge import Matcher, load_knowledge_base
+
+    slow = settings.model_copy(update={"delivery_poll_seconds": 6.0})
+    runner = BotRunner(api, slow, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+        file = tmp_path / "agenda.ics"
+        file.write_text(soon_calendar(start).replace("TRIGGER:-PT1H59M58S", "TRIGGER:-PT1H59M53S"))
+        code, _ = await cli(monkeypatch, slow, "events", "import", str(file), "--partnership", "poo-marnix")
+        assert code == 0
+        due = start - timedelta(hours=1, minutes=59, seconds=53)
+        sent = await api.wait_until(
+            lambda: [c for c in api.calls_to("sendMessage") if "Herinnering" in str(c.params.get("text"))], 15
+        )
+        late = datetime.now(UTC) - due - timedelta(seconds=time.monotonic() - sent[0].at)
+        assert late < timedelta(seconds=1)
+    finally:
+        await runner.stop()
