@@ -67,7 +67,11 @@ def parse_calendar(
     try:
         raw = icalendar.Calendar.from_ical(content)
     except ValueError as exc:
-        raise IcsError(f"Dit is geen geldig iCalendar-bestand ({exc}).") from exc
+        # The library's reason is English and technical: say what to check instead.
+        raise IcsError(
+            "Dit is geen geldig iCalendar-bestand: controleer of het met BEGIN:VCALENDAR begint, met "
+            "END:VCALENDAR eindigt en uit je agenda is geëxporteerd."
+        ) from exc
     for component in raw.walk("VEVENT"):
         _check(component)
     # The library gives every occurrence a RECURRENCE-ID, single events too; only a series keys its
