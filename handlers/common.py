@@ -79,6 +79,21 @@ def pressed_by_owner(query: CallbackQuery) -> bool:
     )
 
 
+async def own_press(
+    update: Update, context: Context, button: callbacks.Button
+) -> tuple[CallbackQuery, tuple[str, ...]] | None:
+    """A press of ``button`` with valid data by the owner of the private chat, with its fields; any
+    other press is answered ("werkt niet meer" / "niet voor jou") and gives None."""
+    query = update.callback_query
+    if query is None:
+        return None
+    parsed = button.parse(query.data)
+    if parsed is None or not pressed_by_owner(query):
+        await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
+        return None
+    return query, parsed
+
+
 def is_not_modified(error: BaseException) -> bool:
     """A double tap edits a message into what it already is: harmless."""
     return isinstance(error, BadRequest) and "not modified" in error.message.lower()
@@ -110,6 +125,7 @@ __all__ = [
     "is_not_modified",
     "is_private",
     "label",
+    "own_press",
     "pressed_by_owner",
     "send_answer",
     "sender_of",

@@ -10,17 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.services import ROLES, OnboardingStep, Option, ProfileView, Step
 from handlers import callbacks
-from handlers.common import (
-    NOT_YOUR_BUTTON,
-    STALE_BUTTON,
-    Context,
-    acknowledge,
-    edit,
-    label,
-    pressed_by_owner,
-    sender_of,
-    services,
-)
+from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, own_press, sender_of, services
 
 NO_PARTNERSHIP = "geen"
 SKIP_SCHOOL = "-"
@@ -104,12 +94,10 @@ async def profile(update: Update, context: Context) -> None:
 
 
 async def choose_partnership(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.PARTNERSHIP)
+    if press is None:
         return
-    parsed = callbacks.PARTNERSHIP.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
+    query, parsed = press
     (slug,) = parsed
     step = await services(context).onboarding.choose_partnership(
         query.from_user.id, None if slug == NO_PARTNERSHIP else slug
@@ -127,12 +115,10 @@ async def choose_partnership(update: Update, context: Context) -> None:
 
 
 async def choose_role(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.ROLE)
+    if press is None:
         return
-    parsed = callbacks.ROLE.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
+    query, parsed = press
     step = await services(context).onboarding.choose_role(query.from_user.id, parsed[0])
     if step.step not in (Step.TYPE_SCHOOL, Step.DONE):
         return await acknowledge(context, query, _refusal(step))
@@ -144,12 +130,10 @@ async def choose_role(update: Update, context: Context) -> None:
 
 
 async def choose_school(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.SCHOOL)
+    if press is None:
         return
-    parsed = callbacks.SCHOOL.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        return await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
+    query, parsed = press
     (entry_id,) = parsed
     step = await services(context).onboarding.choose_school(
         query.from_user.id, None if entry_id == SKIP_SCHOOL else entry_id

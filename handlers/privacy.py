@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import callbacks
-from handlers.common import NOT_YOUR_BUTTON, STALE_BUTTON, Context, acknowledge, edit, pressed_by_owner, services
+from handlers.common import Context, acknowledge, edit, own_press, services
 
 
 def privacy_text(retention_days: int) -> str:
@@ -54,13 +54,10 @@ async def private_only(update: Update, context: Context) -> None:
 
 
 async def confirm_forget(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.FORGET)
+    if press is None:
         return
-    parsed = callbacks.FORGET.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
-        return
+    query, parsed = press
     await acknowledge(context, query)
     if parsed != ("ja",):
         await edit(query, "Oké, er is niets verwijderd.")
