@@ -106,6 +106,11 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of the inline buttons under a message."""
+    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
 class FakeBotAPI:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
@@ -487,6 +492,12 @@ class FakeBotAPI:
                 return result
             await asyncio.sleep(0.01)
         raise AssertionError("timed out waiting for the bot")
+
+    async def ask(self, user: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user writes ``text`` in their private chat; returns the bot's next message there."""
+        before = len(self.sent_to(user["id"]))
+        self.send_text(user, text)
+        return await self.reply(user["id"], before)
 
     async def reply(self, chat_id: int, after: int, timeout: float = 10.0) -> dict[str, Any]:
         """Wait for the bot's next message to ``chat_id`` after it had sent ``after`` messages there."""

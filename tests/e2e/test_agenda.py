@@ -17,8 +17,8 @@ import pytest
 from bot.cli import main
 from bot.settings import Settings
 from tests.bot_runner import BotRunner
-from tests.e2e.test_bot import ALICE, ask, buttons, onboard
-from tests.fake_bot_api import TOKEN, FakeBotAPI
+from tests.e2e.test_bot import ALICE, onboard
+from tests.fake_bot_api import TOKEN, FakeBotAPI, buttons
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
 ) -> None:
     await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
 
-    choices = await ask(api, ALICE, "/herinneringen")
+    choices = await api.ask(ALICE, "/herinneringen")
     assert "sub:off:intervisie" in buttons(choices)
     key = (ALICE["id"], choices["message_id"])
     api.press(ALICE, choices, "sub:off:intervisie")
@@ -95,7 +95,7 @@ async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
     assert listed["rsvp"] == {"yes": 1, "no": 0}
     assert listed["uid"] == "e2e@fictief"
 
-    agenda = await ask(api, ALICE, "/agenda")
+    agenda = await api.ask(ALICE, "/agenda")
     assert "Fictieve intervisie" in agenda["text"]
     assert "je komt ✅" in agenda["text"]
     api.press(ALICE, agenda, "ev:alles")
@@ -103,7 +103,7 @@ async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
     assert document["document"]["file_name"] == "agenda.ics"
     calendar = icalendar.Calendar.from_ical(api.uploads[document["document"]["file_id"]].content)
     assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == ["e2e@fictief"]
-    answer = await ask(api, ALICE, "wanneer is de volgende intervisie?")
+    answer = await api.ask(ALICE, "wanneer is de volgende intervisie?")
     assert answer["text"].startswith("De volgende intervisie: Fictieve intervisie")
     # Nothing is sent twice, however often the dispatcher polled meanwhile.
     await asyncio.sleep(0.5)
@@ -111,9 +111,9 @@ async def test_import_subscribe_reminder_rsvp_and_the_coordinators_list(
 
 
 async def test_agenda_without_a_profile_and_in_a_group(api: FakeBotAPI, bot: BotRunner) -> None:
-    reply = await ask(api, ALICE, "/agenda")
+    reply = await api.ask(ALICE, "/agenda")
     assert "Je hebt nog geen profiel" in reply["text"]
-    reply = await ask(api, ALICE, "/herinneringen")
+    reply = await api.ask(ALICE, "/herinneringen")
     assert "Je hebt nog geen profiel" in reply["text"]
 
 

@@ -19,7 +19,7 @@ from db.models import Chat, Question, utcnow
 from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher, load_knowledge_base
 from tests.bot_runner import BotRunner
-from tests.fake_bot_api import BOT, FakeBotAPI
+from tests.fake_bot_api import BOT, FakeBotAPI, buttons
 
 ALICE = FakeBotAPI.user(7001, "Fictieve Anna")
 BOB = FakeBotAPI.user(7002, "Fictieve Bram")
@@ -38,24 +38,14 @@ async def chat_is_inactive(db: SessionFactory, chat_id: int, timeout: float = 10
     return False
 
 
-def buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
-async def ask(api: FakeBotAPI, user: dict[str, Any], text: str) -> dict[str, Any]:
-    before = len(api.sent_to(user["id"]))
-    api.send_text(user, text)
-    return await api.reply(user["id"], before)
-
-
 async def onboard(api: FakeBotAPI, user: dict[str, Any], partnership: str, role: str, school: str | None) -> None:
-    welcome = await ask(api, user, "/start")
+    welcome = await api.ask(user, "/start")
     api.press(user, welcome, f"p:{partnership}")
     await api.wait_until(lambda: "Wat is je rol?" in api.messages[(user["id"], welcome["message_id"])]["text"])
     api.press(user, api.messages[(user["id"], welcome["message_id"])], f"r:{role}")
     await api.wait_until(lambda: "Rol:" in api.messages[(user["id"], welcome["message_id"])]["text"])
     if school is not None:
-        saved = await ask(api, user, school)
+        saved = await api.ask(user, school)
         assert "School opgeslagen" in saved["text"]
 
 
@@ -64,7 +54,7 @@ async def test_start_registers_commands_and_onboards(api: FakeBotAPI, bot: BotRu
     names = {c["command"] for c in commands.params["commands"]}
     assert {"start", "help", "privacy", "vergeetmij", "profiel", "vraag"} <= names
 
-    welcome = await ask(api, ALICE, "/start")
+    welcome = await api.ask(ALICE, "/start")
     assert "Bij welk partnerschap hoor je?" in welcome["text"]
     assert set(buttons(welcome)) == {"p:poo-marnix", "p:groningen-kop-van-drenthe", "p:geen"}
 
@@ -75,23 +65,23 @@ async def test_start_registers_commands_and_onboards(api: FakeBotAPI, bot: BotRu
     api.press(ALICE, api.messages[key], "r:mentor")
     await api.wait_until(lambda: "Typ de naam van de school" in api.messages[key]["text"])
 
-    saved = await ask(api, ALICE, "wegwijzer")
+    saved = await api.ask(ALICE, "wegwijzer")
     assert "School opgeslagen: KC De Wegwijzer (Westerbork)" in saved["text"]
 
-    profile = await ask(api, ALICE, "/profiel")
+    profile = await api.ask(ALICE, "/profiel")
     assert "Partnerschap: PO Partnerschap Samen Opleiden" in profile["text"]
     assert "Rol: mentor" in profile["text"]
     assert "School: KC De Wegwijzer (Westerbork)" in profile["text"]
 
 
 async def test_ambiguous_school_name_offers_choices(api: FakeBotAPI, bot: BotRunner) -> None:
-    welcome = await ask(api, BOB, "/start")
+    welcome = await api.ask(BOB, "/start")
     api.press(BOB, welcome, "p:groningen-kop-van-drenthe")
     key = (BOB["id"], welcome["message_id"])
     await api.wait_until(lambda: "Wat is je rol?" in api.messages[key]["text"])
     api.press(BOB, api.messages[key], "r:student")
     await api.wait_until(lambda: "school" in api.messages[key]["text"])
-    choice = await ask(api, BOB, "de regenboog")
+    choice = await api.ask(BOB, "de regenboog")
     assert "Welke bedoel je?" in choice["text"]
     assert "s:school:ckc-de-regenboog-assen" in buttons(choice)
     api.press(BOB, choice, "s:school:ckc-de-regenboog-assen")
@@ -99,7 +89,7 @@ async def test_ambiguous_school_name_offers_choices(api: FakeBotAPI, bot: BotRun
 
 
 async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
-    answer = await ask(api, ALICE, "wat doet een SOL")
+    answer = await api.ask(ALICE, "wat doet een SOL")
     assert answer["text"].startswith("Schoolopleider (SOL)")
     feedback = [b for b in buttons(answer) if b.startswith("f:")]
     assert len(feedback) == 2
@@ -114,7 +104,7 @@ async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db:
 
 
 async def test_feedback_by_someone_else_is_refused(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
-    answer = await ask(api, ALICE, "wat is intervisie")
+    answer = await api.ask(ALICE, "wat is intervisie")
     thumbs_down = next(b for b in buttons(answer) if b.endswith(":-1"))
     api.press(BOB, answer, thumbs_down)
     await api.wait_until(
@@ -126,25 +116,25 @@ async def test_feedback_by_someone_else_is_refused(api: FakeBotAPI, bot: BotRunn
 
 
 async def test_help_lists_what_the_bot_does_and_its_commands(api: FakeBotAPI, bot: BotRunner) -> None:
-    reply = await ask(api, ALICE, "/help")
+    reply = await api.ask(ALICE, "/help")
     assert "Wat doet een schoolopleider?" in reply["text"]
     for command in ("/start", "/profiel", "/privacy", "/vergeetmij", "/vraag"):
         assert command in reply["text"]
 
 
 async def test_privacy_says_what_is_kept_and_for_how_long(api: FakeBotAPI, settings: Any, bot: BotRunner) -> None:
-    reply = await ask(api, ALICE, "/privacy")
+    reply = await api.ask(ALICE, "/privacy")
     assert f"Vragen bewaar ik {settings.question_retention_days} dagen" in reply["text"]
     assert "/vergeetmij" in reply["text"]
 
 
 async def test_profile_without_a_profile_says_how_to_start(api: FakeBotAPI, bot: BotRunner) -> None:
-    reply = await ask(api, ALICE, "/profiel")
+    reply = await api.ask(ALICE, "/profiel")
     assert reply["text"] == "Je hebt nog geen profiel. Met /start stel je het in: partnerschap, rol en school."
 
 
 async def test_school_can_be_skipped(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
-    welcome = await ask(api, ALICE, "/start")
+    welcome = await api.ask(ALICE, "/start")
     key = (ALICE["id"], welcome["message_id"])
     api.press(ALICE, welcome, "p:poo-marnix")
     await api.wait_until(lambda: "Wat is je rol?" in api.messages[key]["text"])
@@ -152,7 +142,7 @@ async def test_school_can_be_skipped(api: FakeBotAPI, bot: BotRunner, db: Sessio
     await api.wait_until(lambda: "Typ de naam van de school" in api.messages[key]["text"])
     api.press(ALICE, api.messages[key], "s:-")
     await api.wait_until(lambda: api.messages[key]["text"].startswith("Geen school opgeslagen."))
-    answer = await ask(api, ALICE, "wat is intervisie")  # no longer taken for a school name
+    answer = await api.ask(ALICE, "wat is intervisie")  # no longer taken for a school name
     assert answer["text"].startswith("Intervisie")
     async with db() as session:
         user = await UserRepository(session).get(ALICE["id"])
@@ -163,8 +153,8 @@ async def test_school_can_be_skipped(api: FakeBotAPI, bot: BotRunner, db: Sessio
 async def test_daily_purge_job_removes_questions_past_the_retention_period(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory
 ) -> None:
-    await ask(api, ALICE, "wat is intervisie")
-    await ask(api, ALICE, "wat is scorion")
+    await api.ask(ALICE, "wat is intervisie")
+    await api.ask(ALICE, "wat is scorion")
     await bot.wait_idle()
     async with db.begin() as session:
         [old, _] = await QuestionRepository(session).for_user(ALICE["id"])
@@ -179,7 +169,7 @@ async def test_daily_purge_job_removes_questions_past_the_retention_period(
 
 
 async def test_fallback_suggestion_button_answers_that_entry(api: FakeBotAPI, bot: BotRunner) -> None:
-    fallback = await ask(api, ALICE, "gesprek met mijn begeleider")
+    fallback = await api.ask(ALICE, "gesprek met mijn begeleider")
     assert fallback["text"].startswith("Dat weet ik helaas niet.")
     assert "a:begrip:driehoeksgesprek" in buttons(fallback)
     before = len(api.sent_to(ALICE["id"]))
@@ -190,14 +180,14 @@ async def test_fallback_suggestion_button_answers_that_entry(api: FakeBotAPI, bo
 
 
 async def test_out_of_scope_question_is_answered_honestly(api: FakeBotAPI, bot: BotRunner) -> None:
-    answer = await ask(api, ALICE, "Wie won het WK voetbal in 2010?")
+    answer = await api.ask(ALICE, "Wie won het WK voetbal in 2010?")
     assert answer["text"].startswith("Dat weet ik helaas niet.")
 
 
 async def test_forget_me_deletes_everything(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
     await onboard(api, ALICE, "poo-marnix", "schoolopleider", "een fictieve school")
-    await ask(api, ALICE, "wat is lesson study")
-    confirm = await ask(api, ALICE, "/vergeetmij")
+    await api.ask(ALICE, "wat is lesson study")
+    confirm = await api.ask(ALICE, "/vergeetmij")
     assert set(buttons(confirm)) == {"v:ja", "v:nee"}
     api.press(ALICE, confirm, "v:ja")
     key = (ALICE["id"], confirm["message_id"])
@@ -209,8 +199,8 @@ async def test_forget_me_deletes_everything(api: FakeBotAPI, bot: BotRunner, db:
 
 
 async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
-    await ask(api, ALICE, "wat is intervisie")
-    confirm = await ask(api, ALICE, "/vergeetmij")
+    await api.ask(ALICE, "wat is intervisie")
+    confirm = await api.ask(ALICE, "/vergeetmij")
     api.press(ALICE, confirm, "v:nee")
     await api.wait_until(lambda: "niets verwijderd" in api.messages[(ALICE["id"], confirm["message_id"])]["text"])
     async with db() as session:
@@ -256,7 +246,7 @@ async def test_non_text_messages_get_a_friendly_reply_or_silence(
     api.send_other(ALICE, "document", {"file_id": "d1", "file_unique_id": "u4"})
     await api.wait_until(lambda: len(api.sent_to(ALICE["id"])) == 4)
     api.send_text(ALICE, "/help", edited=True)
-    unknown = await ask(api, ALICE, "/onbekend")
+    unknown = await api.ask(ALICE, "/onbekend")
     assert "Dat commando ken ik niet" in unknown["text"]
     await bot.wait_idle()
     assert len(api.sent_to(ALICE["id"])) == 5  # an edited command is not run again
@@ -265,9 +255,9 @@ async def test_non_text_messages_get_a_friendly_reply_or_silence(
 
 async def test_html_is_escaped_everywhere(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
     tricky = FakeBotAPI.user(7003, "<b>Fictief</b> & <script>")
-    answer = await ask(api, tricky, "<b>wat</b> is <i>intervisie</i> & <script>alert(1)</script>")
+    answer = await api.ask(tricky, "<b>wat</b> is <i>intervisie</i> & <script>alert(1)</script>")
     assert answer["text"].startswith("Intervisie")
-    profile = await ask(api, tricky, "/profiel")
+    profile = await api.ask(tricky, "/profiel")
     assert "Naam: <b>Fictief</b> & <script>" in profile["text"]  # shown literally, not as markup
     assert all(c.status == 200 for c in api.calls_to("sendMessage"))
     assert error_log.records == []
@@ -277,16 +267,16 @@ async def test_restart_keeps_the_profile(api: FakeBotAPI, bot: BotRunner) -> Non
     await onboard(api, ALICE, "groningen-kop-van-drenthe", "directeur", "prinses beatrix")
     await bot.stop()
     await bot.start()
-    profile = await ask(api, ALICE, "/profiel")
+    profile = await api.ask(ALICE, "/profiel")
     assert "Rol: directeur" in profile["text"]
     assert "KC Prinses Beatrix (Beilen)" in profile["text"]
-    answer = await ask(api, ALICE, "hoeveel studenten")
+    answer = await api.ask(ALICE, "hoeveel studenten")
     assert "180" in answer["text"]  # still answered in the stored partnership
 
 
 async def test_rate_limited_reply_is_retried(api: FakeBotAPI, bot: BotRunner) -> None:
     api.rate_limit_next = 1
-    answer = await ask(api, ALICE, "wat is scorion")
+    answer = await api.ask(ALICE, "wat is scorion")
     assert answer["text"].startswith("Scorion")
     statuses = [c.status for c in api.calls_to("sendMessage")]
     assert statuses == [429, 200]
@@ -295,7 +285,7 @@ async def test_rate_limited_reply_is_retried(api: FakeBotAPI, bot: BotRunner) ->
 
 
 async def test_user_who_blocked_the_bot_is_marked_inactive(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
-    await ask(api, ALICE, "wat is intervisie")
+    await api.ask(ALICE, "wat is intervisie")
     api.block(ALICE)
     assert await chat_is_inactive(db, ALICE["id"])
 
@@ -303,7 +293,7 @@ async def test_user_who_blocked_the_bot_is_marked_inactive(api: FakeBotAPI, bot:
 async def test_forbidden_reply_marks_inactive_without_retrying(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
 ) -> None:
-    await ask(api, BOB, "wat is intervisie")
+    await api.ask(BOB, "wat is intervisie")
     api.blocked_chats.add(BOB["id"])
     api.send_text(BOB, "wat is scorion")
     await api.wait_until(lambda: [c for c in api.calls_to("sendMessage") if c.status == 403])
@@ -357,7 +347,7 @@ async def test_error_is_logged_and_user_gets_dutch_message(
         raise RuntimeError("fictieve storing")
 
     monkeypatch.setattr(bot.matcher, "match", broken)
-    reply = await ask(api, ALICE, "wat is intervisie")
+    reply = await api.ask(ALICE, "wat is intervisie")
     assert reply["text"].startswith("Sorry, er ging iets mis")
     await api.wait_until(lambda: error_log.records)
     assert any(r.exc_info and "fictieve storing" in str(r.exc_info[1]) for r in error_log.records)
@@ -449,7 +439,7 @@ def answers_to_presses(api: FakeBotAPI) -> list[str | None]:
 async def test_malformed_callback_data_is_refused_calmly(
     api: FakeBotAPI, bot: BotRunner, error_log: Any, data: str
 ) -> None:
-    answer = await ask(api, ALICE, "wat is intervisie")
+    answer = await api.ask(ALICE, "wat is intervisie")
     api.press(ALICE, answer, data, forged=True)
     await api.wait_until(lambda: api.calls_to("answerCallbackQuery"))
     await bot.wait_idle()
@@ -489,11 +479,11 @@ async def test_a_suggestion_pressed_by_a_group_member_without_a_profile_is_answe
 
 
 async def test_double_taps_are_harmless(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
-    welcome = await ask(api, ALICE, "/start")
+    welcome = await api.ask(ALICE, "/start")
     api.press(ALICE, welcome, "p:poo-marnix")
     api.press(ALICE, welcome, "p:poo-marnix")
     await bot.wait_idle()
-    answer = await ask(api, ALICE, "wat is intervisie")
+    answer = await api.ask(ALICE, "wat is intervisie")
     thumbs_up = next(b for b in buttons(answer) if b.endswith(":1"))
     api.press(ALICE, answer, thumbs_up)
     api.press(ALICE, answer, thumbs_up)

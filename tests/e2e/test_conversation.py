@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from db.engine import SessionFactory
 from db.repositories import UserRepository
 from tests.bot_runner import BotRunner
-from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api import FakeBotAPI, buttons
 
 ALICE = FakeBotAPI.user(7201, "Fictieve Anna")
 PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}]
 
 
-def buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
-async def ask(api: FakeBotAPI, user: dict[str, Any], text: str) -> dict[str, Any]:
-    before = len(api.sent_to(user["id"]))
-    api.send_text(user, text)
-    return await api.reply(user["id"], before)
-
-
 async def until_school_is_asked(api: FakeBotAPI, partnership: str) -> None:
-    welcome = await ask(api, ALICE, "/start")
+    welcome = await api.ask(ALICE, "/start")
     key = (ALICE["id"], welcome["message_id"])
     api.press(ALICE, welcome, f"p:{partnership}")
     await api.wait_until(lambda: "Wat is je rol?" in api.messages[key]["text"])
@@ -43,7 +31,7 @@ async def test_a_question_while_the_school_is_asked_is_answered_and_the_school_a
     assert answer["text"].startswith("Schoolopleider")
     assert again["text"].startswith("Dan nog je profiel: op welke school")
     assert "s:-" in buttons(again)
-    saved = await ask(api, ALICE, "wegwijzer")
+    saved = await api.ask(ALICE, "wegwijzer")
     assert saved["text"].startswith("School opgeslagen: KC De Wegwijzer")
     async with db() as session:
         user = await UserRepository(session).get(ALICE["id"])
@@ -55,7 +43,7 @@ async def test_a_poo_mentor_saves_a_school_the_knowledge_base_does_not_list(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory
 ) -> None:
     await until_school_is_asked(api, "poo-marnix")
-    saved = await ask(api, ALICE, "De Regenboog")
+    saved = await api.ask(ALICE, "De Regenboog")
     assert saved["text"].startswith("School opgeslagen: De Regenboog")
     async with db() as session:
         user = await UserRepository(session).get(ALICE["id"])

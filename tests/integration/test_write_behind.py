@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,9 +19,15 @@ from knowledge import Matcher
 ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
 BRAM = Sender(9102, "Fictieve Bram", 9102, "private")
 GRONINGEN = "groningen-kop-van-drenthe"
+OTHER_CONNECTIONS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()"
+)
 DROP_OTHER_CONNECTIONS = text(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
     "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+)
+OTHER_CONNECTIONS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()"
 )
 DROP_OTHER_CONNECTIONS = text(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -179,6 +186,10 @@ async def test_after_the_server_dropped_its_connections_the_profile_is_read_agai
     admin = create_engine(database_url)
     async with admin.connect() as connection:
         await connection.execute(DROP_OTHER_CONNECTIONS)
+        for _ in range(100):  # terminating is asynchronous: wait until the server is done with it
+            if not (await connection.execute(OTHER_CONNECTIONS)).scalar():
+                break
+            await asyncio.sleep(0.02)
     await admin.dispose()
     asked = await ask(services, ANNA, "hoeveel besturen")
     assert "8 besturen" in asked.answer.text  # the asker's partnership, read on a fresh connection
