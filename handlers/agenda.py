@@ -16,13 +16,12 @@ from bot.services.agenda import views_to_ics
 from db.models import utcnow
 from handlers import callbacks
 from handlers.common import (
-    NOT_YOUR_BUTTON,
     STALE_BUTTON,
     Context,
     acknowledge,
     edit,
     is_not_modified,
-    pressed_by_owner,
+    own_press,
     services,
 )
 from handlers.privacy import private_only
@@ -85,13 +84,10 @@ async def reminders(update: Update, context: Context) -> None:
 
 
 async def set_subscription(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.SUBSCRIBE)
+    if press is None:
         return
-    parsed = callbacks.SUBSCRIBE.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
-        return
+    query, parsed = press
     switch, category = parsed
     state = await services(context).agenda.subscribe(query.from_user.id, category, switch == "on", utcnow())
     if state is None:
@@ -105,13 +101,10 @@ async def set_subscription(update: Update, context: Context) -> None:
 
 async def answer_reminder(update: Update, context: Context) -> None:
     """ "Ik kom" / "Ik kan niet" under a reminder: stored (changeable), the chosen button marked."""
-    query = update.callback_query
-    if query is None:
+    press = await own_press(update, context, callbacks.RSVP)
+    if press is None:
         return
-    parsed = callbacks.RSVP.parse(query.data)
-    if parsed is None or not pressed_by_owner(query):
-        await acknowledge(context, query, STALE_BUTTON if parsed is None else NOT_YOUR_BUTTON)
-        return
+    query, parsed = press
     event_id, coming = int(parsed[0]), parsed[1] == "ja"
     view = await services(context).agenda.rsvp(event_id, query.from_user.id, coming, utcnow())
     if view is None:
