@@ -142,13 +142,18 @@ class QuestionService:
             return await UserRepository(session).profile(user_id)
 
     async def prefetch(self, user_ids: list[int]) -> None:
-        """Warm the profile cache for a batch of senders with one read (see bot/inbox.py)."""
+        """Warm the profile cache for a batch of senders with one read (see bot/inbox.py); senders
+        already cached need no read, so a batch of known users costs none."""
+        missing = [user_id for user_id in user_ids if self.cache.user(user_id) is None]
+        if not missing:
+            return
+        generations = {user_id: self.cache.generation(user_id) for user_id in missing}
         async with self.sessions() as session:
-            known = await UserRepository(session).known(user_ids)
+            known = await UserRepository(session).known(missing)
         for user in known:
-            self.cache.remember(
-                user.id, user.display_name, Profile(user.id, user.partnership, user.awaiting), user.chat_id is not None
-            )
+            profile = Profile(user.id, user.partnership, user.awaiting)
+            has_chat = user.chat_id is not None
+            self.cache.remember(user.id, user.display_name, profile, has_chat, read_in=generations[user.id])
 
     async def pick(self, user_id: int, chat_id: int | None, entry_id: str) -> Asked | None:
         """The user picked a suggestion: answer that entry, logged like a question (None: unknown entry).

@@ -72,7 +72,7 @@ class ProfileCache:
         self._users.move_to_end(user_id)
         return known
 
-    def remember(self, user_id: int, name: str, profile: Profile, has_private_chat: bool, read_in: int = 0) -> None:
+    def remember(self, user_id: int, name: str, profile: Profile, has_private_chat: bool, read_in: int) -> None:
         """Keep what was read; ``read_in`` is the generation when the read began (see ``generation``)."""
         if read_in != self.generation(user_id):
             return
