@@ -34,9 +34,7 @@ def run_events(settings: Settings, matcher: Matcher, args: argparse.Namespace) -
         "cancel": _cancel,
         "export": _export,
     }
-    return asyncio.run(
-        _with_services(settings, matcher, lambda services: commands[args.events_command](services, args))
-    )
+    return asyncio.run(with_services(settings, matcher, lambda services: commands[args.events_command](services, args)))
 
 
 def agenda_answer(settings: Settings, matcher: Matcher, partnership: str, category: str) -> Answer:
@@ -46,10 +44,10 @@ def agenda_answer(settings: Settings, matcher: Matcher, partnership: str, catego
         event = await services.agenda.next_of(partnership, category, utcnow())
         return next_event_answer(category, event, matcher.kb.partnerships[partnership])
 
-    return asyncio.run(_with_services(settings, matcher, answer))
+    return asyncio.run(with_services(settings, matcher, answer))
 
 
-async def _with_services(settings: Settings, matcher: Matcher, work: Callable[[Services], Awaitable[T]]) -> T:
+async def with_services(settings: Settings, matcher: Matcher, work: Callable[[Services], Awaitable[T]]) -> T:
     engine = create_engine(settings.effective_database_url)
     try:
         await upgrade(engine)

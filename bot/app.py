@@ -31,12 +31,15 @@ from bot import jobs
 from bot.context import SERVICES_KEY
 from bot.inbox import Inbox, InboxBot
 from bot.services import OnboardingStep, Services, Step
+from bot.services.coordinators import UnknownPartnership
 from bot.settings import Settings
 from bot.terminal import run_chat
 from bot.updates import ChatOrderedProcessor, FloodGuard
 from db.engine import UnsupportedSQLite, create_engine, session_factory
 from db.migrate import MigrationError, migrate
+from db.models import utcnow
 from handlers import onboarding as onboarding_handlers
+from handlers.coordinators import show_coordinator_commands
 from handlers.errors import CONFLICT_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
 
@@ -58,7 +61,15 @@ OVERALL_MESSAGES_PER_SECOND = 29.5
 
 # What can stop the bot from starting: a database it cannot reach or migrate, a Bot API it cannot
 # reach or that refuses the token. One clear log line, no traceback, exit code 1.
-STARTUP_ERRORS = (CommandError, MigrationError, SQLAlchemyError, UnsupportedSQLite, TelegramError, OSError)
+STARTUP_ERRORS = (
+    CommandError,
+    MigrationError,
+    SQLAlchemyError,
+    UnsupportedSQLite,
+    TelegramError,
+    OSError,
+    UnknownPartnership,
+)
 
 
 def file_url(base_url: str) -> str:
@@ -96,6 +107,8 @@ def build_application(
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         inbox.attach(services)
         await application.bot.set_my_commands(handlers.COMMANDS)
+        await services.coordinators.bootstrap(settings.coordinator_ids, set(matcher.kb.partnerships), utcnow())
+        await coordinator_menus(application.bot, services)
         await resume_after_crash(application, inbox)
         if application.job_queue is not None:
             jobs.schedule(application.job_queue, settings.delivery_poll_seconds)
@@ -129,6 +142,14 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         rate_limiter=rate_limiter_for_telegram() if rate_limiter else None,
         inbox=inbox,
     )
+
+
+async def coordinator_menus(bot: Any, services: Services) -> None:
+    """Coordinators see their commands in the menu of their private chat (rights may come from the CLI).
+    A call per coordinator at start: they are few, and a failure only costs that menu."""
+    for coordinator in await services.coordinators.listing():
+        if coordinator.chat_id is not None:
+            await show_coordinator_commands(bot, coordinator.chat_id)
 
 
 async def resume_after_crash(application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:

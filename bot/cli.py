@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = kb_commands.add_parser("validate", help="controleer de kennisbankbestanden")
     validate.add_argument("path", nargs="?", type=Path)
     _add_events_parser(commands)
+    _add_coordinators_parser(commands)
     return parser
 
 
@@ -85,6 +86,20 @@ def _add_events_parser(commands: Any) -> None:
 
     exported = sub.add_parser("export", help="schrijf de agenda als ICS naar stdout")
     exported.add_argument("--partnership", required=True)
+
+
+def _add_coordinators_parser(commands: Any) -> None:
+    """``coordinators``: run by bot/coordinators_cli.py, which opens the database."""
+    coordinators = commands.add_parser("coordinators", help="coördinatorrechten per partnerschap")
+    sub = coordinators.add_subparsers(dest="coordinators_command", required=True)
+    added = sub.add_parser("add", help="geef een Telegram-gebruiker coördinatorrechten")
+    added.add_argument("user_id", type=int, help="Telegram-gebruikers-id (een getal)")
+    added.add_argument("--partnership", required=True)
+    listed = sub.add_parser("list", help="toon de coördinatoren")
+    listed.add_argument("--partnership")
+    removed = sub.add_parser("remove", help="neem coördinatorrechten af")
+    removed.add_argument("user_id", type=int)
+    removed.add_argument("--partnership", required=True)
 
 
 def _load_matcher(settings: Settings, path: Path | None = None) -> Matcher:
@@ -160,6 +175,14 @@ def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return run_events(settings, matcher, args)
 
 
+def cmd_coordinators(settings: Settings, args: argparse.Namespace) -> int:
+    matcher = _load_matcher(settings)
+    _check_partnership(matcher, args.partnership)
+    from bot.coordinators_cli import run_coordinators
+
+    return run_coordinators(settings, matcher, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -172,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(settings, args)
         if args.command == "events":
             return cmd_events(settings, args)
+        if args.command == "coordinators":
+            return cmd_coordinators(settings, args)
         from bot.app import run
 
         return run(settings, args.command, getattr(args, "partnership", None))

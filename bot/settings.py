@@ -11,7 +11,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Europe/Amsterdam, e.g. "21:00-07:00" (bot/services/schedule.py: parse_quiet_hours).
+COORDINATOR_SPEC = re.compile(r"^\s*(\d{1,19})\s*:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*$")
 QUIET_HOURS = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_coordinator_ids(spec: str) -> list[tuple[int, str]]:
+    """``COORDINATOR_IDS``: "TELEGRAM_USER_ID:SLUG" pairs separated by commas or spaces."""
+    pairs = []
+    for part in re.split(r"[,\s]+", spec.strip()):
+        if not part:
+            continue
+        found = COORDINATOR_SPEC.match(part)
+        if found is None:
+            raise ValueError(f"‘{part}’ is geen TELEGRAM_USER_ID:partnerschap, bijv. 123456789:poo-marnix")
+        pairs.append((int(found.group(1)), found.group(2)))
+    return pairs
 
 
 class Settings(BaseSettings):
@@ -38,6 +52,8 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     delivery_batch_size: int = Field(default=5, ge=1, le=30)
     delivery_claim_timeout_seconds: int = Field(default=120, ge=10, le=3600)
+    # Coordinator rights granted at start: "TELEGRAM_USER_ID:SLUG", separated by commas.
+    coordinator_ids: str = ""
     log_level: str = "INFO"
     use_uvloop: bool = False
     # Updates one user may send per window before the bot ignores them for a while.
@@ -69,6 +85,12 @@ class Settings(BaseSettings):
     def _quiet_hours_shape(cls, value: str) -> str:
         if value.strip() and not QUIET_HOURS.match(value):
             raise ValueError("gebruik UU:MM-UU:MM, bijvoorbeeld 21:00-07:00, of laat leeg")
+        return value
+
+    @field_validator("coordinator_ids")
+    @classmethod
+    def _coordinator_ids_shape(cls, value: str) -> str:
+        parse_coordinator_ids(value)  # raises ValueError with a Dutch message
         return value
 
     @property

@@ -235,3 +235,38 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Coordinator(Base):
+    """The right to run a partnership in the bot (broadcasts, agenda, inbox, imports, statistics).
+
+    Granted only by the command line (``python -m bot coordinators add``), from ``COORDINATOR_IDS`` at
+    start, or by another coordinator of the same partnership in chat; never by the role chosen in
+    onboarding. Keyed on the Telegram user id, so a right can be granted before the person ever
+    wrote to the bot.
+    """
+
+    __tablename__ = "coordinators"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    partnership: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when, for every coordinator action. A forgotten coordinator's rows stay, with
+    ``actor_id`` and ``actor_name`` emptied; ``subject`` names what was acted on by id ("broadcast:7",
+    "user:123"), ``detail`` holds no personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_partnership_at", "partnership", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    partnership: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -14,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Chat, InboxUpdate, Question, User, utcnow
+from db.models import AuditEntry, Chat, Coordinator, InboxUpdate, Question, User, utcnow
 
 CHUNK = 1000  # values per IN (...) list
+FORGOTTEN_SUBJECT = "user:vergeten"
 
 # The hot paths (every incoming message) use Core statements on the tables: no ORM unit of work.
 CHATS, USERS, QUESTIONS, INBOX = (cast(Table, model.__table__) for model in (Chat, User, Question, InboxUpdate))
@@ -169,6 +170,10 @@ class UserRepository:
         columns = (USERS.c.id, USERS.c.display_name, USERS.c.chat_id, USERS.c.partnership, USERS.c.awaiting)
         return list(await self.session.execute(select(*columns).where(USERS.c.id.in_(user_ids))))
 
+    async def of_partnership(self, partnership: str) -> list[User]:
+        statement = select(User).where(User.partnership == partnership).order_by(User.display_name, User.id)
+        return list(await self.session.scalars(statement))
+
     async def delete_everything(self, user_id: int, private_chat_id: int | None = None) -> bool:
         """Forget a user: profile, questions, inbox rows and private chat. True if there was a profile.
 
@@ -179,6 +184,7 @@ class UserRepository:
         chat_id = user.chat_id if user is not None and user.chat_id is not None else private_chat_id
         await self.session.execute(delete(Question).where(Question.user_id == user_id))
         await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
+        await _forget_coordinator(self.session, user_id)
         if user is not None:
             await self.session.delete(user)
             await self.session.flush()
@@ -186,6 +192,15 @@ class UserRepository:
             await self.session.execute(delete(Question).where(Question.chat_id == chat_id))
             await self.session.execute(delete(Chat).where(Chat.id == chat_id))
         return user is not None
+
+
+async def _forget_coordinator(session: AsyncSession, user_id: int) -> None:
+    """Coordinator rights go; audit rows stay, without the name or id of the person."""
+    await session.execute(delete(Coordinator).where(Coordinator.user_id == user_id))
+    anonymous = {"actor_id": None, "actor_name": None}
+    await session.execute(update(AuditEntry).where(AuditEntry.actor_id == user_id).values(**anonymous))
+    forgotten = {"subject": FORGOTTEN_SUBJECT}
+    await session.execute(update(AuditEntry).where(AuditEntry.subject == f"user:{user_id}").values(**forgotten))
 
 
 class QuestionRepository:

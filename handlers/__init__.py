@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, general, onboarding, privacy, questions
+from handlers import agenda, coordinators, general, onboarding, privacy, questions
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -12,6 +12,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     onboarding.register(application)
     privacy.register(application)
     agenda.register(application)
+    coordinators.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

@@ -55,5 +55,7 @@ FORGET = Button("v", r"(ja|nee)")
 RSVP = Button("rsvp", rf"({INTEGER_ID}):(ja|nee)")
 SUBSCRIBE = Button("sub", r"(on|off):(intervisie|mentortraining|partnerscholendag|overig)")
 EVENT_FILE = Button("ev", rf"({INTEGER_ID}|alles)")
+# Coordinators: pick a user to make coordinator, then confirm (ja) or not (nee).
+COORDINATOR = Button("co", rf"(kies|ja|nee):({DATABASE_ID})")
 
-ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE)
+ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE, COORDINATOR)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
+from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
 from bot.services.planning import Planner
@@ -55,6 +56,10 @@ class Services:
         return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
 
     @property
+    def coordinators(self) -> CoordinatorService:
+        return CoordinatorService(self.sessions, self.writes)
+
+    @property
     def profiles(self) -> ProfileService:
         return ProfileService(self.matcher, self.sessions, self.writes, self.cache)
 
@@ -63,6 +68,8 @@ __all__ = [
     "ROLES",
     "AgendaService",
     "Asked",
+    "Authority",
+    "CoordinatorService",
     "DeliveryService",
     "EventView",
     "ImportResult",

@@ -11,28 +11,15 @@ from sqlalchemy import select
 from bot.services import NewEvent, Outcome, Result, Services
 from bot.services.ics import IcsError
 from bot.services.schedule import AMSTERDAM
-from bot.settings import Settings
 from db.agenda_repositories import PENDING, SENDING, SENT, SKIPPED
 from db.engine import SessionFactory, create_engine, session_factory
 from db.models import Delivery
 from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
+from tests.factories import add_user, services_for
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 MENTOR, STUDENT, ELSEWHERE = 8101, 8102, 8103
-
-
-def services_for(sessions: SessionFactory, matcher: Matcher, **settings: object) -> Services:
-    return Services(Settings(**settings), matcher, sessions)  # type: ignore[arg-type]
-
-
-async def add_user(sessions: SessionFactory, user_id: int, partnership: str, role: str) -> None:
-    async with sessions.begin() as session:
-        await ChatRepository(session).upsert(user_id, "private", None)
-        await UserRepository(session).upsert(user_id, f"Fictief {user_id}", private_chat_id=user_id)
-        user = await UserRepository(session).get(user_id)
-        assert user is not None
-        user.partnership, user.role = partnership, role
 
 
 async def people(sessions: SessionFactory) -> None:

@@ -19,7 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import alembic_config, downgrade, upgrade
-from db.models import Base, Chat, Delivery, Event, InboxUpdate, Question, Rsvp, Subscription, utcnow
+from db.models import (
+    AuditEntry,
+    Base,
+    Chat,
+    Coordinator,
+    Delivery,
+    Event,
+    InboxUpdate,
+    Question,
+    Rsvp,
+    Subscription,
+    utcnow,
+)
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
 from tests.conftest import PROJECT_DIR
 
@@ -350,6 +362,8 @@ async def _fill_every_table(session: AsyncSession) -> None:
     session.add(event)
     await session.flush()
     for user_id in (FORGOTTEN_USER, OTHER_USER):
+        session.add(Coordinator(user_id=user_id, partnership="poo-marnix", granted_at=now))
+        session.add(AuditEntry(partnership="poo-marnix", actor_id=user_id, actor_name="Fictief", action="x", at=now))
         session.add(Subscription(user_id=user_id, category="overig", enabled=False))
         session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
         session.add(
@@ -366,7 +380,17 @@ async def _fill_every_table(session: AsyncSession) -> None:
         )
 
 
-FILLED_TABLES = {"chats", "users", "questions", "inbox", "subscriptions", "rsvps", "deliveries"}
+FILLED_TABLES = {
+    "chats",
+    "users",
+    "questions",
+    "inbox",
+    "subscriptions",
+    "rsvps",
+    "deliveries",
+    "coordinators",
+    "audit_log",
+}
 PERSON_TABLES = {"users", "chats"}
 
 
@@ -377,7 +401,7 @@ def _person_columns() -> list[tuple[Table, Column[Any]]]:
         for column in table.columns:
             references = {key.column.table.name for key in column.foreign_keys}
             own_key = table.name in PERSON_TABLES and column.primary_key
-            if own_key or references & PERSON_TABLES or column.name in ("user_id", "chat_id"):
+            if own_key or references & PERSON_TABLES or column.name in ("user_id", "chat_id", "actor_id"):
                 found.append((table, column))
     return found
 
@@ -400,9 +424,12 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
         assert (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar() == 1
-        for model in (Subscription, Rsvp, Delivery):  # the other user's rows stay, the event too
+        for model in (Subscription, Rsvp, Delivery, Coordinator):  # the other user's rows stay, the event too
             assert (await session.execute(select(func.count()).select_from(model))).scalar() == 1
         assert await UserRepository(session).get(OTHER_USER) is not None
+        # The audit log keeps both actions; only the forgotten person's name and id are gone.
+        actors = (await session.execute(select(AuditEntry.actor_id, AuditEntry.actor_name))).all()
+        assert sorted(actors, key=str) == sorted([(None, None), (OTHER_USER, "Fictief")], key=str)
 
 
 def test_the_alembic_command_works_for_the_next_developer(tmp_path: Path) -> None:

@@ -1,0 +1,33 @@
+"""Fictional people and services for the database and service tests (SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+from bot.services import Services
+from bot.settings import Settings
+from db.coordinator_repositories import CoordinatorRepository
+from db.engine import SessionFactory
+from db.models import utcnow
+from db.repositories import ChatRepository, UserRepository
+from knowledge import Matcher
+
+
+def services_for(sessions: SessionFactory, matcher: Matcher, **settings: object) -> Services:
+    return Services(Settings(**settings), matcher, sessions)  # type: ignore[arg-type]
+
+
+async def add_user(
+    sessions: SessionFactory, user_id: int, partnership: str, role: str, school_id: str | None = None
+) -> None:
+    """A user with a private chat and a profile; named "Fictief <id>"."""
+    async with sessions.begin() as session:
+        await ChatRepository(session).upsert(user_id, "private", None)
+        await UserRepository(session).upsert(user_id, f"Fictief {user_id}", private_chat_id=user_id)
+        user = await UserRepository(session).get(user_id)
+        assert user is not None
+        user.partnership, user.role, user.school_id = partnership, role, school_id
+
+
+async def add_coordinator(sessions: SessionFactory, user_id: int, partnership: str) -> None:
+    """A coordinator right as the command line grants it (no audit row: this is set-up, not an action)."""
+    async with sessions.begin() as session:
+        await CoordinatorRepository(session).grant(user_id, partnership, None, utcnow())
