@@ -44,6 +44,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
@@ -51,7 +52,7 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import LANGUAGE, canonical, rejoin, terms, tokens, word_set, words
+from knowledge.normalize import canonical, language, rejoin, terms, tokens, word_set, words
 from knowledge.render import bullet_list, entry_text, school_label
 from knowledge.schools import Asked, SchoolLists
 
@@ -61,22 +62,41 @@ SUGGESTION_THRESHOLD = 0.3
 OTHER_PARTNERSHIP_FACTOR = 0.8
 TIE_MARGIN = 0.03
 TOP_K = 6  # entries scored exactly: the answer, the tie check and three suggestions
-# Words that say what kind of entry is asked about ("de rol van de mentor", "in welke plaats ligt ...").
-KIND_WORDS = {kind: frozenset(tokens(" ".join(said))) for kind, said in LANGUAGE.kind_words.items()}
-FOCUS_WORDS = word_set("focus")
 LINKING_LETTERS = ("", "s", "e", "en")
 # "Ik ben mentor en ...", "als schoolopleider wil ik ...": who asks, not what is asked.
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
-COMPARE_WORDS = word_set("compare")
-COMPARE_JOINS = word_set("compare_joins")  # 'verschil tussen A en B'
-ALTERNATIVE_JOINS = word_set("alternative_joins")  # 'A of B' without a word for difference
-# Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
-MISSING_DETAILS = tuple(
-    (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
-    for d in LANGUAGE.missing_details
-)
+
+
+@dataclass(frozen=True)
+class MatcherWords:
+    """The matcher's words from the language file, built on first use."""
+
+    # Words that say what kind of entry is asked about ("de rol van de mentor", "in welke plaats ligt ...").
+    kinds: dict[str, frozenset[str]]
+    focus: frozenset[str]
+    compare: frozenset[str]
+    compare_joins: frozenset[str]  # 'verschil tussen A en B'
+    alternative_joins: frozenset[str]  # 'A of B' without a word for difference
+    # Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
+    missing_details: tuple[tuple[frozenset[str], frozenset[tuple[str, ...]], str], ...]
+
+
+@cache
+def matcher_words() -> MatcherWords:
+    found = language()
+    return MatcherWords(
+        kinds={kind: frozenset(tokens(" ".join(said))) for kind, said in found.kind_words.items()},
+        focus=word_set("focus"),
+        compare=word_set("compare"),
+        compare_joins=word_set("compare_joins"),
+        alternative_joins=word_set("alternative_joins"),
+        missing_details=tuple(
+            (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
+            for d in found.missing_details
+        ),
+    )
 
 
 def _fuzzy_cutoff(token: str) -> float | None:
@@ -165,7 +185,7 @@ class Matcher:
                     universe.update(toks)
             for slug in {entry.partnership, *entry.per_partnership} - {None}:
                 universe.update(self._partnership_tokens(str(slug)))
-            universe.update(KIND_WORDS.get(entry.kind, ()))
+            universe.update(matcher_words().kinds.get(entry.kind, ()))
             self._universe.append(frozenset(universe))
 
         document_frequency: dict[str, int] = defaultdict(int)
@@ -296,7 +316,7 @@ class Matcher:
     @staticmethod
     def _focus(asked: list[str]) -> set[str]:
         """The word right after 'welke' names what is asked for ('met welke pabo ...')."""
-        return {token for before, word in pairwise(asked) if before in FOCUS_WORDS for token in tokens(word)}
+        return {token for before, word in pairwise(asked) if before in matcher_words().focus for token in tokens(word)}
 
     def _unknown_word_weight(self, query: list[_QueryToken]) -> float:
         """An unknown word weighs as much as the lightest known word of the question, never more.
@@ -467,12 +487,13 @@ class Matcher:
 
     def _comparison(self, asked: list[str], scope: str | None, asker: str | None) -> Answer | None:
         """'verschil tussen A en B', 'A of B': both entries, A first, when each side matches one well."""
-        compares = not COMPARE_WORDS.isdisjoint(asked)
-        joins = COMPARE_JOINS if compares else ALTERNATIVE_JOINS
+        known = matcher_words()
+        compares = not known.compare.isdisjoint(asked)
+        joins = known.compare_joins if compares else known.alternative_joins
         split = next((i for i, word in enumerate(asked) if word in joins), None)
         if split is None:
             return None
-        sides = [[w for w in part if w not in COMPARE_WORDS] for part in (asked[:split], asked[split + 1 :])]
+        sides = [[w for w in part if w not in known.compare] for part in (asked[:split], asked[split + 1 :])]
         found: list[_Scored] = []
         for side in sides:
             side_terms = terms(" ".join(side))
@@ -499,7 +520,7 @@ class Matcher:
     def _missing_detail(asked: list[str]) -> str | None:
         """The honest answer when the question asks for a detail no source gives (a phone number, a date)."""
         pairs = set(pairwise(asked))
-        for detail_words, detail_pairs, text in MISSING_DETAILS:
+        for detail_words, detail_pairs, text in matcher_words().missing_details:
             if detail_words.intersection(asked) or detail_pairs & pairs:
                 return text
         return None

@@ -3,7 +3,7 @@
 Both sides go through the same pipeline, so a keyword in the knowledge base and a question typed by a
 user meet in one canonical form: lower case, no accents, no punctuation or HTML, abbreviations and
 multi-word names replaced by one canonical word, stop words dropped, every word reduced by the Dutch
-Snowball stemmer (``dutch_porter``) and synonyms mapped onto the word the knowledge base uses.
+Snowball stemmer (``dutch_porter``, through PyStemmer) and synonyms mapped onto the word the knowledge base uses.
 
 The word lists are language data, kept in ``data/algemeen/_taal.yaml``; this module only applies them.
 """
@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
-import snowballstemmer  # type: ignore[import-untyped]
+import Stemmer  # type: ignore[import-not-found]  # a C extension without stubs
 import yaml
 from pydantic import BaseModel, ConfigDict
 
@@ -25,7 +26,6 @@ LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "algemeen" / "_taal.y
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
-_STEMMER = snowballstemmer.stemmer("dutch_porter")
 
 
 class MissingDetail(BaseModel):
@@ -52,6 +52,51 @@ class Language(BaseModel):
     school_facets: dict[str, list[str]]
 
 
+@cache
+def language() -> Language:
+    """``_taal.yaml``, read on first use (never at import)."""
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return Language.model_validate(yaml.load(LANGUAGE_FILE.read_text(encoding="utf-8"), Loader=loader))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The language file as lookup tables for the pipeline."""
+
+    stop_words: frozenset[str]
+    abbreviations: dict[str, str]
+    word_phrases: dict[tuple[str, ...], tuple[str, ...]]
+    longest_phrase: int
+    synonyms: dict[str, str]
+    # The multi-word names again, in token form, for words that the matcher joins after tokenising
+    # ("bovenschoolse opleidings coordinator" -> "bovenschools opleidingscoordinator" -> "boc").
+    token_phrases: dict[tuple[str, ...], tuple[str, ...]]
+    starters: frozenset[str]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Built once, on first use: the index and the first question pay for it, importing does not."""
+    found = language()
+    stop_words = frozenset(words(found.stop_words))
+    abbreviations = {fold(k): fold(v) for k, v in found.abbreviations.items()}
+    word_phrases = {tuple(words(k)): tuple(words(v)) for k, v in found.phrases.items()}
+    synonyms = {stem(fold(k)): stem(fold(v)) for k, v in found.synonyms.items()}
+
+    def in_tokens(word: str) -> str:
+        stemmed = stem(word)
+        return synonyms.get(stemmed, stemmed)
+
+    token_phrases = {
+        tuple(in_tokens(abbreviations.get(w, w)) for w in phrase): tuple(in_tokens(v) for v in replacement)
+        for phrase, replacement in word_phrases.items()
+        if not stop_words.intersection(phrase)
+    }
+    starters = frozenset(fold(w) for w in found.question_words.get("starters", ()))
+    longest = max(len(p) for p in word_phrases)
+    return Vocabulary(stop_words, abbreviations, word_phrases, longest, synonyms, token_phrases, starters)
+
+
 def fold(text: str) -> str:
     """Lower-case ``text`` and drop accents: "Oriëntatie" -> "orientatie"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -63,26 +108,21 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
 
 
-LANGUAGE = Language.model_validate(yaml.safe_load(LANGUAGE_FILE.read_text(encoding="utf-8")))
-STOP_WORDS = frozenset(words(LANGUAGE.stop_words))
-ABBREVIATIONS = {fold(k): fold(v) for k, v in LANGUAGE.abbreviations.items()}
-_WORD_PHRASES = {tuple(words(k)): tuple(words(v)) for k, v in LANGUAGE.phrases.items()}
-_LONGEST_PHRASE = max(len(p) for p in _WORD_PHRASES)
-
-
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """The Snowball stem of a folded word: "scholen" and "school" both become "schol"."""
-    return str(_STEMMER.stemWord(word))
+    return str(_stemmer().stemWord(word))
 
 
-_SYNONYMS = {stem(fold(k)): stem(fold(v)) for k, v in LANGUAGE.synonyms.items()}
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("dutch_porter")  # PyStemmer: the Snowball C library
 
 
 def canonical(word: str) -> str:
     """A folded word's stem, mapped onto the knowledge base's own word when it is a synonym."""
     stemmed = stem(word)
-    return _SYNONYMS.get(stemmed, stemmed)
+    return vocabulary().synonyms.get(stemmed, stemmed)
 
 
 def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[str]]) -> list[str]:
@@ -90,7 +130,7 @@ def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[
     out: list[str] = []
     i = 0
     while i < len(items):
-        for size in range(min(_LONGEST_PHRASE, len(items) - i), 1, -1):
+        for size in range(min(vocabulary().longest_phrase, len(items) - i), 1, -1):
             replacement = table.get(tuple(items[i : i + size]))
             if replacement is not None:
                 out.extend(replacement)
@@ -104,8 +144,9 @@ def _replace_phrases(items: list[str], table: Mapping[tuple[str, ...], Sequence[
 
 def terms(text: str) -> list[str]:
     """The words of ``text`` that matter, abbreviations and names replaced, not yet stemmed."""
-    expanded = _replace_phrases([ABBREVIATIONS.get(w, w) for w in words(text)], _WORD_PHRASES)
-    return [w for w in expanded if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    known = vocabulary()
+    expanded = _replace_phrases([known.abbreviations.get(w, w) for w in words(text)], known.word_phrases)
+    return [w for w in expanded if w not in known.stop_words and (len(w) > 1 or w.isdigit())]
 
 
 def tokens(text: str) -> list[str]:
@@ -113,29 +154,17 @@ def tokens(text: str) -> list[str]:
     return [canonical(w) for w in terms(text)]
 
 
-# The multi-word names again, in token form, for words that the matcher joins after tokenising
-# ("bovenschoolse opleidings coordinator" -> "bovenschools opleidingscoordinator" -> "boc").
-_TOKEN_PHRASES = {
-    tuple(canonical(ABBREVIATIONS.get(w, w)) for w in phrase): tuple(canonical(v) for v in replacement)
-    for phrase, replacement in _WORD_PHRASES.items()
-    if not STOP_WORDS.intersection(phrase)
-}
-
-
 def rejoin(canonical_tokens: list[str]) -> list[str]:
     """Apply the multi-word names to a list of tokens (see ``tokens``)."""
-    return _replace_phrases(canonical_tokens, _TOKEN_PHRASES)
+    return _replace_phrases(canonical_tokens, vocabulary().token_phrases)
 
 
 def word_set(key: str) -> frozenset[str]:
     """The folded question words of ``question_words[key]`` in the language file."""
-    return frozenset(fold(w) for w in LANGUAGE.question_words.get(key, ()))
-
-
-_STARTERS = word_set("starters")
+    return frozenset(fold(w) for w in language().question_words.get(key, ()))
 
 
 def looks_like_question(text: str) -> bool:
     """A question mark, or a first word that starts a Dutch question ("Wat doet ...", "Hoe ...")."""
     first = words(text)[:1]
-    return text.rstrip().endswith("?") or bool(first and first[0] in _STARTERS)
+    return text.rstrip().endswith("?") or bool(first and first[0] in vocabulary().starters)

@@ -10,26 +10,45 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise, takewhile
 
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import LANGUAGE, canonical, fold, tokens, word_set
+from knowledge.normalize import canonical, fold, language, tokens, word_set
 from knowledge.render import bullet_list
 
-LIST_WORDS = word_set("list")
-COUNT_WORDS = word_set("count")
-PLACE_WORDS = word_set("place_prepositions")  # 'in Zwolle', 'te Assen'
 ARTICLES = frozenset({"een", "de", "het", "den"})
 FIELDS = ("place", "concept", "type")
 MAX_LISTED = 40  # a longer list helps nobody in a chat
-# A school type word that stands for several types: 'kindcentra' are KC, CKC and CDKC.
-TYPE_GROUPS = {canonical(fold(g)): tuple(members) for g, members in LANGUAGE.type_groups.items()}
-# 'welke onderwijsconcepten', 'in welke plaatsen': a field asked for as a whole.
-FACETS = {field: frozenset(tokens(" ".join(said))) for field, said in LANGUAGE.school_facets.items()}
 FACET_TITLES = {"concept": "Onderwijsconcepten", "place": "Plaatsen", "type": "Soorten"}
 FACET_NOUNS = {"concept": "onderwijsconcept", "place": "plaats", "type": "soort"}
+
+
+@dataclass(frozen=True)
+class SchoolWords:
+    """The school questions' words from the language file, built on first use."""
+
+    listing: frozenset[str]
+    count: frozenset[str]
+    place: frozenset[str]  # 'in Zwolle', 'te Assen'
+    # A school type word that stands for several types: 'kindcentra' are KC, CKC and CDKC.
+    type_groups: dict[str, tuple[str, ...]]
+    # 'welke onderwijsconcepten', 'in welke plaatsen': a field asked for as a whole.
+    facets: dict[str, frozenset[str]]
+
+
+@cache
+def school_words() -> SchoolWords:
+    found = language()
+    return SchoolWords(
+        listing=word_set("list"),
+        count=word_set("count"),
+        place=word_set("place_prepositions"),
+        type_groups={canonical(fold(g)): tuple(members) for g, members in found.type_groups.items()},
+        facets={field: frozenset(tokens(" ".join(said))) for field, said in found.school_facets.items()},
+    )
 
 
 def is_school_word(word: str) -> bool:
@@ -53,7 +72,7 @@ class Asked:
 
     @property
     def lists(self) -> bool:
-        return not LIST_WORDS.isdisjoint(self.words)
+        return not school_words().listing.isdisjoint(self.words)
 
     @property
     def schools(self) -> bool:
@@ -120,9 +139,9 @@ class SchoolLists:
 
     def structural_tokens(self, asked: Asked) -> set[str]:
         """The words that make a question structured: school and list words, field values, names."""
-        said = [w for w in asked.words if is_school_word(w) or w in LIST_WORDS]
+        said = [w for w in asked.words if is_school_word(w) or w in school_words().listing]
         found = set(tokens(" ".join(said))) | self._filters(asked).tokens() | self._name_tokens | {"partnerschap"}
-        return found | {t for facet in FACETS.values() for t in facet} | asked.unknown
+        return found | {t for facet in school_words().facets.values() for t in facet} | asked.unknown
 
     @staticmethod
     def may_answer(asked: Asked) -> bool:
@@ -159,14 +178,14 @@ class SchoolLists:
         boards = {word for word, following in pairwise(asked.words) if canonical(following) in self._name_tokens}
         said = {t for t in asked.tokens if t not in boards}
         wanted = {t for t in self._values["type"] if fold(t) in said}
-        for group, members in TYPE_GROUPS.items():
+        for group, members in school_words().type_groups.items():
             if group in said:
                 wanted.update(m for m in members if m in self._values["type"])
         return [t for t in self._values["type"] if t in wanted]
 
     def _facet(self, asked: Asked, filters: _Filters) -> str | None:
         """'welke onderwijsconcepten zijn er': a whole field is asked for, no value of it."""
-        for field, facet_tokens in FACETS.items():
+        for field, facet_tokens in school_words().facets.items():
             named = {"place": filters.places, "concept": filters.concepts, "type": filters.types}[field]
             if not named and facet_tokens & asked.tokens:
                 return field
@@ -176,7 +195,7 @@ class SchoolLists:
     def _unknown_place(asked: Asked) -> str | None:
         """'in Zwolle': the words after a place word that the knowledge base does not know."""
         for index, word in enumerate(asked.words):
-            if word in PLACE_WORDS:
+            if word in school_words().place:
                 rest = [w for w in asked.words[index + 1 :] if w not in ARTICLES]
                 name = list(takewhile(lambda w: canonical(w) in asked.unknown, rest))
                 if name:
@@ -260,7 +279,7 @@ class SchoolLists:
             noun = "opleidingsschool" if len(chosen) == 1 else "opleidingsscholen"
             opening = (
                 f"{counted} {len(chosen)} {noun}{description} in de kennisbank"
-                if not COUNT_WORDS.isdisjoint(asked.words)
+                if not school_words().count.isdisjoint(asked.words)
                 else f"Opleidingsscholen{description}"
             )
             text = f"{opening} ({owner_names}):\n" + bullet_list(self._label(e) for e in chosen[:MAX_LISTED])

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from knowledge.normalize import fold, tokens, words
@@ -59,3 +63,14 @@ def test_source_misspelling_maps_to_correct_place() -> None:
 )
 def test_inflections_and_synonyms_meet_the_knowledge_base_word(text: str, same_as: str) -> None:
     assert tokens(text) == tokens(same_as)
+
+
+def test_importing_the_knowledge_package_reads_no_file() -> None:
+    """Nothing happens at import time: the language file is read when the first text is normalised."""
+    code = (
+        "import knowledge, knowledge.normalize as n\n"
+        "assert n.language.cache_info().currsize == 0, 'read at import'\n"
+        "n.tokens('Wat doet een BOC?')\n"
+        "assert n.language.cache_info().currsize == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
