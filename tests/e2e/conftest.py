@@ -30,7 +30,15 @@ def knowledge_dir() -> Path | None:
 
 
 @pytest.fixture
-def settings(api: FakeBotAPI, database_url: str, tmp_path: Path, knowledge_dir: Path | None) -> Settings:
+def extra_settings() -> dict[str, Any]:
+    """Overridden by test modules that need other settings (a short outbox poll, coordinators)."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    api: FakeBotAPI, database_url: str, tmp_path: Path, knowledge_dir: Path | None, extra_settings: dict[str, Any]
+) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
         "telegram_api_base_url": api.base_url,
@@ -40,7 +48,7 @@ def settings(api: FakeBotAPI, database_url: str, tmp_path: Path, knowledge_dir: 
     }
     if knowledge_dir is not None:
         values["knowledge_dir"] = knowledge_dir
-    return Settings(**values)
+    return Settings(**values, **extra_settings)
 
 
 @pytest.fixture

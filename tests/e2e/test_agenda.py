@@ -18,21 +18,13 @@ from bot.cli import main
 from bot.settings import Settings
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, onboard
-from tests.fake_bot_api import TOKEN, FakeBotAPI, buttons
+from tests.fake_bot_api import FakeBotAPI, buttons
 
 
 @pytest.fixture
-def settings(api: FakeBotAPI, database_url: str, tmp_path: Path) -> Settings:
-    """As in conftest, with a short outbox poll and no quiet hours (the test may run at night)."""
-    return Settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=api.base_url,
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        webhook_url=None,
-        quiet_hours="",
-        delivery_poll_seconds=0.2,
-    )
+def extra_settings() -> dict[str, Any]:
+    """A short outbox poll and no quiet hours (the test may run at night)."""
+    return {"quiet_hours": "", "delivery_poll_seconds": 0.2}
 
 
 async def cli(monkeypatch: pytest.MonkeyPatch, settings: Settings, *arguments: str) -> tuple[int, str]:

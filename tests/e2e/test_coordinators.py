@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.settings import Settings
 from db.engine import SessionFactory
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, onboard
-from tests.fake_bot_api import TOKEN, FakeBotAPI, buttons
+from tests.fake_bot_api import FakeBotAPI, buttons
 
 CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
 REFUSAL = "alleen voor coördinatoren"
 
 
 @pytest.fixture
-def settings(api: FakeBotAPI, database_url: str, tmp_path: Path) -> Settings:
+def extra_settings() -> dict[str, Any]:
     """Alice coordinates poo-marnix from the start; nobody else has a right."""
-    return Settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=api.base_url,
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        webhook_url=None,
-        coordinator_ids=f"{ALICE['id']}:poo-marnix",
-    )
+    return {"coordinator_ids": f"{ALICE['id']}:poo-marnix"}
 
 
 async def test_a_coordinator_makes_someone_of_the_partnership_coordinator_after_confirming(

@@ -87,7 +87,8 @@ def test_quick_commands_import_neither_telegram_nor_the_database(command: list[s
         "import sys\n"
         "from bot.cli import main\n"
         f"main({command!r})\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'telegram', 'sqlalchemy', 'aiohttp', 'httpx', 'matplotlib', 'openpyxl'})\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "heavy = sorted(loaded & {'telegram', 'sqlalchemy', 'aiohttp', 'httpx', 'matplotlib', 'openpyxl'})\n"
         "print('ZWAAR', heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
