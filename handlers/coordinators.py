@@ -64,6 +64,14 @@ async def show_coordinator_commands(bot: Bot, chat_id: int) -> None:
         logger.warning("could not set the coordinator commands for a chat: %s", exc.message)
 
 
+async def hide_coordinator_commands(bot: Bot, chat_id: int) -> None:
+    """Back to the menu everyone has (after /vergeetmij); a failure only leaves the old menu."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        logger.warning("could not reset the commands of a chat: %s", exc.message)
+
+
 async def coordinator(update: Update, context: Context) -> None:
     authority = await require_coordinator(update, context)
     message = update.effective_message

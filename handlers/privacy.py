@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from handlers import callbacks
 from handlers.common import Context, acknowledge, edit, own_press, services
+from handlers.coordinators import hide_coordinator_commands
 
 
 def privacy_text(retention_days: int) -> str:
@@ -66,6 +67,8 @@ async def confirm_forget(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
+    if chat is not None:  # a coordinator's rights went too: so does their menu
+        await hide_coordinator_commands(context.bot, chat.id)
     await edit(query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen.")
 
 

@@ -219,6 +219,9 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: commands must be non-empty")
         return True
 
+    def api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
     def api_close(self, params: dict[str, Any]) -> bool:
         return True
 

@@ -75,3 +75,17 @@ async def test_everyone_else_gets_a_polite_refusal_and_nothing_happens(
     assert "hoort niet (meer) bij je partnerschap" in api.messages[(ALICE["id"], picked["message_id"])]["text"]
     refused_for_carol = await api.ask(CAROL, "/coordinator")
     assert REFUSAL in refused_for_carol["text"]
+
+
+async def test_a_forgotten_coordinator_loses_the_right_and_the_menu(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    confirm = await api.ask(ALICE, "/vergeetmij")
+    api.press(ALICE, confirm, "v:ja")
+    await api.wait_until(lambda: {"type": "chat", "chat_id": ALICE["id"]} in _deleted_menus(api))
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    refused = await api.ask(ALICE, "/coordinator")
+    assert REFUSAL in refused["text"]
+
+
+def _deleted_menus(api: FakeBotAPI) -> list[Any]:
+    return [c.params.get("scope") for c in api.calls_to("deleteMyCommands")]
