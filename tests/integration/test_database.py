@@ -427,7 +427,13 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
         assert (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar() == 1
-        for model in (Subscription, Rsvp, Delivery, Coordinator, InboxDraft):  # the other user's rows stay, the event too
+        for model in (
+            Subscription,
+            Rsvp,
+            Delivery,
+            Coordinator,
+            InboxDraft,
+        ):  # the other user's rows stay, the event too
             assert (await session.execute(select(func.count()).select_from(model))).scalar() == 1
         assert await UserRepository(session).get(OTHER_USER) is not None
         # The audit log keeps both actions; only the forgotten person's name and id are gone.
