@@ -32,7 +32,7 @@ class KnowledgeHolder:
     """The matcher in use, swapped whole when the overlay changes."""
 
     def __init__(self, matcher: Matcher) -> None:
-        self.matcher = matcher
+        self.matcher = self.base = matcher
         self.kb: KnowledgeBase = matcher.kb  # the YAML base (an overlaid matcher's kb is the base too)
         self.threshold = matcher.threshold
         self.version: tuple[Any, ...] | None = None
@@ -43,7 +43,10 @@ class KnowledgeHolder:
         async with self._rebuilding:
             if version == self.version:
                 return
-            matcher = await asyncio.to_thread(build_matcher, self.kb, items, self.threshold)
+            if items:
+                matcher = await asyncio.to_thread(build_matcher, self.kb, items, self.threshold)
+            else:
+                matcher = self.base  # an empty overlay: the base index, as built at start
             self.matcher, self.version = matcher, version
 
 
