@@ -243,6 +243,14 @@ def scoped(matcher: Matcher, partnership: str | None) -> Matcher:
     return matcher.for_partnership(partnership) if isinstance(matcher, OverlaidMatcher) else matcher
 
 
+def lookup(matcher: Matcher, entry_id: str) -> Entry | None:
+    """An entry of the base or of any partnership's overlay (a school button from onboarding)."""
+    found = matcher.kb.get(entry_id)
+    if found is None and isinstance(matcher, OverlaidMatcher):
+        found = next((own.kb.get(entry_id) for own in matcher.own.values() if own.kb.get(entry_id)), None)
+    return found
+
+
 def partnership_schools(matcher: Matcher, partnership: str) -> list[Entry]:
     """The schools (base and overlay) a user of ``partnership`` can be answered about."""
     return [e for e in scoped(matcher, partnership).kb.schools if e.partnership == partnership]
@@ -283,6 +291,7 @@ __all__ = [
     "build_matcher",
     "entry_dict",
     "entry_id",
+    "lookup",
     "natural_key",
     "overlay_entries",
     "resolve_school",

@@ -86,6 +86,19 @@ async def test_a_coordinator_answers_from_the_inbox_and_the_askers_get_it(api: F
     api.press(CAROL, carla, answer_button, forged=True)
     gone = await api.reply(CAROL["id"], before)
     assert "staat niet meer in de vragenbus" in gone["text"]
+    api.press(CAROL, carla, answer_button.replace("ib:", "ibok:") + ":ja", forged=True)
+    await api.wait_until(
+        lambda: "kan niet meer worden verstuurd" in api.messages[(CAROL["id"], carla["message_id"])]["text"]
+    )
+
+    # Answering can be stopped; what is typed next is a question again, not an answer.
+    api.press(ALICE, inbox, answer_button)
+    prompt = await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])))
+    assert prompt["text"].startswith("Typ je antwoord op")
+    stopped = await api.ask(ALICE, "/annuleer")
+    assert stopped["text"] == "Gestopt: er is niets opgeslagen of verstuurd."
+    question = await api.ask(ALICE, "Wat is intervisie?")
+    assert "Intervisie" in question["text"]
 
     api.press(ALICE, inbox, answer_button)
     prompt = await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])))

@@ -205,3 +205,18 @@ async def test_forgetting_the_coordinator_drops_the_draft(sessions: SessionFacto
         await UserRepository(session).delete_everything(CHIEF)
     await add_coordinator(sessions, CHIEF, POO)
     assert await services.question_inbox.current(chief) is None
+
+
+async def test_an_imported_school_can_be_picked_in_onboarding(sessions: SessionFactory, matcher: Matcher) -> None:
+    services = services_for(sessions, matcher)
+    school = OverlayItem(
+        GRONINGEN, "school", "kc-de-fictieve-vlinder", {"naam": "De Fictieve Vlinder", "soort": "KC"}, "t"
+    )
+    await services.overlay.import_items(command_line(GRONINGEN), "school", [school], NOW)
+    await services.overlay.reload()
+    await add_user(sessions, ELSEWHERE, GRONINGEN, "mentor")
+    [found] = services.matcher.find_schools("Fictieve Vlinder", GRONINGEN)
+    assert found.id == "school:kc-de-fictieve-vlinder"
+    step = await services.onboarding.choose_school(ELSEWHERE, found.id)
+    assert step.school == "KC De Fictieve Vlinder"
+    assert services.matcher.find_schools("Fictieve Vlinder", POO) == []
