@@ -140,3 +140,7 @@ class QuestionInboxRepository:
 
     async def drop_draft(self, user_id: int) -> None:
         await self.session.execute(delete(InboxDraft).where(InboxDraft.user_id == user_id))
+
+    async def drop_drafts_before(self, moment: datetime) -> int:
+        result = await self.session.execute(delete(InboxDraft).where(InboxDraft.updated_at < moment))
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -144,6 +144,11 @@ class QuestionInboxService:
         assert actor.user_id is not None
         async with self.writes.transaction() as session:
             await QuestionInboxRepository(session).drop_draft(actor.user_id)
+
+    async def purge_drafts(self, retention_days: int, now: datetime) -> int:
+        """Drafts nobody finished go after the questions' retention period, like the questions."""
+        async with self.writes.transaction() as session:
+            return await QuestionInboxRepository(session).drop_drafts_before(now - timedelta(days=retention_days))
 
     async def send(self, actor: Authority, question_id: int, now: datetime) -> Answered | None:
         """Confirmed: the draft answer becomes a question/answer entry of the partnership, every asker

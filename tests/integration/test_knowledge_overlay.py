@@ -207,6 +207,14 @@ async def test_forgetting_the_coordinator_drops_the_draft(sessions: SessionFacto
     assert await services.question_inbox.current(chief) is None
 
 
+async def test_unfinished_drafts_are_purged_with_the_questions(sessions: SessionFactory, matcher: Matcher) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    question = await ask(services, ASKER, PARKING, NOW)
+    await services.question_inbox.begin(chief, question, NOW)
+    assert await services.question_inbox.purge_drafts(180, NOW + timedelta(days=179)) == 0
+    assert await services.question_inbox.purge_drafts(180, NOW + timedelta(days=181)) == 1
+
+
 async def test_an_imported_school_can_be_picked_in_onboarding(sessions: SessionFactory, matcher: Matcher) -> None:
     services = services_for(sessions, matcher)
     school = OverlayItem(
