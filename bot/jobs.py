@@ -79,5 +79,5 @@ def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, poll_seconds:
 async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     removed = await found.questions.purge_old(found.settings.question_retention_days, utcnow())
-    await found.question_inbox.purge_drafts(found.settings.question_retention_days, utcnow())
+    await found.question_inbox.purge_old(found.settings.question_retention_days, utcnow())
     logger.info("removed %d questions past the retention period", removed)

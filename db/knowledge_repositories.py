@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Chat, InboxDraft, KnowledgeItem, Question, User
+from db.models import Chat, Delivery, InboxDraft, KnowledgeItem, Question, User
 
 CHUNK = 500
 SUGGESTION_PREFIX = "[suggestie]"  # a picked suggestion is logged like a question (bot/services/questions.py)
+INBOX_ANSWER_KEY = "inbox-answer:"  # outbox key of an answer from the inbox: "inbox-answer:<question id>"
 
 
 @dataclass(frozen=True)
@@ -143,4 +144,15 @@ class QuestionInboxRepository:
 
     async def drop_drafts_before(self, moment: datetime) -> int:
         result = await self.session.execute(delete(InboxDraft).where(InboxDraft.updated_at < moment))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def drop_answers_sent_before(self, moment: datetime) -> int:
+        """Outbox rows of inbox answers quote the asker's question: they go with the questions."""
+        result = await self.session.execute(
+            delete(Delivery).where(
+                Delivery.key.startswith(INBOX_ANSWER_KEY),
+                Delivery.created_at < moment,
+                Delivery.status.not_in(("pending", "sending")),
+            )
+        )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from bot.services.schedule import local
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
 from db.coordinator_repositories import CoordinatorRepository
-from db.knowledge_repositories import OverlayRepository, QuestionInboxRepository
+from db.knowledge_repositories import INBOX_ANSWER_KEY, OverlayRepository, QuestionInboxRepository
 from knowledge.grouping import Asked, QuestionGroup, group_questions
 from knowledge.overlay import OverlayItem, entry_id, natural_key
 
@@ -145,10 +145,13 @@ class QuestionInboxService:
         async with self.writes.transaction() as session:
             await QuestionInboxRepository(session).drop_draft(actor.user_id)
 
-    async def purge_drafts(self, retention_days: int, now: datetime) -> int:
-        """Drafts nobody finished go after the questions' retention period, like the questions."""
+    async def purge_old(self, retention_days: int, now: datetime) -> int:
+        """Drafts nobody finished, and sent answers (they quote the question), go after the questions'
+        retention period, like the questions themselves."""
+        before = now - timedelta(days=retention_days)
         async with self.writes.transaction() as session:
-            return await QuestionInboxRepository(session).drop_drafts_before(now - timedelta(days=retention_days))
+            inbox = QuestionInboxRepository(session)
+            return await inbox.drop_drafts_before(before) + await inbox.drop_answers_sent_before(before)
 
     async def send(self, actor: Authority, question_id: int, now: datetime) -> Answered | None:
         """Confirmed: the draft answer becomes a question/answer entry of the partnership, every asker
@@ -198,7 +201,7 @@ class QuestionInboxService:
         name = self.names.get(partnership, partnership)
         rows = [
             {
-                "key": f"inbox-answer:{group.newest.id}",
+                "key": f"{INBOX_ANSWER_KEY}{group.newest.id}",
                 "kind": MESSAGE,
                 "chat_id": chat_id,
                 "user_id": user_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.services import Services
 from bot.services.coordinators import Authority, command_line
@@ -207,12 +207,24 @@ async def test_forgetting_the_coordinator_drops_the_draft(sessions: SessionFacto
     assert await services.question_inbox.current(chief) is None
 
 
-async def test_unfinished_drafts_are_purged_with_the_questions(sessions: SessionFactory, matcher: Matcher) -> None:
+async def test_drafts_and_sent_answers_are_purged_with_the_questions(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
     services, chief = await inbox_world(sessions, matcher)
-    question = await ask(services, ASKER, PARKING, NOW)
-    await services.question_inbox.begin(chief, question, NOW)
-    assert await services.question_inbox.purge_drafts(180, NOW + timedelta(days=179)) == 0
-    assert await services.question_inbox.purge_drafts(180, NOW + timedelta(days=181)) == 1
+    answered = await ask(services, ASKER, PARKING, NOW)
+    await services.question_inbox.begin(chief, answered, NOW)
+    await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    assert await services.question_inbox.send(chief, answered, NOW) is not None
+    abandoned = await ask(services, ASKER, "Is er een fictieve kantine?", NOW)
+    await services.question_inbox.begin(chief, abandoned, NOW)
+    async with sessions.begin() as session:  # the answer went out
+        await session.execute(update(Delivery).values(status="sent"))
+
+    assert await services.question_inbox.purge_old(180, NOW + timedelta(days=179)) == 0
+    assert await services.question_inbox.purge_old(180, NOW + timedelta(days=181)) == 2
+    async with sessions() as session:
+        assert list(await session.scalars(select(Delivery))) == []
+    assert await services.question_inbox.current(chief) is None
 
 
 async def test_an_imported_school_can_be_picked_in_onboarding(sessions: SessionFactory, matcher: Matcher) -> None:
