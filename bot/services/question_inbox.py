@@ -163,7 +163,8 @@ class QuestionInboxService:
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             group = await _group_of(session, actor.partnership, question_id)
-            if draft is None or group is None or draft.question_id != group.newest.id or not draft.answer:
+            # A question asked meanwhile may have joined the group: its asker gets the answer too.
+            if draft is None or group is None or draft.question_id != question_id or not draft.answer:
                 return None
             item = self._entry(actor.partnership, group, draft.answer)
             await OverlayRepository(session).upsert([to_stored(item)], now)

@@ -240,3 +240,14 @@ async def test_an_imported_school_can_be_picked_in_onboarding(sessions: SessionF
     step = await services.onboarding.choose_school(ELSEWHERE, found.id)
     assert step.school == "KC De Fictieve Vlinder"
     assert services.matcher.find_schools("Fictieve Vlinder", POO) == []
+
+
+async def test_a_question_asked_while_answering_gets_the_answer_too(sessions: SessionFactory, matcher: Matcher) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    first = await ask(services, ASKER, PARKING, NOW - timedelta(hours=1))
+    await services.question_inbox.begin(chief, first, NOW)
+    await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    await ask(services, SECOND_ASKER, "waar kan ik parkeren bij de fictieve pabo", NOW)
+    answered = await services.question_inbox.send(chief, first, NOW)
+    assert answered is not None
+    assert (answered.questions, answered.recipients) == (2, 2)
