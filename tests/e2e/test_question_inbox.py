@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import shutil
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.settings import Settings
+from knowledge import DEFAULT_DATA_DIR
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, onboard
 from tests.fake_bot_api import TOKEN, FakeBotAPI, buttons
@@ -190,3 +192,41 @@ async def test_an_import_is_answered_within_ten_seconds_and_only_in_its_partners
     code, exported, _ = await cli(monkeypatch, settings, "kb", "export", "--partnership", "groningen-kop-van-drenthe")
     assert code == 0
     assert "id: contact:fictieve-anna-kc-de-wegwijzer" in exported
+    # Round trip: next to the YAML files, the export is a valid part of the knowledge base.
+    data = tmp_path / "kennisbank"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    (data / "groningen-kop-van-drenthe" / "aanvulling.yaml").write_text(exported, encoding="utf-8")
+    code, checked, _ = await cli(monkeypatch, settings, "kb", "validate", str(data))
+    assert code == 0
+    assert checked.startswith("Kennisbank in orde")
+
+    # An agenda for the people of an imported school is accepted too.
+    school = tmp_path / "scholen.csv"
+    school.write_text("naam,soort,plaats\nDe Fictieve Vlinder,KC,Fictiefdorp\n", encoding="utf-8")
+    code, _, _ = await cli(
+        monkeypatch,
+        settings,
+        "kb",
+        "import",
+        str(school),
+        "--kind",
+        "school",
+        "--partnership",
+        "groningen-kop-van-drenthe",
+    )
+    assert code == 0
+    code, _, _ = await cli(
+        monkeypatch,
+        settings,
+        "events",
+        "add",
+        "--partnership",
+        "groningen-kop-van-drenthe",
+        "--title",
+        "Fictief",
+        "--start",
+        "2031-12-01T15:00",
+        "--schools",
+        "school:kc-de-fictieve-vlinder",
+    )
+    assert code == 0
