@@ -55,14 +55,14 @@ class OverlayRepository:
     async def upsert(self, items: Sequence[StoredItem], now: datetime) -> tuple[int, int]:
         """Insert new items, update known ones (same partnership, kind and key); returns (new, updated)."""
         new = updated = 0
-        for item in items:
-            existing = await self.session.scalar(
-                select(KnowledgeItem).where(
-                    KnowledgeItem.partnership == item.partnership,
-                    KnowledgeItem.kind == item.kind,
-                    KnowledgeItem.key == item.key,
-                )
+        known: dict[tuple[str, str, str], KnowledgeItem] = {}
+        for partnership, kind in {(item.partnership, item.kind) for item in items}:
+            rows = await self.session.scalars(
+                select(KnowledgeItem).where(KnowledgeItem.partnership == partnership, KnowledgeItem.kind == kind)
             )
+            known.update({(r.partnership, r.kind, r.key): r for r in rows})
+        for item in items:
+            existing = known.get((item.partnership, item.kind, item.key))
             stored = json.dumps(item.fields, ensure_ascii=False, sort_keys=True)
             if existing is None:
                 self.session.add(

@@ -14,6 +14,7 @@ before. A partnership without overlay entries is answered by the base index itse
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from knowledge.normalize import fold, tokens, words
 OverlayKind = Literal["contact", "school", "faq"]
 KINDS: tuple[OverlayKind, ...] = ("contact", "school", "faq")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -168,11 +170,15 @@ def overlay_entries(
 
 
 def with_overlay(kb: KnowledgeBase, items: Sequence[OverlayItem]) -> KnowledgeBase:
-    """The base knowledge base plus the overlay entries (of one partnership)."""
+    """The base knowledge base plus the overlay entries (of one partnership); an item that cannot be
+    an entry (checked at import, so only after a hand edit of the table) is logged and left out."""
+    problems: list[Problem] = []
     schools = [i for i in items if i.kind == "school"]
     # Schools first: a contact's title names its school, which may come from the overlay too.
-    with_schools = replace(kb, entries=(*kb.entries, *overlay_entries(kb, schools)))
-    others = overlay_entries(with_schools, [i for i in items if i.kind != "school"])
+    with_schools = replace(kb, entries=(*kb.entries, *overlay_entries(kb, schools, problems)))
+    others = overlay_entries(with_schools, [i for i in items if i.kind != "school"], problems)
+    if problems:  # not which: an id may hold a person's name, and the log holds no names
+        logger.warning("%d overlay items left out: their id is taken or they are not valid entries", len(problems))
     return replace(with_schools, entries=(*with_schools.entries, *others))
 
 
