@@ -230,3 +230,47 @@ async def test_an_import_is_answered_within_ten_seconds_and_only_in_its_partners
         "school:kc-de-fictieve-vlinder",
     )
     assert code == 0
+
+
+async def test_a_draft_outlives_the_conversation_and_a_restart(
+    api: FakeBotAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conversation times out (shortened here) and the bot restarts: the typed answer is kept,
+    and "Beantwoorden" continues with its preview."""
+    from datetime import timedelta
+
+    from handlers import question_inbox
+    from knowledge import Matcher, load_knowledge_base
+
+    monkeypatch.setattr(question_inbox, "TIMEOUT", timedelta(seconds=1))
+    runner = BotRunner(api, settings, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+        await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+        await api.ask(BOB, PARKING)
+        inbox = await api.ask(ALICE, "/vragen")
+        [answer_button] = [b for b in buttons(inbox) if b.startswith("ib:")]
+        api.press(ALICE, inbox, answer_button)
+        await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])))
+        preview = await api.ask(ALICE, ANSWER)
+        assert "Voorbeeld" in preview["text"]
+        timed_out = await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])), timeout=10)
+        assert timed_out["text"].startswith("Je antwoord is bewaard")
+    finally:
+        await runner.stop()
+
+    restarted = BotRunner(api, settings, Matcher(load_knowledge_base()))
+    await restarted.start()
+    try:
+        api.press(ALICE, inbox, answer_button)
+        again = await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])))
+        assert "Voorbeeld" in again["text"]
+        assert ANSWER in again["text"]
+        [send] = [b for b in buttons(again) if b.endswith(":ja")]
+        seen_by_bob = len(api.sent_to(BOB["id"]))
+        api.press(ALICE, again, send)
+        delivered = await api.reply(BOB["id"], seen_by_bob)
+        assert ANSWER in delivered["text"]
+    finally:
+        await restarted.stop()
