@@ -21,6 +21,7 @@ from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import utcnow
 from knowledge import Answer, Matcher
+from knowledge.overlay import lookup
 
 EXIT_INVALID = 2
 T = TypeVar("T")
@@ -51,7 +52,9 @@ async def with_services(settings: Settings, matcher: Matcher, work: Callable[[Se
     engine = create_engine(settings.effective_database_url)
     try:
         await upgrade(engine)
-        return await work(Services(settings, matcher, session_factory(engine)))
+        services = Services(settings, matcher, session_factory(engine))
+        await services.overlay.reload()  # schools imported into the overlay count too
+        return await work(services)
     finally:
         await engine.dispose()
 
@@ -68,7 +71,7 @@ def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
     """School ids (e.g. school:kc-de-wegwijzer) of the partnership; an unknown one is refused."""
     wanted = tuple(s.strip() for s in (args.schools or "").split(",") if s.strip())
     for school_id in wanted:
-        entry = services.matcher.kb.get(school_id)
+        entry = lookup(services.matcher, school_id)
         if entry is None or entry.school is None or entry.partnership != args.partnership:
             raise UnknownSchool(f"Onbekende school ‘{school_id}’ in dit partnerschap (gebruik bijv. school:kc-...).")
     return wanted

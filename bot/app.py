@@ -107,11 +107,12 @@ def build_application(
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         inbox.attach(services)
         await application.bot.set_my_commands(handlers.COMMANDS)
+        await services.overlay.reload()  # the overlay is in the index before the first question
         await services.coordinators.bootstrap(settings.coordinator_ids, set(matcher.kb.partnerships), utcnow())
         await coordinator_menus(application.bot, services)
         await resume_after_crash(application, inbox)
         if application.job_queue is not None:
-            jobs.schedule(application.job_queue, settings.delivery_poll_seconds)
+            jobs.schedule(application.job_queue, settings.delivery_poll_seconds, settings.knowledge_reload_seconds)
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(
@@ -240,7 +241,9 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
     engine = create_engine(settings.effective_database_url)
     try:
         loop.run_until_complete(migrate(settings.effective_database_url))
-        questions = Services(settings, matcher, session_factory(engine)).questions
+        services = Services(settings, matcher, session_factory(engine))
+        loop.run_until_complete(services.overlay.reload())
+        questions = services.questions
 
         def ask(text: str, scope: str | None) -> Answer:
             return loop.run_until_complete(questions.ask(None, None, text, scope)).answer

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate,events}``.
+"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export,events,coordinators}``.
 
 Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
 and never import Telegram or the database layer, so that one question answers fast; only a question
@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     validate = kb_commands.add_parser("validate", help="controleer de kennisbankbestanden")
     validate.add_argument("path", nargs="?", type=Path)
+    imported = kb_commands.add_parser("import", help="importeer contactpersonen, scholen of vragen (CSV of Excel)")
+    imported.add_argument("file", help="een .csv- of .xlsx-bestand; de eerste rij bevat de kolomnamen")
+    imported.add_argument("--kind", required=True, choices=["contact", "school", "faq"])
+    imported.add_argument("--partnership", required=True)
+    exported = kb_commands.add_parser("export", help="schrijf de aanvulling van een partnerschap als YAML")
+    exported.add_argument("--partnership", required=True)
+    exported.add_argument("output", nargs="?", help="bestand (standaard: naar het scherm)")
     _add_events_parser(commands)
     _add_coordinators_parser(commands)
     return parser
@@ -167,6 +174,16 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
+    if args.kb_command == "validate":
+        return cmd_validate(settings, args)
+    matcher = _load_matcher(settings)
+    _check_partnership(matcher, args.partnership)
+    from bot.knowledge_cli import run_knowledge
+
+    return run_knowledge(settings, matcher, args)
+
+
 def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     matcher = _load_matcher(settings)
     _check_partnership(matcher, args.partnership)
@@ -192,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             return cmd_eval(settings, args)
         if args.command == "kb":
-            return cmd_validate(settings, args)
+            return cmd_kb(settings, args)
         if args.command == "events":
             return cmd_events(settings, args)
         if args.command == "coordinators":

@@ -17,14 +17,27 @@ PURGE_QUESTIONS = "vragen-opruimen"
 DELIVER = "bezorgen"
 WAKE_UP = "bezorgen-wekker"
 DISPATCHER_KEY = "dispatcher"
+RELOAD_KNOWLEDGE = "kennis-verversen"
 
 
-def schedule(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], delivery_poll_seconds: float) -> None:
+def schedule(
+    job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], delivery_poll_seconds: float, knowledge_reload_seconds: float = 5.0
+) -> None:
     job_queue.run_repeating(
         purge_old_questions, interval=timedelta(days=1), first=timedelta(minutes=1), name=PURGE_QUESTIONS
     )
     # The outbox: polled, so rows written by another process (the CLI, a second instance) go out too.
     job_queue.run_repeating(deliver_due, interval=delivery_poll_seconds, first=0.1, name=DELIVER)
+    # The knowledge overlay: an import by the command line (another process) is picked up here.
+    job_queue.run_repeating(reload_knowledge, interval=knowledge_reload_seconds, first=0.5, name=RELOAD_KNOWLEDGE)
+
+
+async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One cheap read of the overlay's version; the index is rebuilt (off the event loop) only when it changed."""
+    try:
+        await services(context).overlay.reload()
+    except Exception as exc:  # the database is away: the index in use stays, the next run tries again
+        logger.warning("reloading the knowledge overlay failed (%s)", type(exc).__name__)
 
 
 async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,4 +79,5 @@ def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, poll_seconds:
 async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     removed = await found.questions.purge_old(found.settings.question_retention_days, utcnow())
+    await found.question_inbox.purge_old(found.settings.question_retention_days, utcnow())
     logger.info("removed %d questions past the retention period", removed)

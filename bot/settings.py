@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     delivery_batch_size: int = Field(default=5, ge=1, le=30)
     delivery_claim_timeout_seconds: int = Field(default=120, ge=10, le=3600)
+    # How often the running bot looks for a changed knowledge overlay (bot/services/knowledge.py).
+    knowledge_reload_seconds: float = Field(default=5.0, gt=0, le=10)
     # Coordinator rights granted at start: "TELEGRAM_USER_ID:SLUG", separated by commas.
     coordinator_ids: str = ""
     log_level: str = "INFO"

@@ -127,6 +127,8 @@ class Question(Base):
     feedback: Mapped[int | None] = mapped_column(SmallInteger)
     feedback_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # A coordinator answered it from the question inbox (/vragen): it left the inbox.
+    answered_at: Mapped[datetime | None]
 
 
 class InboxUpdate(Base):
@@ -270,3 +272,40 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class KnowledgeItem(Base):
+    """The knowledge overlay: an entry a partnership added without editing the YAML files (a contact
+    person, a school or a question and its answer), from an import or an answer in the inbox.
+
+    ``key`` is the item's natural key (knowledge/overlay.py: ``natural_key``), so importing again
+    updates instead of duplicating; ``fields`` holds its columns as JSON. Who changed it is in the
+    audit log, not here (the log forgets names on /vergeetmij).
+    """
+
+    __tablename__ = "knowledge_overlay"
+    __table_args__ = (UniqueConstraint("partnership", "kind", "key", name="uq_knowledge_overlay_partnership_kind_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(255))
+    entry_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxDraft(Base):
+    """A coordinator's answer being written for a group of questions in the inbox: kept in the
+    database, so a restart loses no text. One per coordinator; deleted once sent or cancelled, and
+    with the coordinator on /vergeetmij."""
+
+    __tablename__ = "inbox_drafts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the coordinator
+    partnership: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[int] = mapped_column(BigInteger)
+    answer: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import AuditEntry, Chat, Coordinator, InboxUpdate, Question, User, utcnow
+from db.models import AuditEntry, Chat, Coordinator, InboxDraft, InboxUpdate, Question, User, utcnow
 
 CHUNK = 1000  # values per IN (...) list
 FORGOTTEN_SUBJECT = "user:vergeten"
@@ -184,6 +184,7 @@ class UserRepository:
         chat_id = user.chat_id if user is not None and user.chat_id is not None else private_chat_id
         await self.session.execute(delete(Question).where(Question.user_id == user_id))
         await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
+        await self.session.execute(delete(InboxDraft).where(InboxDraft.user_id == user_id))
         await _forget_coordinator(self.session, user_id)
         if user is not None:
             await self.session.delete(user)

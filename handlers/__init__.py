@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, coordinators, general, onboarding, privacy, questions
+from handlers import agenda, coordinators, general, onboarding, privacy, question_inbox, questions
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -13,6 +13,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     privacy.register(application)
     agenda.register(application)
     coordinators.register(application)
+    question_inbox.register(application)  # a conversation: before questions, so an answer is no question
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

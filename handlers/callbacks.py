@@ -58,4 +58,24 @@ EVENT_FILE = Button("ev", rf"({INTEGER_ID}|alles)")
 # Coordinators: pick a user to make coordinator, then confirm (ja) or not (nee).
 COORDINATOR = Button("co", rf"(kies|ja|nee):({DATABASE_ID})")
 
-ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE, COORDINATOR)
+# The question inbox (/vragen): answer a group (by the id of its newest question), confirm or cancel
+# the answer, or turn the page.
+INBOX_ANSWER = Button("ib", rf"({DATABASE_ID})")
+INBOX_CONFIRM = Button("ibok", rf"({DATABASE_ID}):(ja|nee)")
+INBOX_PAGE = Button("ibp", r"(0|[1-9][0-9]{0,2})")
+
+ALL = (
+    ANSWER,
+    FEEDBACK,
+    PARTNERSHIP,
+    ROLE,
+    SCHOOL,
+    FORGET,
+    RSVP,
+    SUBSCRIBE,
+    EVENT_FILE,
+    COORDINATOR,
+    INBOX_ANSWER,
+    INBOX_CONFIRM,
+    INBOX_PAGE,
+)

@@ -28,6 +28,7 @@ PRIVATE_ONLY = "Coördinatortaken doe je in een privégesprek met mij."
 # Shown to coordinators only (BotCommandScopeChat); a feature adds its commands here.
 COORDINATOR_COMMANDS = [
     BotCommand("coordinator", "maak iemand van je partnerschap coördinator"),
+    BotCommand("vragen", "vragen zonder goed antwoord bekijken en beantwoorden"),
 ]
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "

@@ -7,14 +7,16 @@ shared by all services of one process (see bot/services/writes.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
+from bot.services.knowledge import KnowledgeHolder, KnowledgeService
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
 from bot.services.planning import Planner
 from bot.services.profiles import ProfileService, ProfileView
+from bot.services.question_inbox import QuestionInboxService
 from bot.services.questions import Asked, QuestionService
 from bot.services.roles import ROLES
 from bot.services.schedule import parse_quiet_hours
@@ -25,18 +27,32 @@ from db.engine import SessionFactory
 from knowledge import Matcher
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Services:
     settings: Settings
-    matcher: Matcher
     sessions: SessionFactory
-    cache: ProfileCache = field(default_factory=ProfileCache)
-    writes: WriteBehind = field(init=False)
-    planner: Planner = field(init=False)
+    knowledge: KnowledgeHolder
+    cache: ProfileCache
+    writes: WriteBehind
+    planner: Planner
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "writes", WriteBehind(self.sessions))
-        object.__setattr__(self, "planner", Planner(parse_quiet_hours(self.settings.quiet_hours)))
+    def __init__(
+        self, settings: Settings, matcher: Matcher, sessions: SessionFactory, cache: ProfileCache | None = None
+    ) -> None:
+        for name, value in (
+            ("settings", settings),
+            ("sessions", sessions),
+            ("knowledge", KnowledgeHolder(matcher)),
+            ("cache", cache or ProfileCache()),
+            ("writes", WriteBehind(sessions)),
+            ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The index in use: the YAML base plus the overlay, swapped whole when the overlay changes."""
+        return self.knowledge.matcher
 
     @property
     def onboarding(self) -> OnboardingService:
@@ -58,6 +74,15 @@ class Services:
     @property
     def coordinators(self) -> CoordinatorService:
         return CoordinatorService(self.sessions, self.writes)
+
+    @property
+    def overlay(self) -> KnowledgeService:
+        return KnowledgeService(self.sessions, self.writes, self.knowledge)
+
+    @property
+    def question_inbox(self) -> QuestionInboxService:
+        names = {slug: p.short_name for slug, p in self.knowledge.kb.partnerships.items()}
+        return QuestionInboxService(self.writes, self.overlay, self.planner, names)
 
     @property
     def profiles(self) -> ProfileService:

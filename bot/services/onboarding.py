@@ -19,6 +19,7 @@ from bot.services.writes import ProfileCache, WriteBehind
 from db.models import User, utcnow
 from db.repositories import InboxRepository, UserRepository
 from knowledge import Matcher
+from knowledge.overlay import lookup
 from knowledge.render import school_label
 
 AWAITING_SCHOOL = "school"
@@ -109,7 +110,7 @@ class OnboardingService:
 
     async def choose_school(self, user_id: int, entry_id: str | None) -> OnboardingStep:
         """A school button: one from the knowledge base, or None to skip."""
-        entry = self.matcher.kb.get(entry_id) if entry_id else None
+        entry = lookup(self.matcher, entry_id) if entry_id else None  # an imported school too
         if entry_id is not None and (entry is None or entry.school is None):
             return OnboardingStep(Step.UNKNOWN_CHOICE)
         async with self.writes.transaction() as session:

@@ -26,6 +26,7 @@ from db.models import (
     Coordinator,
     Delivery,
     Event,
+    InboxDraft,
     InboxUpdate,
     Question,
     Rsvp,
@@ -365,6 +366,7 @@ async def _fill_every_table(session: AsyncSession) -> None:
         session.add(Coordinator(user_id=user_id, partnership="poo-marnix", granted_at=now))
         session.add(AuditEntry(partnership="poo-marnix", actor_id=user_id, actor_name="Fictief", action="x", at=now))
         session.add(Subscription(user_id=user_id, category="overig", enabled=False))
+        session.add(InboxDraft(user_id=user_id, partnership="poo-marnix", question_id=1, answer="x", updated_at=now))
         session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
         session.add(
             Delivery(
@@ -390,6 +392,7 @@ FILLED_TABLES = {
     "deliveries",
     "coordinators",
     "audit_log",
+    "inbox_drafts",
 }
 PERSON_TABLES = {"users", "chats"}
 
@@ -424,7 +427,13 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
         others = (await session.execute(select(func.count()).select_from(QUESTIONS_TABLE))).scalar()
         assert others == 1  # the other user's question stays
         assert (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar() == 1
-        for model in (Subscription, Rsvp, Delivery, Coordinator):  # the other user's rows stay, the event too
+        for model in (
+            Subscription,
+            Rsvp,
+            Delivery,
+            Coordinator,
+            InboxDraft,
+        ):  # the other user's rows stay, the event too
             assert (await session.execute(select(func.count()).select_from(model))).scalar() == 1
         assert await UserRepository(session).get(OTHER_USER) is not None
         # The audit log keeps both actions; only the forgotten person's name and id are gone.

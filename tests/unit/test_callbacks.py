@@ -25,6 +25,10 @@ from handlers import callbacks
         (callbacks.SUBSCRIBE, "sub:on:overig", ("on", "overig")),
         (callbacks.EVENT_FILE, "ev:7", ("7",)),
         (callbacks.EVENT_FILE, "ev:alles", ("alles",)),
+        (callbacks.INBOX_ANSWER, "ib:1763935200123456789", ("1763935200123456789",)),
+        (callbacks.INBOX_CONFIRM, "ibok:42:ja", ("42", "ja")),
+        (callbacks.INBOX_PAGE, "ibp:0", ("0",)),
+        (callbacks.INBOX_PAGE, "ibp:12", ("12",)),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -56,6 +60,11 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.SUBSCRIBE, "sub:toggle:intervisie"),  # only on or off, never a toggle
         (callbacks.SUBSCRIBE, "sub:on:vergadering"),
         (callbacks.EVENT_FILE, "ev:-1"),
+        (callbacks.INBOX_ANSWER, "ib:vraag over stage"),  # ids only, never text
+        (callbacks.INBOX_ANSWER, "ib:9223372036854775808"),
+        (callbacks.INBOX_CONFIRM, "ibok:42:misschien"),
+        (callbacks.INBOX_PAGE, "ibp:-1"),
+        (callbacks.INBOX_PAGE, "ibp:0001"),
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:

@@ -1,0 +1,118 @@
+"""The knowledge overlay in the running bot: the index in use, imports, export and live reload.
+
+``KnowledgeHolder`` holds the matcher every service answers with. The YAML base never changes while
+the bot runs; the overlay (imports by the command line, answers from the question inbox) does. A
+JobQueue job (bot/jobs.py) reads the overlay's version marker every few seconds; when it changed,
+the index is rebuilt off the event loop and swapped in at once (one attribute assignment: a question
+is answered by the old index or the new one, never by half of each). An answer from the inbox in
+this process swaps it immediately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.services.coordinators import Authority, audit
+from bot.services.writes import WriteBehind
+from db.coordinator_repositories import CoordinatorRepository
+from db.engine import SessionFactory
+from db.knowledge_repositories import OverlayRepository, StoredItem
+from knowledge import KnowledgeBase, Matcher
+from knowledge.overlay import KINDS, OverlayItem, OverlayKind, build_matcher
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeHolder:
+    """The matcher in use, swapped whole when the overlay changes."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = self.base = matcher
+        self.kb: KnowledgeBase = matcher.kb  # the YAML base (an overlaid matcher's kb is the base too)
+        self.threshold = matcher.threshold
+        self.version: tuple[Any, ...] | None = None
+        self._rebuilding = asyncio.Lock()
+
+    async def rebuild(self, items: Sequence[OverlayItem], version: tuple[Any, ...]) -> None:
+        """Build the index for the base plus ``items`` in a worker thread, then swap it in."""
+        async with self._rebuilding:
+            if version == self.version:
+                return
+            if items:
+                matcher = await asyncio.to_thread(build_matcher, self.kb, items, self.threshold)
+            else:
+                matcher = self.base  # an empty overlay: the base index, as built at start
+            self.matcher, self.version = matcher, version
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    new: int
+    updated: int
+
+
+def to_stored(item: OverlayItem) -> StoredItem:
+    return StoredItem(item.partnership, item.kind, item.key, item.entry_id, dict(item.fields), item.source)
+
+
+def to_item(stored: StoredItem) -> OverlayItem | None:
+    if stored.kind not in KINDS:
+        return None
+    kind: OverlayKind = stored.kind
+    return OverlayItem(stored.partnership, kind, stored.key, stored.fields, stored.source, stored.entry_id)
+
+
+class KnowledgeService:
+    def __init__(self, sessions: SessionFactory, writes: WriteBehind, holder: KnowledgeHolder) -> None:
+        self.sessions = sessions
+        self.writes = writes
+        self.holder = holder
+
+    async def items(self, partnership: str | None = None) -> list[OverlayItem]:
+        async with self.sessions() as session:
+            stored = await OverlayRepository(session).items(partnership)
+        return [item for item in map(to_item, stored) if item is not None]
+
+    async def reload(self) -> bool:
+        """Rebuild the index when the overlay changed since the last look; True when it did."""
+        async with self.sessions() as session:
+            overlay = OverlayRepository(session)
+            version = await overlay.version()
+            if version == self.holder.version:
+                return False
+            stored = await overlay.items()
+        items = [item for item in map(to_item, stored) if item is not None]
+        await self.holder.rebuild(items, version)
+        logger.info("knowledge overlay loaded: %d entries", len(items))
+        return True
+
+    async def import_items(
+        self, actor: Authority, kind: str, items: Sequence[OverlayItem], now: datetime
+    ) -> ImportCounts:
+        """Store checked items of the actor's partnership in one transaction (all or nothing), with
+        the audit row. The command line acts for any partnership; a coordinator only for their own."""
+        if any(item.partnership != actor.partnership for item in items):
+            raise PermissionError("alleen items van het eigen partnerschap")
+        async with self.writes.transaction() as session:
+            if actor.user_id is not None:
+                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
+                if actor.partnership not in granted:
+                    raise PermissionError("geen coördinator van dit partnerschap")
+            new, updated = await OverlayRepository(session).upsert([to_stored(i) for i in items], now)
+            audit(
+                session,
+                actor,
+                "kennis-import",
+                now,
+                subject=f"import:{kind}",
+                detail=f"{new} nieuw, {updated} bijgewerkt",
+            )
+        return ImportCounts(new, updated)
+
+
+__all__ = ["ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]

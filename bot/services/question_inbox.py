@@ -1,0 +1,244 @@
+"""The question inbox (/vragen): what the partnership's users asked and did not get a good answer to.
+
+Questions that fell back, or that got 👎, are grouped (knowledge/grouping.py) and shown to the
+partnership's coordinators, most asked and newest first, never with who asked. A coordinator answers
+a group: the answer becomes an overlay entry of the partnership (effective at once) and everyone who
+asked gets it through the delivery outbox, one row per private chat. The answer being written is a
+draft in the database, so a restart loses no text. Every call checks the coordinator's right itself.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.coordinators import Authority, audit
+from bot.services.knowledge import KnowledgeService, to_stored
+from bot.services.planning import Planner
+from bot.services.schedule import local
+from bot.services.writes import WriteBehind
+from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
+from db.coordinator_repositories import CoordinatorRepository
+from db.knowledge_repositories import INBOX_ANSWER_KEY, OverlayRepository, QuestionInboxRepository
+from knowledge.grouping import Asked, QuestionGroup, group_questions
+from knowledge.overlay import OverlayItem, entry_id, natural_key
+
+PAGE_SIZE = 8
+MAX_ANSWER = 3000
+MAX_QUOTED = 300
+MAX_KEYWORDS = 10
+INBOX_SOURCE = "vragenbus"
+
+
+@dataclass(frozen=True)
+class GroupView:
+    question_id: int  # the newest question of the group: what its button carries
+    text: str
+    count: int
+    newest_at: datetime
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    groups: list[GroupView]
+    page: int
+    pages: int
+    total: int  # groups in the inbox
+    questions: int  # questions in the inbox
+
+
+@dataclass(frozen=True)
+class DraftView:
+    question_id: int
+    question: str
+    count: int
+    answer: str | None
+    recipients: int
+
+
+@dataclass(frozen=True)
+class Answered:
+    entry_id: str
+    questions: int
+    recipients: int
+
+
+def quoted(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
+
+
+def answer_message(question: str, answer: str, partnership_name: str) -> str:
+    """What an asker receives (Telegram HTML, every value escaped)."""
+    return (
+        f"💬 Je vroeg eerder: <i>‘{html.escape(quoted(question))}’</i>\n\n"
+        f"Het antwoord van {html.escape(partnership_name)}:\n{html.escape(answer)}"
+    )
+
+
+class QuestionInboxService:
+    def __init__(
+        self, writes: WriteBehind, knowledge: KnowledgeService, planner: Planner, names: dict[str, str]
+    ) -> None:
+        self.writes = writes
+        self.knowledge = knowledge
+        self.planner = planner
+        self.names = names  # partnership -> its short name
+
+    async def page(self, actor: Authority, page: int = 0) -> InboxPage:
+        async with self.writes.transaction() as session:  # questions logged behind are written first
+            await _check(session, actor)
+            groups = await _groups(session, actor.partnership)
+        pages = max(1, math.ceil(len(groups) / PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        shown = groups[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        views = [GroupView(g.newest.id, g.text, g.count, g.newest.at) for g in shown]
+        return InboxPage(views, page, pages, len(groups), sum(g.count for g in groups))
+
+    async def begin(self, actor: Authority, question_id: int, now: datetime) -> DraftView | None:
+        """Start answering the group of ``question_id`` (None: it left the inbox); a draft answer for
+        the same group is kept, so pressing "Beantwoorden" again continues it."""
+        assert actor.user_id is not None
+        async with self.writes.transaction() as session:
+            await _check(session, actor)
+            group = await _group_of(session, actor.partnership, question_id)
+            if group is None:
+                return None
+            inbox = QuestionInboxRepository(session)
+            draft = await inbox.draft(actor.user_id)
+            kept = draft.answer if draft is not None and draft.question_id == group.newest.id else None
+            await inbox.save_draft(actor.user_id, actor.partnership, group.newest.id, kept, now)
+            return await _view(session, group, kept)
+
+    async def write(self, actor: Authority, answer: str, now: datetime) -> DraftView | None:
+        """The coordinator typed the answer: store it in the draft; None when there is no draft or its
+        questions left the inbox meanwhile."""
+        assert actor.user_id is not None
+        async with self.writes.transaction() as session:
+            await _check(session, actor)
+            inbox = QuestionInboxRepository(session)
+            draft = await inbox.draft(actor.user_id)
+            group = await _group_of(session, actor.partnership, draft.question_id) if draft else None
+            if draft is None or group is None or draft.partnership != actor.partnership:
+                await inbox.drop_draft(actor.user_id)
+                return None
+            text = answer.strip()[:MAX_ANSWER]
+            await inbox.save_draft(actor.user_id, actor.partnership, group.newest.id, text, now)
+            return await _view(session, group, text)
+
+    async def current(self, actor: Authority) -> DraftView | None:
+        assert actor.user_id is not None
+        async with self.writes.transaction() as session:
+            await _check(session, actor)
+            draft = await QuestionInboxRepository(session).draft(actor.user_id)
+            if draft is None or draft.partnership != actor.partnership:
+                return None
+            group = await _group_of(session, actor.partnership, draft.question_id)
+            return await _view(session, group, draft.answer) if group is not None else None
+
+    async def cancel(self, actor: Authority) -> None:
+        assert actor.user_id is not None
+        async with self.writes.transaction() as session:
+            await QuestionInboxRepository(session).drop_draft(actor.user_id)
+
+    async def purge_old(self, retention_days: int, now: datetime) -> int:
+        """Drafts nobody finished, and sent answers (they quote the question), go after the questions'
+        retention period, like the questions themselves."""
+        before = now - timedelta(days=retention_days)
+        async with self.writes.transaction() as session:
+            inbox = QuestionInboxRepository(session)
+            return await inbox.drop_drafts_before(before) + await inbox.drop_answers_sent_before(before)
+
+    async def send(self, actor: Authority, question_id: int, now: datetime) -> Answered | None:
+        """Confirmed: the draft answer becomes a question/answer entry of the partnership, every asker
+        gets it through the outbox, and the group leaves the inbox, all in one transaction; then the
+        index is rebuilt at once. None when the draft is not for this group (any more)."""
+        assert actor.user_id is not None
+        async with self.writes.transaction() as session:
+            await _check(session, actor)
+            inbox = QuestionInboxRepository(session)
+            draft = await inbox.draft(actor.user_id)
+            group = await _group_of(session, actor.partnership, question_id)
+            # A question asked meanwhile may have joined the group: its asker gets the answer too.
+            if draft is None or group is None or draft.question_id != question_id or not draft.answer:
+                return None
+            item = self._entry(actor.partnership, group, draft.answer)
+            await OverlayRepository(session).upsert([to_stored(item)], now)
+            recipients = await self._deliver(session, group, draft.answer, actor.partnership, now)
+            await inbox.mark_answered([q.id for q in group.questions], now)
+            await inbox.drop_draft(actor.user_id)
+            detail = f"{group.count} vragen, {recipients} ontvangers"
+            audit(session, actor, "vraag-beantwoord", now, subject=item.entry_id, detail=detail)
+        await self.knowledge.reload()
+        return Answered(item.entry_id, group.count, recipients)
+
+    def _entry(self, partnership: str, group: QuestionGroup, answer: str) -> OverlayItem:
+        others = [v.replace(";", ",") for v in group.variants[1 : MAX_KEYWORDS + 1]]
+        fields = {"vraag": quoted(group.text), "antwoord": answer, "bron": INBOX_SOURCE}
+        if others:
+            fields["trefwoorden"] = "; ".join(others)
+        key = natural_key("faq", fields)
+        taken = set(self.knowledge.holder.kb.by_id)
+        own_id = entry_id("faq", key)
+        if own_id in taken:  # the YAML base has an entry of that id: keep them apart
+            own_id = entry_id("faq", f"{INBOX_SOURCE} {key}")
+        return OverlayItem(partnership, "faq", key, fields, INBOX_SOURCE, own_id)
+
+    async def _deliver(
+        self, session: AsyncSession, group: QuestionGroup, answer: str, partnership: str, now: datetime
+    ) -> int:
+        """One outbox row per asker's private chat, with their own (newest) wording of the question."""
+        asked_by: dict[int, str] = {}
+        for question in group.questions:  # newest first
+            if question.user_id is not None:
+                asked_by.setdefault(question.user_id, question.text)
+        chats = await QuestionInboxRepository(session).private_chats(list(asked_by))
+        quiet = self.planner.quiet
+        due = quiet.end_after(now) if quiet is not None and quiet.contains(local(now).time()) else now
+        name = self.names.get(partnership, partnership)
+        rows = [
+            {
+                "key": f"{INBOX_ANSWER_KEY}{group.newest.id}",
+                "kind": MESSAGE,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "text": answer_message(asked_by[user_id], answer, name),
+                "due_at": due,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for user_id, chat_id in chats.items()
+        ]
+        await DeliveryRepository(session).add(rows)
+        return len(rows)
+
+
+async def _check(session: AsyncSession, actor: Authority) -> None:
+    """The right, checked again here: a button's data can be forged."""
+    if actor.user_id is None:
+        return
+    if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
+        raise PermissionError("geen coördinator van dit partnerschap")
+
+
+async def _groups(session: AsyncSession, partnership: str) -> list[QuestionGroup]:
+    found = await QuestionInboxRepository(session).open_questions(partnership)
+    return group_questions([Asked(q.id, q.text, q.created_at, q.user_id) for q in found])
+
+
+async def _group_of(session: AsyncSession, partnership: str, question_id: int) -> QuestionGroup | None:
+    return next((g for g in await _groups(session, partnership) if any(q.id == question_id for q in g.questions)), None)
+
+
+async def _view(session: AsyncSession, group: QuestionGroup, answer: str | None) -> DraftView:
+    users = list({q.user_id for q in group.questions if q.user_id is not None})
+    chats = await QuestionInboxRepository(session).private_chats(users)
+    return DraftView(group.newest.id, group.text, group.count, answer, len(chats))
+
+
+__all__ = ["Answered", "DraftView", "GroupView", "InboxPage", "QuestionInboxService", "answer_message"]

@@ -1,0 +1,286 @@
+"""Read a CSV or Excel file of contact persons, schools or questions for the knowledge overlay.
+
+Pure: no database. ``read_table`` returns the rows of the file, ``overlay_items`` checks every cell
+and turns the rows into overlay items. Every problem names the row as a spreadsheet numbers it (the
+header is row 1) and the column: ``bestand.csv:3: kolom e-mail: ...``. One problem means the whole
+file is refused: the caller imports nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from knowledge.loader import Problem
+from knowledge.matcher import Matcher
+from knowledge.models import Entry
+from knowledge.normalize import fold, tokens
+from knowledge.overlay import OverlayItem, OverlayKind, natural_key, resolve_school
+
+MAX_ROWS = 5000
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the Dutch header, as the README documents it
+    required: bool
+    max_length: int
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "contact": (
+        Column("naam", True, 100),
+        Column("rol", True, 60, ("functie",)),
+        Column("school", False, 120),
+        Column("e-mail", False, 120, ("email", "e-mailadres", "emailadres", "mail", "mailadres")),
+        Column("telefoon", False, 30, ("telefoonnummer", "tel", "mobiel")),
+    ),
+    "school": (
+        Column("naam", True, 100),
+        Column("soort", False, 16, ("type",)),
+        Column("plaats", False, 60, ("woonplaats", "plaatsnaam")),
+        Column("concept", False, 60, ("onderwijsconcept",)),
+        Column("bestuur", False, 120, ("schoolbestuur",)),
+    ),
+    "faq": (
+        Column("vraag", True, 300),
+        Column("antwoord", True, 3000),
+        Column("trefwoorden", False, 1000, ("zoekwoorden", "keywords")),
+        Column("bron", False, 200),
+    ),
+}
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as a spreadsheet numbers it: the header is row 1
+    cells: dict[str, str]  # column name -> value, stripped
+
+
+def _header(text: str) -> str:
+    return " ".join(fold(text).replace("_", " ").split())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+
+
+def _raw_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        problems.append(Problem(shown, 1, "alleen .csv- en .xlsx-bestanden kunnen worden geïmporteerd"))
+        return []
+    try:
+        size = path.stat().st_size
+    except OSError:
+        problems.append(Problem(shown, 1, "het bestand bestaat niet of is niet leesbaar"))
+        return []
+    if size > MAX_FILE_BYTES:
+        problems.append(Problem(shown, 1, f"het bestand is te groot (meer dan {MAX_FILE_BYTES // 1_000_000} MB)"))
+        return []
+    return _xlsx_rows(path, shown, problems) if suffix == ".xlsx" else _csv_rows(path, shown, problems)
+
+
+def _csv_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # "CSV (gescheiden door lijstscheidingsteken)" from Excel
+    first_line = text.split("\n", 1)[0]
+    try:
+        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        problems.append(Problem(shown, 1, f"ongeldige CSV: {exc}"))
+        return []
+
+
+def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    import openpyxl  # only this command needs it: `python -m bot ask` stays light
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        problems.append(Problem(shown, 1, "dit is geen geldig Excel-bestand (.xlsx)"))
+        return []
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for index, row in enumerate(sheet.iter_rows(values_only=True)):
+            if index > MAX_ROWS + 1:
+                break
+            rows.append(list(row))
+        return rows
+    finally:
+        workbook.close()
+
+
+def read_table(path: Path, kind: str, problems: list[Problem]) -> list[Row]:
+    """The data rows of ``path`` keyed by column name; header problems go to ``problems``."""
+    shown = path.name
+    raw = _raw_rows(path, shown, problems)
+    columns = COLUMNS[kind]
+    if not raw and not problems:
+        problems.append(Problem(shown, 1, "het bestand is leeg: de eerste rij moet de kolomnamen bevatten"))
+    if not raw:
+        return []
+    by_header = {_header(name): c.name for c in columns for name in (c.name, *c.aliases)}
+    by_header.update({h.replace("-", ""): n for h, n in list(by_header.items())})
+    positions: dict[int, str] = {}
+    for position, value in enumerate(raw[0]):
+        header = _header(_cell(value))
+        if not header:
+            continue
+        name = by_header.get(header) or by_header.get(header.replace("-", ""))
+        if name is None:
+            expected = ", ".join(c.name for c in columns)
+            problems.append(Problem(shown, 1, f"kolom ‘{_cell(value)}’ ken ik niet (kolommen: {expected})"))
+        elif name in positions.values():
+            problems.append(Problem(shown, 1, f"kolom {name}: staat twee keer in de eerste rij"))
+        else:
+            positions[position] = name
+    for column in columns:
+        if column.required and column.name not in positions.values():
+            problems.append(Problem(shown, 1, f"kolom {column.name} ontbreekt (verplicht)"))
+    if len(raw) - 1 > MAX_ROWS:
+        problems.append(Problem(shown, 1, f"te veel rijen: hooguit {MAX_ROWS} per bestand"))
+        return []
+    rows = []
+    for index, values in enumerate(raw[1:], start=2):
+        cells = {name: _cell(values[p]) if p < len(values) else "" for p, name in positions.items()}
+        if any(cells.values()):
+            rows.append(Row(index, cells))
+    if not rows and not problems:
+        problems.append(Problem(shown, 2, "het bestand heeft geen rijen onder de kolomnamen"))
+    return rows
+
+
+def _check_cells(row: Row, kind: str, shown: str, problems: list[Problem]) -> bool:
+    found = len(problems)
+    for column in COLUMNS[kind]:
+        value = row.cells.get(column.name, "")
+        if column.required and not value:
+            problems.append(Problem(shown, row.number, f"kolom {column.name}: is leeg, maar verplicht"))
+        elif len(value) > column.max_length:
+            problems.append(
+                Problem(
+                    shown,
+                    row.number,
+                    f"kolom {column.name}: te lang ({len(value)} tekens, hooguit {column.max_length})",
+                )
+            )
+    email, phone = row.cells.get("e-mail", ""), row.cells.get("telefoon", "")
+    if kind == "contact" and email and not EMAIL.match(email):
+        problems.append(Problem(shown, row.number, f"kolom e-mail: ‘{email}’ is geen e-mailadres"))
+    if kind == "contact" and phone:
+        digits = sum(ch.isdigit() for ch in phone)
+        if not PHONE.match(phone) or not 10 <= digits <= 15:
+            problems.append(
+                Problem(
+                    shown,
+                    row.number,
+                    f"kolom telefoon: ‘{phone}’ is geen telefoonnummer (10 cijfers, bijv. 06 12345678; "
+                    "valt de 0 weg in Excel, zet de kolom dan op tekst)",
+                )
+            )
+    if kind == "faq" and row.cells.get("vraag") and not tokens(row.cells["vraag"]):
+        problems.append(Problem(shown, row.number, "kolom vraag: daar staat geen vraag in (alleen losse woordjes)"))
+    return len(problems) == found
+
+
+def _school_of(row: Row, matcher: Matcher, partnership: str, shown: str, problems: list[Problem]) -> str | None:
+    """The id of the school a contact row names ("" for none), or None after reporting why not."""
+    named = row.cells.get("school", "")
+    if not named:
+        return ""
+    found = resolve_school(matcher, partnership, named)
+    if isinstance(found, Entry):
+        return found.id
+    if found:
+        options = "; ".join(f"{e.title} ({e.id})" for e in found[:4])
+        problems.append(Problem(shown, row.number, f"kolom school: ‘{named}’ past bij meer scholen: {options}"))
+    else:
+        problems.append(
+            Problem(
+                shown,
+                row.number,
+                f"kolom school: ‘{named}’ is geen school van {partnership} (importeer de school eerst, "
+                "of schrijf de naam zoals in de kennisbank)",
+            )
+        )
+    return None
+
+
+def overlay_items(
+    path: Path, kind: OverlayKind, partnership: str, matcher: Matcher, source: str | None = None
+) -> tuple[list[OverlayItem], list[Problem]]:
+    """The file's rows as overlay items of ``partnership``, and every problem found.
+
+    ``matcher`` answers the partnership's users (base plus current overlay): a contact's school must
+    be one of its schools, and an item must not take the id of an entry of the YAML base.
+    """
+    problems: list[Problem] = []
+    shown = path.name
+    rows = read_table(path, kind, problems)
+    items: list[OverlayItem] = []
+    seen: dict[str, int] = {}
+    base_ids = _base_ids(matcher)
+    for row in rows:
+        if not _check_cells(row, kind, shown, problems):
+            continue
+        fields: dict[str, str] = dict(row.cells)
+        if kind == "contact":
+            school = _school_of(row, matcher, partnership, shown, problems)
+            if school is None:
+                continue
+            fields["school"] = school
+        key = natural_key(kind, fields)
+        if key in seen:
+            problems.append(Problem(shown, row.number, f"dezelfde {_noun(kind)} staat al op rij {seen[key]}"))
+            continue
+        seen[key] = row.number
+        item = OverlayItem(partnership, kind, key, _without_empty(fields), source or f"import {shown}")
+        if item.entry_id in base_ids:
+            problems.append(
+                Problem(shown, row.number, f"deze {_noun(kind)} staat al in de kennisbank ({item.entry_id})")
+            )
+            continue
+        items.append(item)
+    return items, problems
+
+
+def _base_ids(matcher: Matcher) -> set[str]:
+    return {e.id for e in matcher.kb.entries}
+
+
+def _noun(kind: str) -> str:
+    return {"contact": "contactpersoon", "school": "school", "faq": "vraag"}[kind]
+
+
+def _without_empty(fields: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in fields.items() if v}
+
+
+__all__ = ["COLUMNS", "MAX_ROWS", "Column", "Row", "overlay_items", "read_table"]

@@ -1,0 +1,253 @@
+"""The knowledge overlay and the question inbox on SQLite and PostgreSQL: imports with audit rows,
+reload, grouping, and an answer from the inbox reaching the askers through the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.services import Services
+from bot.services.coordinators import Authority, command_line
+from db.agenda_repositories import MESSAGE
+from db.engine import SessionFactory
+from db.models import AuditEntry, Delivery, Question
+from db.repositories import QuestionRepository, UserRepository
+from knowledge import Matcher
+from knowledge.overlay import OverlayItem
+from tests.factories import add_coordinator, add_user, services_for
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+GRONINGEN, POO = "groningen-kop-van-drenthe", "poo-marnix"
+CHIEF, ASKER, SECOND_ASKER, ELSEWHERE, OTHER_CHIEF = 8301, 8302, 8303, 8304, 8305
+PARKING = "Waar kan ik parkeren bij de fictieve pabo?"
+
+
+def anna(phone: str = "06 12345678") -> OverlayItem:
+    fields = {"naam": "Fictieve Anna", "rol": "schoolopleider", "school": "school:kc-de-wegwijzer", "telefoon": phone}
+    return OverlayItem(GRONINGEN, "contact", "fictieve-anna-kc-de-wegwijzer", fields, "import contacten.csv")
+
+
+async def audit_rows(sessions: SessionFactory) -> list[AuditEntry]:
+    async with sessions() as session:
+        return list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+async def test_import_updates_instead_of_duplicating_and_is_audited(sessions: SessionFactory, matcher: Matcher) -> None:
+    services = services_for(sessions, matcher)
+    first = await services.overlay.import_items(command_line(GRONINGEN), "contact", [anna()], NOW)
+    again = await services.overlay.import_items(command_line(GRONINGEN), "contact", [anna()], NOW)
+    changed = await services.overlay.import_items(command_line(GRONINGEN), "contact", [anna("06 87654321")], NOW)
+    assert [(c.new, c.updated) for c in (first, again, changed)] == [(1, 0), (0, 0), (0, 1)]
+    [stored] = await services.overlay.items(GRONINGEN)
+    assert stored.fields["telefoon"] == "06 87654321"
+    assert [(r.actor_name, r.action, r.subject, r.detail) for r in await audit_rows(sessions)] == [
+        ("opdrachtregel", "kennis-import", "import:contact", "1 nieuw, 0 bijgewerkt"),
+        ("opdrachtregel", "kennis-import", "import:contact", "0 nieuw, 0 bijgewerkt"),
+        ("opdrachtregel", "kennis-import", "import:contact", "0 nieuw, 1 bijgewerkt"),
+    ]
+    # Nobody imports into another partnership: not the command line for the wrong one, nor a
+    # coordinator of another partnership.
+    with pytest.raises(PermissionError):
+        await services.overlay.import_items(command_line(POO), "contact", [anna()], NOW)
+    await add_coordinator(sessions, OTHER_CHIEF, POO)
+    with pytest.raises(PermissionError):
+        await services.overlay.import_items(Authority(OTHER_CHIEF, "x", GRONINGEN), "contact", [anna()], NOW)
+    assert len(await audit_rows(sessions)) == 3
+
+
+async def test_the_index_is_swapped_when_the_overlay_changed(sessions: SessionFactory, matcher: Matcher) -> None:
+    services = services_for(sessions, matcher)
+    question = "wie is de schoolopleider van KC De Wegwijzer?"
+    assert await services.overlay.reload() is True  # the first look at an empty overlay
+    assert services.matcher is matcher  # nothing to add: the base index itself
+    assert await services.overlay.reload() is False
+
+    # Another process (the command line) imports: this one picks it up at its next look.
+    other_process = services_for(sessions, matcher)
+    await other_process.overlay.import_items(command_line(GRONINGEN), "contact", [anna()], NOW)
+    assert "Fictieve Anna" not in services.matcher.match(question, GRONINGEN).text
+    assert await services.overlay.reload() is True
+    assert "Fictieve Anna" in services.matcher.match(question, GRONINGEN).text
+    assert "Fictieve Anna" in services.questions.matcher.match(question, GRONINGEN).text
+    assert "Fictieve Anna" not in services.matcher.match(question, POO).text
+    assert await services.overlay.reload() is False
+
+
+async def ask(
+    services: Services, user_id: int, text: str, at: datetime, fallback: bool = True, feedback: int | None = None
+) -> int:
+    async with services.sessions.begin() as session:
+        questions = QuestionRepository(session)
+        question_id = await questions.add(
+            user_id=user_id,
+            chat_id=user_id,
+            question=text,
+            matched=None,
+            confidence=0.1,
+            fallback=fallback,
+            partnership=POO,
+        )
+        found = await questions.get(question_id)
+        assert found is not None
+        found.created_at = at
+        if feedback is not None:
+            await questions.set_feedback(question_id, user_id, feedback)
+    return question_id
+
+
+async def inbox_world(sessions: SessionFactory, matcher: Matcher) -> tuple[Services, Authority]:
+    services = services_for(sessions, matcher, quiet_hours="")
+    await add_user(sessions, CHIEF, POO, "schoolopleider")
+    await add_user(sessions, ASKER, POO, "mentor")
+    await add_user(sessions, SECOND_ASKER, POO, "student")
+    await add_user(sessions, ELSEWHERE, GRONINGEN, "mentor")
+    await add_coordinator(sessions, CHIEF, POO)
+    await add_coordinator(sessions, OTHER_CHIEF, GRONINGEN)
+    chief = await services.coordinators.authority(CHIEF)
+    assert chief is not None
+    return services, chief
+
+
+async def test_the_inbox_groups_what_fell_back_or_got_a_thumbs_down(sessions: SessionFactory, matcher: Matcher) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    await ask(services, ASKER, PARKING, NOW - timedelta(hours=3))
+    await ask(services, SECOND_ASKER, "waar kan ik parkeren bij de fictieve pabo", NOW - timedelta(hours=2))
+    await ask(services, ASKER, "Is er een fictieve kantine?", NOW - timedelta(hours=1))
+    await ask(services, ASKER, "Wat is intervisie?", NOW, fallback=False, feedback=-1)  # 👎
+    await ask(services, ASKER, "Wat is lesson study?", NOW, fallback=False)  # answered well: not in the inbox
+    await ask(services, ASKER, "[suggestie] Intervisie", NOW)  # a picked suggestion is no question
+    async with sessions.begin() as session:  # a question of another partnership's user
+        await QuestionRepository(session).add(
+            user_id=ELSEWHERE,
+            chat_id=ELSEWHERE,
+            question="Fictief elders?",
+            matched=None,
+            confidence=0,
+            fallback=True,
+            partnership=GRONINGEN,
+        )
+
+    page = await services.question_inbox.page(chief)
+    assert [(g.count, g.text) for g in page.groups] == [
+        (2, "waar kan ik parkeren bij de fictieve pabo"),
+        (1, "Wat is intervisie?"),
+        (1, "Is er een fictieve kantine?"),
+    ]
+    assert (page.total, page.questions, page.pages) == (3, 4, 1)
+    # A coordinator of another partnership sees only their own; a forged authority nothing at all.
+    other = await services.coordinators.authority(OTHER_CHIEF)
+    assert other is not None
+    assert [g.text for g in (await services.question_inbox.page(other)).groups] == ["Fictief elders?"]
+    with pytest.raises(PermissionError):
+        await services.question_inbox.page(Authority(ASKER, "x", POO))
+
+
+async def test_an_answer_from_the_inbox_reaches_the_askers_and_answers_from_then_on(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    await ask(services, ASKER, PARKING, NOW - timedelta(hours=3))
+    await ask(services, ASKER, "waar kan ik parkeren bij de fictieve pabo?", NOW - timedelta(hours=2))
+    newest = await ask(services, SECOND_ASKER, "Waar kan ik parkeren bij de fictieve pabo", NOW - timedelta(hours=1))
+    await services.overlay.reload()
+    [group] = (await services.question_inbox.page(chief)).groups
+    assert group.question_id == newest
+
+    # The coordinator of another partnership cannot answer this group, even with its id.
+    other = await services.coordinators.authority(OTHER_CHIEF)
+    assert other is not None
+    assert await services.question_inbox.begin(other, newest, NOW) is None
+
+    started = await services.question_inbox.begin(chief, newest, NOW)
+    assert started is not None
+    assert (started.count, started.recipients, started.answer) == (3, 2, None)
+    written = await services.question_inbox.write(chief, "Fictief: parkeren kan op het <fictieve> terrein.", NOW)
+    assert written is not None
+    assert written.answer == "Fictief: parkeren kan op het <fictieve> terrein."
+    # Pressing "Beantwoorden" again continues the draft: nothing typed is lost.
+    again = await services.question_inbox.begin(chief, newest, NOW)
+    assert again is not None
+    assert again.answer == written.answer
+
+    answered = await services.question_inbox.send(chief, newest, NOW)
+    assert answered is not None
+    assert (answered.questions, answered.recipients) == (3, 2)
+    assert await services.question_inbox.send(chief, newest, NOW) is None  # sent once, not twice
+
+    async with sessions() as session:
+        deliveries = list(await session.scalars(select(Delivery).order_by(Delivery.user_id)))
+        open_questions = (await session.scalars(select(Question).where(Question.answered_at.is_(None)))).all()
+    assert [(d.kind, d.key, d.chat_id, d.user_id, d.due_at) for d in deliveries] == [
+        (MESSAGE, f"inbox-answer:{newest}", ASKER, ASKER, NOW),
+        (MESSAGE, f"inbox-answer:{newest}", SECOND_ASKER, SECOND_ASKER, NOW),
+    ]
+    assert "&lt;fictieve&gt;" in (deliveries[0].text or "")  # HTML: every value escaped
+    assert "waar kan ik parkeren bij de fictieve pabo?" in (deliveries[0].text or "")  # the asker's own words
+    assert open_questions == []
+    assert (await services.question_inbox.page(chief)).groups == []
+
+    # Effective at once for the partnership's users; not for another partnership's.
+    assert "parkeren kan op het" in services.matcher.match(PARKING, POO).text
+    assert "parkeren kan op het" not in services.matcher.match(PARKING, GRONINGEN).text
+    last = (await audit_rows(sessions))[-1]
+    assert (last.actor_id, last.action, last.detail) == (CHIEF, "vraag-beantwoord", "3 vragen, 2 ontvangers")
+    assert "Fictief" not in last.detail
+
+
+async def test_forgetting_the_coordinator_drops_the_draft(sessions: SessionFactory, matcher: Matcher) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    question = await ask(services, ASKER, PARKING, NOW)
+    await services.question_inbox.begin(chief, question, NOW)
+    await services.question_inbox.write(chief, "Fictief concept.", NOW)
+    async with sessions.begin() as session:
+        await UserRepository(session).delete_everything(CHIEF)
+    await add_coordinator(sessions, CHIEF, POO)
+    assert await services.question_inbox.current(chief) is None
+
+
+async def test_drafts_and_sent_answers_are_purged_with_the_questions(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    answered = await ask(services, ASKER, PARKING, NOW)
+    await services.question_inbox.begin(chief, answered, NOW)
+    await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    assert await services.question_inbox.send(chief, answered, NOW) is not None
+    abandoned = await ask(services, ASKER, "Is er een fictieve kantine?", NOW)
+    await services.question_inbox.begin(chief, abandoned, NOW)
+    async with sessions.begin() as session:  # the answer went out
+        await session.execute(update(Delivery).values(status="sent"))
+
+    assert await services.question_inbox.purge_old(180, NOW + timedelta(days=179)) == 0
+    assert await services.question_inbox.purge_old(180, NOW + timedelta(days=181)) == 2
+    async with sessions() as session:
+        assert list(await session.scalars(select(Delivery))) == []
+    assert await services.question_inbox.current(chief) is None
+
+
+async def test_an_imported_school_can_be_picked_in_onboarding(sessions: SessionFactory, matcher: Matcher) -> None:
+    services = services_for(sessions, matcher)
+    school = OverlayItem(
+        GRONINGEN, "school", "kc-de-fictieve-vlinder", {"naam": "De Fictieve Vlinder", "soort": "KC"}, "t"
+    )
+    await services.overlay.import_items(command_line(GRONINGEN), "school", [school], NOW)
+    await services.overlay.reload()
+    await add_user(sessions, ELSEWHERE, GRONINGEN, "mentor")
+    [found] = services.matcher.find_schools("Fictieve Vlinder", GRONINGEN)
+    assert found.id == "school:kc-de-fictieve-vlinder"
+    step = await services.onboarding.choose_school(ELSEWHERE, found.id)
+    assert step.school == "KC De Fictieve Vlinder"
+    assert services.matcher.find_schools("Fictieve Vlinder", POO) == []
+
+
+async def test_a_question_asked_while_answering_gets_the_answer_too(sessions: SessionFactory, matcher: Matcher) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    first = await ask(services, ASKER, PARKING, NOW - timedelta(hours=1))
+    await services.question_inbox.begin(chief, first, NOW)
+    await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    await ask(services, SECOND_ASKER, "waar kan ik parkeren bij de fictieve pabo", NOW)
+    answered = await services.question_inbox.send(chief, first, NOW)
+    assert answered is not None
+    assert (answered.questions, answered.recipients) == (2, 2)
