@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from knowledge.answer import Answer
 from knowledge.loader import KnowledgeBase, Problem, _with_school_answer
-from knowledge.matcher import DEFAULT_THRESHOLD, MISSING_DETAILS, Matcher
+from knowledge.matcher import DEFAULT_THRESHOLD, Matcher, matcher_words
 from knowledge.models import MAX_ID_LENGTH, Entry, EntryFile, School
 from knowledge.normalize import fold, tokens, words
 
@@ -222,7 +222,7 @@ class OverlaidMatcher(Matcher):
         pairs = set(pairwise(asked))
         if not any(
             detail_words.intersection(asked) or detail_pairs & pairs
-            for detail_words, detail_pairs, _ in MISSING_DETAILS
+            for detail_words, detail_pairs, _ in matcher_words().missing_details
         ):
             return None
         best = own.kb.get(answer.suggestions[0].id)

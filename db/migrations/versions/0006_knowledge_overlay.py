@@ -1,6 +1,6 @@
 """knowledge overlay: entries added by imports and inbox answers, inbox drafts, answered questions
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
