@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, coordinators, general, onboarding, privacy, questions
+from handlers import agenda, agenda_admin, coordinators, general, onboarding, privacy, questions, stats
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -11,8 +11,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     general.register_first(application)
     onboarding.register(application)
     privacy.register(application)
+    agenda_admin.register(application)
     agenda.register(application)
     coordinators.register(application)
+    stats.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

@@ -28,6 +28,8 @@ PRIVATE_ONLY = "Coördinatortaken doe je in een privégesprek met mij."
 # Shown to coordinators only (BotCommandScopeChat); a feature adds its commands here.
 COORDINATOR_COMMANDS = [
     BotCommand("coordinator", "maak iemand van je partnerschap coördinator"),
+    BotCommand("nieuw", "zet een bijeenkomst in de agenda"),
+    BotCommand("stats", "statistieken van je partnerschap"),
 ]
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
+from bot.services.event_drafts import EventDraftService
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
 from bot.services.planning import Planner
 from bot.services.profiles import ProfileService, ProfileView
@@ -19,6 +20,7 @@ from bot.services.questions import Asked, QuestionService
 from bot.services.roles import ROLES
 from bot.services.schedule import parse_quiet_hours
 from bot.services.senders import Sender
+from bot.services.stats import StatsService
 from bot.services.writes import ProfileCache, WriteBehind
 from bot.settings import Settings
 from db.engine import SessionFactory
@@ -56,6 +58,14 @@ class Services:
         return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
 
     @property
+    def event_drafts(self) -> EventDraftService:
+        return EventDraftService(self.writes, self.agenda)
+
+    @property
+    def stats(self) -> StatsService:
+        return StatsService(self.sessions)
+
+    @property
     def coordinators(self) -> CoordinatorService:
         return CoordinatorService(self.sessions, self.writes)
 
@@ -71,6 +81,7 @@ __all__ = [
     "Authority",
     "CoordinatorService",
     "DeliveryService",
+    "EventDraftService",
     "EventView",
     "ImportResult",
     "NewEvent",
@@ -86,5 +97,6 @@ __all__ = [
     "Result",
     "Sender",
     "Services",
+    "StatsService",
     "Step",
 ]

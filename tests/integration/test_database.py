@@ -26,6 +26,7 @@ from db.models import (
     Coordinator,
     Delivery,
     Event,
+    EventDraft,
     InboxUpdate,
     Question,
     Rsvp,
@@ -366,6 +367,7 @@ async def _fill_every_table(session: AsyncSession) -> None:
         session.add(AuditEntry(partnership="poo-marnix", actor_id=user_id, actor_name="Fictief", action="x", at=now))
         session.add(Subscription(user_id=user_id, category="overig", enabled=False))
         session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
+        session.add(EventDraft(user_id=user_id, purpose="nieuw", partnership="poo-marnix", title="Fictief concept"))
         session.add(
             Delivery(
                 key=f"reminder:{event.id}:x",
@@ -390,6 +392,7 @@ FILLED_TABLES = {
     "deliveries",
     "coordinators",
     "audit_log",
+    "event_drafts",
 }
 PERSON_TABLES = {"users", "chats"}
 
