@@ -66,6 +66,7 @@ STATE_OF_STEP = {
     CONFIRM: CONFIRM_STATE,
 }
 TIMEOUT = timedelta(minutes=30)
+NEW_BUTTONS = r"^nw[a-z]:"  # every button of /nieuw's steps
 TIMES = ("0900", "1000", "1300", "1400", "1500", "1530", "1600", "1900")
 GONE = "Deze bijeenkomst bestaat niet (meer) in jouw partnerschap, is afgelast of is al begonnen."
 HOW_TO_STOP = "Met /annuleer stop je."
@@ -468,6 +469,14 @@ async def repeat_step(update: Update, context: Context) -> int:
     return await _ask(update.effective_message, current, html.escape("Dat past niet bij deze stap. ") + "\n")
 
 
+async def step_button_outside_a_flow(update: Update, context: Context) -> None:
+    """A step's button when no flow runs (an old message after a restart, or forged): refused for
+    everyone but coordinators, who are pointed to /nieuw (their draft is kept)."""
+    query = update.callback_query
+    if query is not None and await require_coordinator(update, context) is not None:
+        await acknowledge(context, query, "Deze knop werkt niet meer. Met /nieuw ga je verder met je concept.")
+
+
 async def timed_out(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is not None:
@@ -585,7 +594,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             fallbacks=[
                 CommandHandler("annuleer", cancel),
                 MessageHandler(~filters.COMMAND, repeat_step),
-                CallbackQueryHandler(repeat_step, pattern=r"^nw[a-z]:"),
+                CallbackQueryHandler(repeat_step, pattern=NEW_BUTTONS),
             ],
             conversation_timeout=TIMEOUT,
             allow_reentry=True,
@@ -593,3 +602,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         )
     )
     application.add_handler(CallbackQueryHandler(manage_button, pattern=callbacks.EVENT_MANAGE.pattern))
+    application.add_handler(CallbackQueryHandler(step_button_outside_a_flow, pattern=NEW_BUTTONS))
