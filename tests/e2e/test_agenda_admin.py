@@ -13,6 +13,7 @@ from bot.services import NewEvent
 from bot.services.schedule import AMSTERDAM, MONTHS, WEEKDAYS
 from db.engine import SessionFactory
 from db.models import AuditEntry, Event
+from handlers import agenda_admin
 from knowledge import Matcher
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, GROUP, onboard
@@ -233,3 +234,37 @@ async def test_everyone_else_is_refused_and_nothing_changes(
     [unchanged] = await events(db)
     assert (unchanged.title, unchanged.cancelled) == ("Fictieve intervisie", False)
     assert await audit(db) == []
+
+
+async def test_a_restart_loses_no_typed_text_and_a_quiet_flow_times_out(
+    api: FakeBotAPI, bot: BotRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    start = await api.ask(ALICE, "/nieuw")
+    api.press(ALICE, start, "nwc:intervisie")
+    await edited(api, ALICE, start, "Wat is de titel?")
+    when = await api.ask(ALICE, "Fictieve intervisie na de herstart")
+    assert "Wanneer is het?" in when["text"]
+
+    await bot.stop()
+    monkeypatch.setattr(agenda_admin, "TIMEOUT", timedelta(seconds=1))
+    await bot.start()
+    resumed = await api.ask(ALICE, "/nieuw")
+    assert "we gaan verder waar je was" in resumed["text"]
+    assert "Wanneer is het?" in resumed["text"]
+    assert "nwd:" in buttons(resumed)[0]
+
+    # Nothing typed for a while: the flow stops waiting, the draft stays.
+    await api.wait_until(
+        lambda: any("gestopt met wachten" in m.get("text", "") for m in api.sent_to(ALICE["id"])), timeout=15
+    )
+    again = await api.ask(ALICE, "/nieuw")
+    assert "Wanneer is het?" in again["text"]
+    cancelled = await api.ask(ALICE, "/annuleer")
+    assert "het concept is weg" in cancelled["text"]
+    fresh = await api.ask(ALICE, "/nieuw")
+    assert "Wat voor bijeenkomst wordt het?" in fresh["text"]
+    nothing = await api.ask(ALICE, "/annuleer")
+    assert "Gestopt" in nothing["text"]
+    outside = await api.ask(ALICE, "/annuleer")
+    assert "Er loopt nu niets om te annuleren" in outside["text"]
