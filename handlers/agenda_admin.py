@@ -446,8 +446,12 @@ async def cancel(update: Update, context: Context) -> int:
     if authority is None:
         return ConversationHandler.END
     drafts = services(context).event_drafts
-    dropped = await drafts.discard(authority, NEW) | await drafts.discard(authority, EDIT)
-    await _reply(update, "Gestopt; het concept is weg." if dropped else "Gestopt.")
+    if await drafts.discard(authority, EDIT):  # a change of an event: a /nieuw draft stays
+        await _reply(update, "Gestopt; er is niets gewijzigd.")
+    elif await drafts.discard(authority, NEW):
+        await _reply(update, "Gestopt; het concept is weg.")
+    else:
+        await _reply(update, "Gestopt.")
     return ConversationHandler.END
 
 
@@ -481,7 +485,9 @@ async def timed_out(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_message(
-            chat.id, "Ik ben gestopt met wachten. Je concept is bewaard: met /nieuw ga je verder."
+            chat.id,
+            "Ik ben gestopt met wachten op je antwoord. Wat je voor een nieuwe bijeenkomst al had ingevuld, "
+            "is bewaard: met /nieuw ga je verder.",
         )
 
 
@@ -563,7 +569,8 @@ async def manage_button(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Before questions.register: text typed in a step is never taken for a question."""
-    text = filters.TEXT & ~filters.COMMAND
+    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND  # an edit of an older message is no answer
+    text = new_message & filters.TEXT
     application.add_handler(
         ConversationHandler(
             name="agenda-beheer",
@@ -593,7 +600,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             },
             fallbacks=[
                 CommandHandler("annuleer", cancel),
-                MessageHandler(~filters.COMMAND, repeat_step),
+                MessageHandler(new_message, repeat_step),
                 CallbackQueryHandler(repeat_step, pattern=NEW_BUTTONS),
             ],
             conversation_timeout=TIMEOUT,

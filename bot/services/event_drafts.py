@@ -104,6 +104,7 @@ class EventDraftService:
         async with self.writes.transaction() as session:
             await require_right(session, actor, actor.partnership)
             drafts = DraftRepository(session)
+            await drafts.discard(actor.user_id, EDIT)  # a change left half-way ends here
             row = await drafts.get(actor.user_id, NEW)
             if row is not None and row.partnership == actor.partnership and row.category is not None:
                 return _draft(row), True
