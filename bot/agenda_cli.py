@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from bot.services import EventView, NewEvent, Services
 from bot.services.agenda_answers import next_event_answer
+from bot.services.coordinators import command_line
 from bot.services.ics import IcsError
 from bot.services.schedule import AMSTERDAM, dutch_when, iso_local
 from bot.settings import Settings
@@ -158,12 +159,12 @@ async def _add(services: Services, args: argparse.Namespace) -> int:
         schools=schools,
         uid=args.uid,
     )
-    print(await services.agenda.add(new, utcnow()))
+    print(await services.agenda.add(new, utcnow(), command_line(args.partnership)))
     return 0
 
 
 async def _cancel(services: Services, args: argparse.Namespace) -> int:
-    cancelled = await services.agenda.cancel(args.partnership, args.uid, utcnow())
+    cancelled = await services.agenda.cancel(args.partnership, args.uid, utcnow(), command_line(args.partnership))
     if not cancelled:
         print(f"Geen komende bijeenkomst met UID {args.uid} gevonden.", file=sys.stderr)
         return 1

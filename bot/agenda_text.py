@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.agenda_questions import CATEGORIES
 from bot.services.agenda import EventView
+from bot.services.roles import ROLES
 from bot.services.schedule import dutch_when
 
 MAX_LISTED = 10
@@ -44,3 +45,59 @@ def agenda_text(events: Sequence[EventView] | None) -> str:
         lines.append(f"\n• <b>{html.escape(event.title)}</b> ({CATEGORIES[event.category]})\n  {_line(event)}")
         lines.append(f"  {rsvp_line(event.my_rsvp)}")
     return "\n".join(lines)
+
+
+# -- coordinators ----------------------------------------------------------------------------------
+
+MANAGED_LIMIT = 3800  # the overview stays below Telegram's 4096 characters
+
+
+def audience_text(audience: Sequence[str] | None) -> str:
+    if not audience:
+        return "het hele partnerschap"
+    return ", ".join(ROLES.get(role, role) for role in audience)
+
+
+def counts_line(event: EventView) -> str:
+    return f"Ik kom: {event.rsvp_yes} · Ik kan niet: {event.rsvp_no}"
+
+
+def managed_agenda_text(events: Sequence[EventView], partnership_name: str) -> tuple[str, int]:
+    """The coordinator's overview and how many events it lists (those get a button each)."""
+    head = f"<b>Beheer: agenda van {html.escape(partnership_name)}</b>"
+    if not events:
+        return f"{head}\nEr staan geen komende bijeenkomsten in de agenda. Met /nieuw zet je er een in.", 0
+    lines = [head, "Tik op een bijeenkomst om die te wijzigen of af te gelasten. Met /nieuw zet je er een bij."]
+    size, shown = sum(len(line) + 1 for line in lines), 0
+    for number, event in enumerate(events[:MAX_LISTED], start=1):
+        block = (
+            f"\n{number}. <b>{html.escape(event.title)}</b> ({CATEGORIES[event.category]})\n"
+            f"   {_line(event)}\n   {counts_line(event)}"
+        )
+        if size + len(block) > MANAGED_LIMIT:
+            break
+        lines.append(block)
+        size += len(block) + 1
+        shown += 1
+    if shown < len(events):
+        lines.append(f"\n… en nog {len(events) - shown} later.")
+    return "\n".join(lines), shown
+
+
+def managed_event_text(event: EventView) -> str:
+    return (
+        f"<b>{html.escape(event.title)}</b> ({CATEGORIES[event.category]})\n{_line(event)}\n"
+        f"Voor: {html.escape(audience_text(event.audience))}\n{counts_line(event)}\n\nWat wil je doen?"
+    )
+
+
+def event_preview_text(title: str, category: str, when: str, location: str, audience: Sequence[str] | None) -> str:
+    place = location or "geen plaats"
+    return (
+        "<b>Klopt dit?</b>\n"
+        f"<b>{html.escape(title)}</b> ({CATEGORIES[category]})\n"
+        f"{html.escape(when)}\n"
+        f"Plaats: {html.escape(place)}\n"
+        f"Voor: {html.escape(audience_text(audience))}\n\n"
+        "Na opslaan krijgt iedereen voor wie het is op tijd een herinnering."
+    )

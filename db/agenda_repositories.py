@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Chat, Delivery, Event, Rsvp, Subscription, User
+from db.models import Chat, Delivery, Event, EventDraft, Rsvp, Subscription, User
 from db.repositories import _dialect_insert
 
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
@@ -105,6 +105,35 @@ class EventRepository:
                 index_elements=[Rsvp.event_id, Rsvp.user_id], set_={"coming": coming, "answered_at": now}
             )
         )
+
+
+class DraftRepository:
+    """What a coordinator typed so far in /nieuw or in changing an event (one row per purpose)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int, purpose: str) -> EventDraft | None:
+        return await self.session.get(EventDraft, (user_id, purpose))
+
+    async def fresh(self, user_id: int, purpose: str, partnership: str, now: datetime) -> EventDraft:
+        """An empty draft, replacing whatever was there."""
+        draft = await self.get(user_id, purpose)
+        if draft is None:
+            draft = EventDraft(user_id=user_id, purpose=purpose)
+            self.session.add(draft)
+        draft.partnership, draft.updated_at = partnership, now
+        draft.event_id = draft.field = draft.category = draft.title = draft.day = None
+        draft.starts_at = draft.ends_at = None
+        draft.location = draft.audience = None
+        await self.session.flush()
+        return draft
+
+    async def discard(self, user_id: int, purpose: str) -> bool:
+        result = await self.session.execute(
+            delete(EventDraft).where(EventDraft.user_id == user_id, EventDraft.purpose == purpose)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SubscriptionRepository:
@@ -324,6 +353,7 @@ __all__ = [
     "SKIPPED",
     "Claimed",
     "DeliveryRepository",
+    "DraftRepository",
     "EventRepository",
     "PlannedRow",
     "Recipient",

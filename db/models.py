@@ -309,3 +309,26 @@ class InboxDraft(Base):
     question_id: Mapped[int] = mapped_column(BigInteger)
     answer: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventDraft(Base):
+    """What a coordinator typed so far in /nieuw ("nieuw") or in changing an event ("wijzig"), so a
+    restart of the bot loses no text. One row per coordinator and purpose; gone with the user."""
+
+    __tablename__ = "event_drafts"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    purpose: Mapped[str] = mapped_column(String(8), primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("events.id", ondelete="CASCADE"))
+    field: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(255))
+    day: Mapped[str | None] = mapped_column(String(10))  # a day picked with a button (ISO date)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    location: Mapped[str | None] = mapped_column(String(255))  # "" = no place
+    audience: Mapped[str | None] = mapped_column(String(255))  # comma-separated roles, "" = everyone
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, coordinators, general, onboarding, privacy, question_inbox, questions
+from handlers import agenda, agenda_admin, coordinators, general, onboarding, privacy, question_inbox, questions, stats
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -11,9 +11,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     general.register_first(application)
     onboarding.register(application)
     privacy.register(application)
+    agenda_admin.register(application)
     agenda.register(application)
     coordinators.register(application)
     question_inbox.register(application)  # a conversation: before questions, so an answer is no question
+    stats.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

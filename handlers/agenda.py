@@ -15,6 +15,7 @@ from bot.agenda_text import agenda_text, rsvp_line
 from bot.services.agenda import views_to_ics
 from db.models import utcnow
 from handlers import callbacks
+from handlers.agenda_admin import show_managed_agenda
 from handlers.common import (
     STALE_BUTTON,
     Context,
@@ -70,6 +71,10 @@ async def agenda(update: Update, context: Context) -> None:
         button = InlineKeyboardButton("📅 Alles in mijn agenda", callback_data=callbacks.EVENT_FILE.pack(ALL_EVENTS))
         markup = InlineKeyboardMarkup([[button]])
     await message.reply_text(agenda_text(events), parse_mode=ParseMode.HTML, reply_markup=markup)
+    # A coordinator also gets the partnership's events to manage; everyone else sees nothing more.
+    authority = await services(context).coordinators.authority(user.id)
+    if authority is not None:
+        await show_managed_agenda(message, context, authority)
 
 
 async def reminders(update: Update, context: Context) -> None:

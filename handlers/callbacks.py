@@ -63,6 +63,18 @@ COORDINATOR = Button("co", rf"(kies|ja|nee):({DATABASE_ID})")
 INBOX_ANSWER = Button("ib", rf"({DATABASE_ID})")
 INBOX_CONFIRM = Button("ibok", rf"({DATABASE_ID}):(ja|nee)")
 INBOX_PAGE = Button("ibp", r"(0|[1-9][0-9]{0,2})")
+# /nieuw: the category, a day and a time, no place, the audience (roles on/off, everyone, done), save or not.
+NEW_CATEGORY = Button("nwc", r"(intervisie|mentortraining|partnerscholendag|overig)")
+NEW_DAY = Button("nwd", r"(20[0-9]{2}-[01][0-9]-[0-3][0-9])")
+NEW_TIME = Button("nwt", r"((?:[01][0-9]|2[0-3])[0-5][0-9])")
+NEW_PLACE = Button("nwp", r"(geen)")
+NEW_AUDIENCE = Button("nwa", r"(aan|uit|alle|klaar):([a-z]{1,32}|-)")
+NEW_CONFIRM = Button("nwk", r"(opslaan|annuleren)")
+# A coordinator's agenda: pick an event, cancel it (confirmed: ja / nee), change its title, time or place.
+EVENT_MANAGE = Button("agb", rf"(kies|afgelast|ja|nee):({INTEGER_ID})")
+EVENT_EDIT = Button("agw", rf"(titel|tijd|plek):({INTEGER_ID})")
+# /stats over another period (days).
+STATS = Button("st", r"(7|30|365)")
 
 ALL = (
     ANSWER,
@@ -78,4 +90,13 @@ ALL = (
     INBOX_ANSWER,
     INBOX_CONFIRM,
     INBOX_PAGE,
+    NEW_CATEGORY,
+    NEW_DAY,
+    NEW_TIME,
+    NEW_PLACE,
+    NEW_AUDIENCE,
+    NEW_CONFIRM,
+    EVENT_MANAGE,
+    EVENT_EDIT,
+    STATS,
 )

@@ -29,6 +29,8 @@ PRIVATE_ONLY = "Coördinatortaken doe je in een privégesprek met mij."
 COORDINATOR_COMMANDS = [
     BotCommand("coordinator", "maak iemand van je partnerschap coördinator"),
     BotCommand("vragen", "vragen zonder goed antwoord bekijken en beantwoorden"),
+    BotCommand("nieuw", "zet een bijeenkomst in de agenda"),
+    BotCommand("stats", "statistieken van je partnerschap"),
 ]
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "

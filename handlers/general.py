@@ -35,6 +35,7 @@ HELP = (
 )
 NOT_TEXT = "Ik kan alleen tekstvragen beantwoorden. Typ je vraag, bijvoorbeeld: Wat is lesson study?"
 UNKNOWN_COMMAND = "Dat commando ken ik niet. Kijk bij /help wat ik kan."
+NOTHING_TO_CANCEL = "Er loopt nu niets om te annuleren."
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -54,6 +55,12 @@ async def not_text(update: Update, context: Context) -> None:
 async def unknown_command(update: Update, context: Context) -> None:
     if is_private(update) and update.effective_message:
         await update.effective_message.reply_text(UNKNOWN_COMMAND)
+
+
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    """/annuleer outside every flow (the flows handle it themselves while they run)."""
+    if is_private(update) and update.effective_message:
+        await update.effective_message.reply_text(NOTHING_TO_CANCEL)
 
 
 async def stale_button(update: Update, context: Context) -> None:
@@ -80,6 +87,7 @@ def register_first(application: Application) -> None:  # type: ignore[type-arg]
 
 
 def register_last(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("annuleer", nothing_to_cancel))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
+from bot.services.event_drafts import EventDraftService
 from bot.services.knowledge import KnowledgeHolder, KnowledgeService
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
 from bot.services.planning import Planner
@@ -21,6 +22,7 @@ from bot.services.questions import Asked, QuestionService
 from bot.services.roles import ROLES
 from bot.services.schedule import parse_quiet_hours
 from bot.services.senders import Sender
+from bot.services.stats import StatsService
 from bot.services.writes import ProfileCache, WriteBehind
 from bot.settings import Settings
 from db.engine import SessionFactory
@@ -72,6 +74,14 @@ class Services:
         return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
 
     @property
+    def event_drafts(self) -> EventDraftService:
+        return EventDraftService(self.writes, self.agenda)
+
+    @property
+    def stats(self) -> StatsService:
+        return StatsService(self.sessions)
+
+    @property
     def coordinators(self) -> CoordinatorService:
         return CoordinatorService(self.sessions, self.writes)
 
@@ -96,6 +106,7 @@ __all__ = [
     "Authority",
     "CoordinatorService",
     "DeliveryService",
+    "EventDraftService",
     "EventView",
     "ImportResult",
     "NewEvent",
@@ -111,5 +122,6 @@ __all__ = [
     "Result",
     "Sender",
     "Services",
+    "StatsService",
     "Step",
 ]

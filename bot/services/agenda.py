@@ -11,12 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.agenda_questions import CATEGORIES
+from bot.services.coordinators import Authority, audit
 from bot.services.ics import ExportedEvent, ParsedEvent, export_calendar, parse_calendar
 from bot.services.planning import Planner, in_audience
 from bot.services.schedule import DEFAULT_AUDIENCE, alarms_to_json
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
+from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.models import Event
 from db.repositories import UserRepository
@@ -48,6 +52,16 @@ class ImportResult:
     added: int
     updated: int
     cancelled: int
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """What a coordinator changes of an event; None: unchanged (a new start without an end keeps the length)."""
+
+    title: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,39 +128,120 @@ class AgendaService:
             await self.planner.plan_events(session, touched, now)
         return ImportResult(added, updated, cancelled)
 
-    async def add(self, new: NewEvent, now: datetime) -> str:
-        """One single event; returns its UID."""
-        uid = new.uid or f"{uuid.uuid4()}@samen-opleiden"
+    async def add(self, new: NewEvent, now: datetime, actor: Authority | None = None) -> str:
+        """One single event; returns its UID. With an ``actor`` (a coordinator in chat, or the command
+        line) the right is checked and the audit row ("event-new") written in the same transaction."""
         async with self.writes.transaction() as session:
-            event = Event(
-                partnership=new.partnership,
-                uid=uid,
-                occurrence="",
-                category=new.category,
-                title=new.title,
-                starts_at=new.start,
-                ends_at=new.end,
-                location=new.location,
-                description=new.description,
-                audience=",".join(new.audience if new.audience is not None else DEFAULT_AUDIENCE[new.category]),
-                schools=",".join(new.schools),
-                alarms=None,
-                cancelled=False,
-            )
-            session.add(event)
-            await session.flush()
-            await self.planner.plan_events(session, [event], now)
-        return uid
+            if actor is not None:
+                await require_right(session, actor, new.partnership)
+            event = await self.insert(session, new, now)
+            if actor is not None:
+                audit(session, actor, "event-new", now, subject=f"event:{event.id}", detail=new.category)
+        return event.uid
 
-    async def cancel(self, partnership: str, uid: str, now: datetime) -> int:
-        """Cancel every occurrence of a UID that has not started; returns how many."""
+    async def insert(self, session: AsyncSession, new: NewEvent, now: datetime) -> Event:
+        """Add one event and plan its reminders in the caller's transaction (the CLI and /nieuw both)."""
+        event = Event(
+            partnership=new.partnership,
+            uid=new.uid or f"{uuid.uuid4()}@samen-opleiden",
+            occurrence="",
+            category=new.category,
+            title=new.title,
+            starts_at=new.start,
+            ends_at=new.end,
+            location=new.location,
+            description=new.description,
+            audience=",".join(new.audience if new.audience is not None else DEFAULT_AUDIENCE[new.category]),
+            schools=",".join(new.schools),
+            alarms=None,
+            cancelled=False,
+        )
+        session.add(event)
+        await session.flush()
+        await self.planner.plan_events(session, [event], now)
+        return event
+
+    async def cancel(self, partnership: str, uid: str, now: datetime, actor: Authority | None = None) -> int:
+        """Cancel every occurrence of a UID that has not started; returns how many. Whoever was already
+        reminded gets the cancellation (through the outbox)."""
         async with self.writes.transaction() as session:
+            if actor is not None:
+                await require_right(session, actor, partnership)
             stored = await EventRepository(session).by_source(partnership, uid)
             hit = [e for e in stored.values() if not e.cancelled and e.starts_at > now]
-            for event in hit:
-                event.cancelled = True
-            await self.planner.plan_events(session, hit, now)
+            await self._cancel(session, hit, now)
+            if actor is not None:
+                for event in hit:
+                    audit(session, actor, "event-cancel", now, subject=f"event:{event.id}")
         return len(hit)
+
+    async def _cancel(self, session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
+        for event in events:
+            event.cancelled = True
+        await self.planner.plan_events(session, events, now)
+
+    async def cancel_event(self, actor: Authority, event_id: int, now: datetime) -> EventView | None:
+        """A coordinator cancels one upcoming occurrence of their own partnership; None when the id is
+        not such an event (a forged button). Audit "event-cancel" in the same transaction."""
+        async with self.writes.transaction() as session:
+            await require_right(session, actor, actor.partnership)
+            event = await EventRepository(session).get(event_id)
+            if event is None or event.partnership != actor.partnership or event.cancelled or event.starts_at <= now:
+                return None
+            await self._cancel(session, [event], now)
+            audit(session, actor, "event-cancel", now, subject=f"event:{event.id}")
+            return self.view(event)
+
+    async def change(self, actor: Authority, event_id: int, change: EventChange, now: datetime) -> EventView | None:
+        """A coordinator changes the title, the time or the place of an upcoming event of their own
+        partnership; its reminders are planned again in the same transaction (audit "event-edit")."""
+        async with self.writes.transaction() as session:
+            return await self.change_in(session, actor, event_id, change, now)
+
+    async def change_in(
+        self, session: AsyncSession, actor: Authority, event_id: int, change: EventChange, now: datetime
+    ) -> EventView | None:
+        """``change`` in the caller's transaction; None when the id is no upcoming event of the actor's
+        partnership (a forged button)."""
+        await require_right(session, actor, actor.partnership)
+        event = await EventRepository(session).get(event_id)
+        if event is None or event.partnership != actor.partnership or event.cancelled or event.starts_at <= now:
+            return None
+        changed = []
+        if change.title is not None:
+            event.title = change.title
+            changed.append("title")
+        if change.start is not None:
+            # Without an end the event keeps its length.
+            event.ends_at = change.end if change.end is not None else change.start + (event.ends_at - event.starts_at)
+            event.starts_at = change.start
+            changed.append("time")
+        if change.location is not None:
+            event.location = change.location
+            changed.append("location")
+        await session.flush()
+        await self.planner.plan_events(session, [event], now)
+        audit(session, actor, "event-edit", now, subject=f"event:{event.id}", detail=",".join(changed))
+        counts = await EventRepository(session).rsvp_counts([event.id])
+        return self.view(event, *counts.get(event.id, (0, 0)))
+
+    async def managed(self, actor: Authority, now: datetime) -> list[EventView]:
+        """The upcoming events of the coordinator's partnership (every audience), with RSVP counts."""
+        async with self.sessions() as session:
+            await require_right(session, actor, actor.partnership)
+            events = await EventRepository(session).upcoming(actor.partnership, now)
+            counts = await EventRepository(session).rsvp_counts([e.id for e in events])
+        return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
+
+    async def managed_event(self, actor: Authority, event_id: int, now: datetime) -> EventView | None:
+        """One upcoming event of the coordinator's own partnership (a button's id is untrusted input)."""
+        async with self.sessions() as session:
+            await require_right(session, actor, actor.partnership)
+            event = await EventRepository(session).get(event_id)
+            if event is None or event.partnership != actor.partnership or event.cancelled or event.starts_at <= now:
+                return None
+            counts = await EventRepository(session).rsvp_counts([event.id])
+        return self.view(event, *counts.get(event.id, (0, 0)))
 
     async def listing(self, partnership: str, now: datetime, everything: bool = False) -> list[EventView]:
         """Occurrences from now on (``everything``: past ones too), cancelled ones included."""
@@ -251,6 +346,17 @@ class AgendaService:
         )
 
 
+async def require_right(session: AsyncSession, actor: Authority, partnership: str) -> None:
+    """The service's own check of a coordinator's right (the handler's guard can be bypassed by forged
+    callback data); the command line (``user_id`` None) acts for the partnership it names."""
+    if actor.partnership != partnership:
+        raise PermissionError("alleen je eigen partnerschap")
+    if actor.user_id is not None and partnership not in await CoordinatorRepository(session).partnerships_of(
+        actor.user_id
+    ):
+        raise PermissionError("alleen coördinatoren van het partnerschap")
+
+
 def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
     roles = audience if audience is not None else item.audience
     event.category = item.category
@@ -281,4 +387,4 @@ def views_to_ics(views: Sequence[EventView], name: str) -> bytes:
     return export_calendar([_exported(v) for v in views], name)
 
 
-__all__ = ["AgendaService", "EventView", "ImportResult", "NewEvent", "views_to_ics"]
+__all__ = ["AgendaService", "EventChange", "EventView", "ImportResult", "NewEvent", "require_right", "views_to_ics"]

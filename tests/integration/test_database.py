@@ -26,6 +26,7 @@ from db.models import (
     Coordinator,
     Delivery,
     Event,
+    EventDraft,
     InboxDraft,
     InboxUpdate,
     Question,
@@ -368,6 +369,7 @@ async def _fill_every_table(session: AsyncSession) -> None:
         session.add(Subscription(user_id=user_id, category="overig", enabled=False))
         session.add(InboxDraft(user_id=user_id, partnership="poo-marnix", question_id=1, answer="x", updated_at=now))
         session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
+        session.add(EventDraft(user_id=user_id, purpose="nieuw", partnership="poo-marnix", title="Fictief concept"))
         session.add(
             Delivery(
                 key=f"reminder:{event.id}:x",
@@ -393,6 +395,7 @@ FILLED_TABLES = {
     "coordinators",
     "audit_log",
     "inbox_drafts",
+    "event_drafts",
 }
 PERSON_TABLES = {"users", "chats"}
 

@@ -29,6 +29,16 @@ from handlers import callbacks
         (callbacks.INBOX_CONFIRM, "ibok:42:ja", ("42", "ja")),
         (callbacks.INBOX_PAGE, "ibp:0", ("0",)),
         (callbacks.INBOX_PAGE, "ibp:12", ("12",)),
+        (callbacks.NEW_CATEGORY, "nwc:mentortraining", ("mentortraining",)),
+        (callbacks.NEW_DAY, "nwd:2026-12-01", ("2026-12-01",)),
+        (callbacks.NEW_TIME, "nwt:1530", ("1530",)),
+        (callbacks.NEW_PLACE, "nwp:geen", ("geen",)),
+        (callbacks.NEW_AUDIENCE, "nwa:aan:mentor", ("aan", "mentor")),
+        (callbacks.NEW_AUDIENCE, "nwa:klaar:-", ("klaar", "-")),
+        (callbacks.NEW_CONFIRM, "nwk:opslaan", ("opslaan",)),
+        (callbacks.EVENT_MANAGE, "agb:afgelast:12", ("afgelast", "12")),
+        (callbacks.EVENT_EDIT, "agw:tijd:12", ("tijd", "12")),
+        (callbacks.STATS, "st:365", ("365",)),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -65,6 +75,12 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.INBOX_CONFIRM, "ibok:42:misschien"),
         (callbacks.INBOX_PAGE, "ibp:-1"),
         (callbacks.INBOX_PAGE, "ibp:0001"),
+        (callbacks.NEW_CATEGORY, "nwc:vergadering"),
+        (callbacks.NEW_TIME, "nwt:2460"),
+        (callbacks.NEW_AUDIENCE, "nwa:toggle:mentor"),  # only on or off, never a toggle
+        (callbacks.EVENT_MANAGE, "agb:ja:2147483648"),  # past an INTEGER id
+        (callbacks.EVENT_EDIT, "agw:beschrijving:12"),
+        (callbacks.STATS, "st:14"),
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:

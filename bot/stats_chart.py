@@ -1,0 +1,56 @@
+"""The /stats chart: questions per week (bars) and the share the bot could not answer (line), as PNG.
+
+Pure: no Telegram, no database. matplotlib is imported inside ``render_chart`` only, so every other
+command (``python -m bot ask`` above all) starts without it; call it off the event loop
+(``asyncio.to_thread``): drawing takes tens of milliseconds of CPU.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.services.schedule import MONTHS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Point:
+    monday: date
+    asked: int
+    fallback: int
+
+
+def week_label(monday: date) -> str:
+    return f"{monday.day} {MONTHS[monday.month - 1][:3]}"
+
+
+def render_chart(series: Sequence[Point]) -> bytes:
+    """A PNG of the weeks in ``series`` (oldest first); weeks without questions show no share."""
+    from matplotlib.figure import Figure  # lazy: see the module's docstring
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    figure = Figure(figsize=(8, 4.5), dpi=100, layout="constrained")
+    bars = figure.subplots()
+    positions = list(range(len(series)))
+    bars.bar(positions, [p.asked for p in series], color="#4c72b0", label="vragen")
+    bars.set_ylabel("vragen per week")
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_xticks(positions, [week_label(p.monday) for p in series], rotation=45, ha="right")
+    bars.set_xlabel("week van")
+    rate = bars.twinx()
+    shares = [p.fallback / p.asked if p.asked else float("nan") for p in series]
+    rate.plot(positions, shares, color="#dd8452", marker="o", label="zonder antwoord")
+    rate.set_ylim(0, 1)
+    rate.yaxis.set_major_formatter(PercentFormatter(1.0))
+    rate.set_ylabel("zonder antwoord")
+    figure.legend(loc="outside upper center", ncols=2, frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+__all__ = ["PNG_SIGNATURE", "Point", "render_chart", "week_label"]

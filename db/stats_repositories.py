@@ -1,0 +1,109 @@
+"""Aggregations for /stats, one partnership at a time, each a GROUP BY in the database. Never commits.
+
+Only counts and question texts leave here: no names, no ids of people.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Chat, Delivery, Event, Question, User
+
+
+class StatsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def users_by_role(self, partnership: str) -> dict[str | None, int]:
+        statement = select(User.role, func.count()).where(User.partnership == partnership).group_by(User.role)
+        return {role: number for role, number in await self.session.execute(statement)}
+
+    async def users_by_school(self, partnership: str) -> dict[tuple[str | None, str | None], int]:
+        """(school id, typed school name) -> users; users without a school are (None, None)."""
+        statement = (
+            select(User.school_id, User.school_name, func.count())
+            .where(User.partnership == partnership)
+            .group_by(User.school_id, User.school_name)
+        )
+        return {(school_id, name): number for school_id, name, number in await self.session.execute(statement)}
+
+    async def reachable_users(self, partnership: str) -> int:
+        statement = (
+            select(func.count())
+            .select_from(User)
+            .join(Chat, Chat.id == User.chat_id)
+            .where(User.partnership == partnership, Chat.active.is_(True))
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def questions(self, partnership: str, since: datetime) -> tuple[int, int, int, int]:
+        """(asked, fell back, 👍, 👎) since ``since``."""
+        statement = select(
+            func.count(),
+            func.coalesce(func.sum(case((Question.fallback.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Question.feedback == 1, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Question.feedback == -1, 1), else_=0)), 0),
+        ).where(Question.partnership == partnership, Question.created_at >= since)
+        asked, fallback, up, down = (await self.session.execute(statement)).one()
+        return int(asked), int(fallback), int(up), int(down)
+
+    async def questions_per_day(self, partnership: str, since: datetime) -> dict[date, tuple[int, int]]:
+        """(asked, fell back) per day (UTC) since ``since``."""
+        day = (
+            cast(func.timezone("UTC", Question.created_at), Date) if self._postgres else func.date(Question.created_at)
+        )
+        statement = (
+            select(day, func.count(), func.sum(case((Question.fallback.is_(True), 1), else_=0)))
+            .where(Question.partnership == partnership, Question.created_at >= since)
+            .group_by(day)
+        )
+        result: dict[date, tuple[int, int]] = {}
+        for found, asked, fallback in await self.session.execute(statement):
+            key = found if isinstance(found, date) else date.fromisoformat(str(found))
+            result[key] = (int(asked), int(fallback or 0))
+        return result
+
+    async def unanswered(self, partnership: str, since: datetime, limit: int) -> list[tuple[str, int]]:
+        """The most asked questions that fell back or got 👎, as (text, times); the same text in other
+        capitals counts as one."""
+        text = func.lower(func.trim(Question.question))
+        statement = (
+            select(func.min(Question.question), func.count())
+            .where(
+                Question.partnership == partnership,
+                Question.created_at >= since,
+                or_(Question.fallback.is_(True), Question.feedback == -1),
+            )
+            .group_by(text)
+            .order_by(func.count().desc(), func.max(Question.created_at).desc())
+            .limit(limit)
+        )
+        return [(question, int(number)) for question, number in await self.session.execute(statement)]
+
+    async def deliveries(self, partnership: str, since: datetime) -> dict[tuple[str, str], int]:
+        """(kind, status) -> rows of the partnership's outbox due since ``since``: reminders and
+        cancellations through their event, other messages through their recipient's profile."""
+        statement = (
+            select(Delivery.kind, Delivery.status, func.count())
+            .outerjoin(Event, Event.id == Delivery.event_id)
+            .outerjoin(User, User.id == Delivery.user_id)
+            .where(
+                Delivery.due_at >= since,
+                or_(
+                    Event.partnership == partnership,
+                    and_(Delivery.event_id.is_(None), User.partnership == partnership),
+                ),
+            )
+            .group_by(Delivery.kind, Delivery.status)
+        )
+        return {(kind, status): int(number) for kind, status, number in await self.session.execute(statement)}
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+
+__all__ = ["StatsRepository"]

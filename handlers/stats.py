@@ -1,0 +1,85 @@
+"""/stats for coordinators: the figures of their own partnership as text (7 / 30 / 365 days, buttons
+edit the message) and a chart of questions per week, drawn off the event loop and sent as a photo."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.services import Authority
+from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
+from bot.stats_chart import Point, render_chart
+from bot.stats_text import chart_caption, stats_text
+from db.models import utcnow
+from handlers import callbacks
+from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
+from handlers.coordinators import require_coordinator
+
+
+def period_keyboard(days: int) -> InlineKeyboardMarkup:
+    """The other periods; the shown one is marked."""
+    buttons = [
+        InlineKeyboardButton(("✅ " if d == days else "") + f"{d} dagen", callback_data=callbacks.STATS.pack(d))
+        for d in PERIODS
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+def _text(context: Context, stats: Stats) -> str:
+    kb = services(context).matcher.kb
+    found = kb.partnerships.get(stats.partnership)
+
+    def school_name(school_id: str) -> str | None:
+        entry = kb.get(school_id)
+        return entry.school.name if entry is not None and entry.school is not None else None
+
+    return stats_text(stats, found.name if found else stats.partnership, school_name)
+
+
+async def _figures(context: Context, authority: Authority, days: int) -> Stats | None:
+    try:
+        return await services(context).stats.figures(authority, days, utcnow())
+    except PermissionError:
+        return None
+
+
+async def stats(update: Update, context: Context) -> None:
+    authority = await require_coordinator(update, context)
+    message = update.effective_message
+    if authority is None or message is None:
+        return
+    figures = await _figures(context, authority, DEFAULT_PERIOD)
+    if figures is None:
+        return
+    await message.reply_text(
+        _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
+    )
+    series = [Point(week.monday, week.asked, week.fallback) for week in figures.weeks]
+    chart = await asyncio.to_thread(render_chart, series)
+    await message.reply_photo(io.BytesIO(chart), caption=chart_caption(figures), parse_mode=ParseMode.HTML)
+
+
+async def other_period(update: Update, context: Context) -> None:
+    query = update.callback_query
+    authority = await require_coordinator(update, context)
+    if query is None or authority is None:
+        return
+    parsed = callbacks.STATS.parse(query.data)
+    if parsed is None:
+        await acknowledge(context, query, STALE_BUTTON)
+        return
+    await acknowledge(context, query)
+    figures = await _figures(context, authority, int(parsed[0]))
+    if figures is not None:
+        await edit(
+            query, _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
+        )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("stats", stats))
+    application.add_handler(CallbackQueryHandler(other_period, pattern=callbacks.STATS.pattern))
