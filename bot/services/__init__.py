@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
+from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
@@ -56,6 +57,10 @@ class Services:
         return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
 
     @property
+    def broadcasts(self) -> BroadcastService:
+        return BroadcastService(self.sessions, self.writes, self.matcher)
+
+    @property
     def coordinators(self) -> CoordinatorService:
         return CoordinatorService(self.sessions, self.writes)
 
@@ -68,7 +73,10 @@ __all__ = [
     "ROLES",
     "AgendaService",
     "Asked",
+    "Audience",
     "Authority",
+    "BroadcastService",
+    "BroadcastView",
     "CoordinatorService",
     "DeliveryService",
     "EventView",
