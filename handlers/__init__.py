@@ -2,7 +2,7 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, coordinators, general, onboarding, privacy, questions
+from handlers import agenda, broadcasts, coordinators, general, onboarding, privacy, questions
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -13,6 +13,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     privacy.register(application)
     agenda.register(application)
     coordinators.register(application)
+    broadcasts.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

@@ -58,4 +58,32 @@ EVENT_FILE = Button("ev", rf"({INTEGER_ID}|alles)")
 # Coordinators: pick a user to make coordinator, then confirm (ja) or not (nee).
 COORDINATOR = Button("co", rf"(kies|ja|nee):({DATABASE_ID})")
 
-ALL = (ANSWER, FEEDBACK, PARTNERSHIP, ROLE, SCHOOL, FORGET, RSVP, SUBSCRIBE, EVENT_FILE, COORDINATOR)
+# /bericht, each button carrying the draft's id: the kind of audience, roles on/off (or done), a
+# school, a category's subscribers, now or later, send or not; /berichten: cancel a planned one.
+BROADCAST_AUDIENCE = Button("bca", rf"({DATABASE_ID}):(alle|rollen|school|soort)")
+BROADCAST_ROLE = Button("bcr", rf"({DATABASE_ID}):(aan|uit|klaar):([a-z]{{1,32}}|-)")
+BROADCAST_SCHOOL = Button("bcs", rf"({DATABASE_ID}):({ENTRY_ID})")
+BROADCAST_CATEGORY = Button("bcc", rf"({DATABASE_ID}):(intervisie|mentortraining|partnerscholendag|overig)")
+BROADCAST_WHEN = Button("bct", rf"({DATABASE_ID}):(nu|later)")
+BROADCAST_CONFIRM = Button("bck", rf"({DATABASE_ID}):(ja|nee)")
+BROADCAST_CANCEL = Button("bcx", rf"({DATABASE_ID})")
+
+ALL = (
+    ANSWER,
+    FEEDBACK,
+    PARTNERSHIP,
+    ROLE,
+    SCHOOL,
+    FORGET,
+    RSVP,
+    SUBSCRIBE,
+    EVENT_FILE,
+    COORDINATOR,
+    BROADCAST_AUDIENCE,
+    BROADCAST_ROLE,
+    BROADCAST_SCHOOL,
+    BROADCAST_CATEGORY,
+    BROADCAST_WHEN,
+    BROADCAST_CONFIRM,
+    BROADCAST_CANCEL,
+)

@@ -28,6 +28,8 @@ PRIVATE_ONLY = "Coördinatortaken doe je in een privégesprek met mij."
 # Shown to coordinators only (BotCommandScopeChat); a feature adds its commands here.
 COORDINATOR_COMMANDS = [
     BotCommand("coordinator", "maak iemand van je partnerschap coördinator"),
+    BotCommand("bericht", "stuur een bericht aan (een deel van) je partnerschap"),
+    BotCommand("berichten", "verstuurde en geplande berichten met hun rapport"),
 ]
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "
