@@ -88,7 +88,7 @@ async def _run(services: Services, args: argparse.Namespace, ask: Callable[[str]
 async def wait_for_report(
     progress: Callable[[], Awaitable[BroadcastView | None]],
     patience: float,
-    poll_seconds: float = POLL_SECONDS,
+    poll_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> BroadcastView | None:
@@ -105,4 +105,4 @@ async def wait_for_report(
             last_change, seen = clock(), handled
         elif clock() - last_change >= patience:
             return None
-        await sleep(poll_seconds)
+        await sleep(POLL_SECONDS if poll_seconds is None else poll_seconds)

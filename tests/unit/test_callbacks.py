@@ -25,6 +25,14 @@ from handlers import callbacks
         (callbacks.SUBSCRIBE, "sub:on:overig", ("on", "overig")),
         (callbacks.EVENT_FILE, "ev:7", ("7",)),
         (callbacks.EVENT_FILE, "ev:alles", ("alles",)),
+        (callbacks.BROADCAST_AUDIENCE, "bca:7:rollen", ("7", "rollen")),
+        (callbacks.BROADCAST_ROLE, "bcr:7:aan:mentor", ("7", "aan", "mentor")),
+        (callbacks.BROADCAST_ROLE, "bcr:7:klaar:-", ("7", "klaar", "-")),
+        (callbacks.BROADCAST_SCHOOL, "bcs:7:school:kc-de-wegwijzer", ("7", "school:kc-de-wegwijzer")),
+        (callbacks.BROADCAST_CATEGORY, "bcc:7:intervisie", ("7", "intervisie")),
+        (callbacks.BROADCAST_WHEN, "bct:7:later", ("7", "later")),
+        (callbacks.BROADCAST_CONFIRM, "bck:7:ja", ("7", "ja")),
+        (callbacks.BROADCAST_CANCEL, "bcx:7", ("7",)),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -56,6 +64,11 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.SUBSCRIBE, "sub:toggle:intervisie"),  # only on or off, never a toggle
         (callbacks.SUBSCRIBE, "sub:on:vergadering"),
         (callbacks.EVENT_FILE, "ev:-1"),
+        (callbacks.BROADCAST_ROLE, "bcr:7:toggle:mentor"),  # set or unset, never a blind toggle
+        (callbacks.BROADCAST_ROLE, "bcr:7:aan:Mentor"),
+        (callbacks.BROADCAST_SCHOOL, "bcs:7:../etc"),
+        (callbacks.BROADCAST_CONFIRM, "bck:0:ja"),
+        (callbacks.BROADCAST_CANCEL, "bcx:7:ja"),
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:
