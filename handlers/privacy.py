@@ -18,13 +18,16 @@ def privacy_text(retention_days: int) -> str:
         "• je vragen, welk antwoord je kreeg en je 👍/👎, om de kennisbank te verbeteren;\n"
         "• welke herinneringen je wilt, welke ik je stuur of stuurde, en of je komt (“Ik kom” / “Ik kan niet”), "
         "zodat de organisatie weet op hoeveel mensen ze kan rekenen;\n"
-        "• als je coördinator bent: wat je als coördinator deed (wie, wat, wanneer), voor de verantwoording.\n\n"
+        "• als je coördinator bent: wat je als coördinator deed (wie, wat, wanneer), voor de verantwoording, en "
+        "de berichten die je rondstuurde, met hun rapport;\n"
+        "• van een rondgestuurd bericht aan jou: of het aankwam.\n\n"
         f"Vragen bewaar ik {retention_days} dagen; daarna worden ze automatisch verwijderd. Je profiel blijft "
         "tot je het laat verwijderen. Een binnenkomend bericht bewaar ik kort tot het beantwoord is, zodat het "
         "na een storing niet verloren gaat. In mijn logboek staan geen namen of berichtteksten. Ik deel niets "
         "met anderen.\n\n"
         "Met /vergeetmij verwijder ik je profiel, je vragen, je herinneringen en je antwoorden direct; van je "
-        "coördinatoracties blijft alleen vastgelegd dát ze gebeurden, zonder je naam."
+        "coördinatoracties blijft alleen vastgelegd dát ze gebeurden, zonder je naam; een bericht dat je rondstuurde "
+        "blijft staan zonder je naam, een concept verdwijnt."
     )
 
 
