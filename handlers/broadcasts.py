@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot.agenda_questions import CATEGORIES
 from bot.services import Audience, Authority, BroadcastView
 from bot.services.broadcasts import (
+    EmptyAudience,
     NotAllowed,
     NothingToSend,
     broadcast_message,
@@ -53,7 +54,7 @@ ASK_TEXT = (
     "Typ het bericht voor je partnerschap. Opmaak (vet, cursief, links) blijft behouden. "
     "Daarna kies je wie het krijgt en wanneer, en zie je eerst een voorbeeld. Stoppen kan met /annuleer."
 )
-REPEAT = "Kies met de knoppen hierboven, of stop met /annuleer."
+REPEAT = "Typ je bericht of het moment als tekst, of kies met de knoppen hierboven. Stoppen kan met /annuleer."
 GONE = "Dit concept bestaat niet meer of is al verstuurd. Begin opnieuw met /bericht."
 
 
@@ -370,9 +371,7 @@ async def _confirm(update: Update, context: Context, authority: Authority, parse
         return ConversationHandler.END
     try:
         view = await broadcasts.confirm(authority, draft_id, utcnow())
-    except NothingToSend as problem:
-        if "niemand" not in str(problem) and "leeg" not in str(problem):
-            raise
+    except EmptyAudience:
         await acknowledge(context, query, "Er is niemand in dit publiek die het kan krijgen. Kies een ander publiek.")
         return CHOOSING
     await acknowledge(context, query)

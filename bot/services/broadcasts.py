@@ -61,6 +61,10 @@ class NothingToSend(ValueError):
     """The broadcast has no text, nobody in its audience, or is no longer a draft."""
 
 
+class EmptyAudience(NothingToSend):
+    """Nobody in the audience can get it (no active chat): choose another audience."""
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who gets it: roles ("" = all), optionally one school or the subscribers of a category."""
@@ -270,7 +274,7 @@ class BroadcastService:
                 found.partnership, audience.roles, audience.school_id, audience.category
             )
             if not recipients:
-                raise NothingToSend("niemand in dit publiek")
+                raise EmptyAudience("niemand in dit publiek")
             message = broadcast_message(self.partnership_name(found.partnership), found.text)
             await BroadcastRepository(session).enqueue(
                 broadcast_key(found.id), recipients, message, found.due_at or now, now
@@ -318,6 +322,15 @@ class BroadcastService:
         Runs after each dispatcher drain. The report is a new message to the chat the coordinator
         wrote from (none for the command line, which prints it itself).
         """
+        async with self.sessions() as session:  # most polls find nothing to do: no write then
+            repository = BroadcastRepository(session)
+            candidates = [
+                b.id
+                for b in await repository.due_open(now)
+                if b.status == SCHEDULED or not await repository.unfinished(broadcast_key(b.id))
+            ]
+        if not candidates:
+            return 0
         completed = 0
         async with self.writes.transaction() as session:
             repository = BroadcastRepository(session)
@@ -526,6 +539,7 @@ __all__ = [
     "Audience",
     "BroadcastService",
     "BroadcastView",
+    "EmptyAudience",
     "NotAllowed",
     "NothingToSend",
     "Report",

@@ -194,7 +194,7 @@ async def test_a_draft_survives_annuleer_only_when_kept_and_questions_are_not_pa
     await api.reply(ALICE["id"], before)
     # Typing while the buttons are waiting repeats the step; it is never answered as a question.
     repeated = await api.ask(ALICE, "wat is intervisie")
-    assert "Kies met de knoppen" in repeated["text"]
+    assert "kies met de knoppen hierboven" in repeated["text"]
     # /bericht again continues the draft.
     again = await api.ask(ALICE, "/bericht")
     assert "Je hebt nog een concept: ‘Fictieve tekst’" in again["text"]
