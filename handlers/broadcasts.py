@@ -202,8 +202,7 @@ async def typed_text(update: Update, context: Context) -> int | None:
         )
         return None
     try:
-        current = await broadcasts.draft(authority, sender_of(update), utcnow())
-        view = await broadcasts.write(authority, current.id, message.text_html, utcnow())
+        view = await broadcasts.write(authority, None, message.text_html, utcnow(), sender=sender_of(update))
     except (NotAllowed, NothingToSend):
         await message.reply_text(GONE)
         return ConversationHandler.END
@@ -225,8 +224,7 @@ async def typed_moment(update: Update, context: Context) -> int | None:
         return None
     broadcasts = services(context).broadcasts
     try:
-        current = await broadcasts.draft(authority, sender_of(update), utcnow())
-        view = await broadcasts.set_moment(authority, current.id, moment, utcnow())
+        view = await broadcasts.set_moment(authority, None, moment, utcnow())
     except (NotAllowed, NothingToSend):
         await message.reply_text(GONE)
         return ConversationHandler.END
@@ -272,12 +270,14 @@ async def _audience(update: Update, context: Context, authority: Authority, pars
     assert query is not None
     broadcasts = services(context).broadcasts
     draft_id, kind = int(parsed[0]), parsed[1]
-    view = await broadcasts.view(authority, draft_id)
-    await acknowledge(context, query)
     if kind == "alle":
         view = await broadcasts.set_audience(authority, draft_id, Audience(), utcnow())
+        await acknowledge(context, query)
         await _ask_when(_message(update), view)
-    elif kind == "rollen":
+        return CHOOSING
+    view = await broadcasts.view(authority, draft_id)  # the author's own draft, or NotAllowed
+    await acknowledge(context, query)
+    if kind == "rollen":
         await edit(query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view))
     elif kind == "school":
         rows = [

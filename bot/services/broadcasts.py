@@ -154,24 +154,30 @@ class BroadcastService:
         if sender is not None:
             self.writes.record(sender)  # the author and their chat exist in this transaction
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
-            repository = BroadcastRepository(session)
-            found = await repository.concept_of(actor.user_id, actor.partnership) if actor.user_id else None
-            if found is None:
-                found = Broadcast(
-                    partnership=actor.partnership,
-                    author_id=actor.user_id,
-                    report_chat_id=sender.chat_id if sender is not None and sender.private else None,
-                    text="",
-                    roles="",
-                    status=CONCEPT,
-                    recipients=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(found)
-                await session.flush()
+            found = await self._current(session, actor, sender, now)
             return await self._view(session, found, live=True)
+
+    async def _current(
+        self, session: AsyncSession, actor: Authority, sender: Sender | None, now: datetime
+    ) -> Broadcast:
+        await _require_right(session, actor)
+        repository = BroadcastRepository(session)
+        found = await repository.concept_of(actor.user_id, actor.partnership) if actor.user_id else None
+        if found is None:
+            found = Broadcast(
+                partnership=actor.partnership,
+                author_id=actor.user_id,
+                report_chat_id=sender.chat_id if sender is not None and sender.private else None,
+                text="",
+                roles="",
+                status=CONCEPT,
+                recipients=0,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(found)
+            await session.flush()
+        return found
 
     async def create(self, actor: Authority, text: str, audience: Audience, now: datetime) -> BroadcastView:
         """A complete draft in one go (the command line)."""
@@ -195,10 +201,18 @@ class BroadcastService:
             await session.flush()
             return await self._view(session, found, live=True)
 
-    async def write(self, actor: Authority, broadcast_id: int, text: str, now: datetime) -> BroadcastView:
-        """The body of the draft, as Telegram HTML (built from the message's entities by the handler)."""
+    async def write(
+        self, actor: Authority, broadcast_id: int | None, text: str, now: datetime, sender: Sender | None = None
+    ) -> BroadcastView:
+        """The body of the draft, as Telegram HTML (built from the message's entities by the handler).
+        ``broadcast_id`` None: the actor's current draft, started when there is none."""
+        if sender is not None:
+            self.writes.record(sender)
         async with self.writes.transaction() as session:
-            found = await self._own_draft(session, actor, broadcast_id)
+            if broadcast_id is None:
+                found = await self._current(session, actor, sender, now)
+            else:
+                found = await self._own_draft(session, actor, broadcast_id)
             found.text, found.updated_at = storable(text, MAX_STORED), now
             return await self._view(session, found, live=True)
 
@@ -227,12 +241,19 @@ class BroadcastService:
             return await self._view(session, found, live=True)
 
     async def set_moment(
-        self, actor: Authority, broadcast_id: int, due_at: datetime | None, now: datetime
+        self, actor: Authority, broadcast_id: int | None, due_at: datetime | None, now: datetime
     ) -> BroadcastView:
-        """Send at ``due_at`` (None: at once); a moment in the past is refused."""
+        """Send at ``due_at`` (None: at once); a moment in the past is refused. ``broadcast_id``
+        None: the actor's current draft (there must be one)."""
         if due_at is not None and due_at <= now:
             raise NothingToSend("dat moment is al voorbij")
         async with self.writes.transaction() as session:
+            if broadcast_id is None:
+                await _require_right(session, actor)
+                current = await BroadcastRepository(session).concept_of(actor.user_id or 0, actor.partnership)
+                if current is None:
+                    raise NothingToSend("geen concept")
+                broadcast_id = current.id
             found = await self._own_draft(session, actor, broadcast_id)
             found.due_at, found.updated_at = due_at, now
             return await self._view(session, found, live=True)
