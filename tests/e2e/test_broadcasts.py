@@ -124,11 +124,20 @@ async def test_everyone_else_is_refused_and_forged_buttons_send_nothing(
     # Bob, then Carla (coordinator of another partnership), forge every button of Alice's draft.
     for user in (BOB, CAROL):
         own = await api.ask(user, "/help")
-        for data in (f"bck:{draft_id}:ja", f"bca:{draft_id}:alle", f"bcr:{draft_id}:aan:mentor", f"bcx:{draft_id}"):
+        for data in (
+            f"bck:{draft_id}:ja",
+            f"bca:{draft_id}:alle",
+            f"bca:{draft_id}:rollen",
+            f"bcr:{draft_id}:aan:mentor",
+            f"bcs:{draft_id}:school:kc-de-wegwijzer",
+            f"bcc:{draft_id}:intervisie",
+            f"bct:{draft_id}:nu",
+            f"bcx:{draft_id}",
+        ):
             api.press(user, own, data, forged=True)
         await bot.wait_idle()
     answers = [c.params.get("text", "") for c in api.calls_to("answerCallbackQuery")]
-    assert sum(REFUSAL in text for text in answers) == 8
+    assert sum(REFUSAL in text for text in answers) == 16
     carla_list = await api.ask(CAROL, "/berichten")
     assert "geheim" not in carla_list["text"]
     async with db() as session:
