@@ -369,3 +369,17 @@ async def test_the_command_line_acts_for_the_partnership_and_is_audited_as_such(
     ]
     async with sessions() as session:
         assert await UserRepository(session).get(ELSEWHERE) is not None
+
+
+@pytest.mark.usefixtures("people")
+async def test_paid_broadcast_only_when_switched_on_and_only_for_the_broadcast_rows(
+    api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
+) -> None:
+    for allowed in (False, True):
+        services = services_for(sessions, matcher, allow_paid_broadcast=allowed)
+        draft_id = await ready(services, chief(), f"Fictief {allowed}", Audience(roles=("mentor",)))
+        await services.broadcasts.confirm(chief(), draft_id, NOW)
+        await Dispatcher(services, bot, clock=Clock()).tick()
+    calls = [(int(c.params["chat_id"]), c.params.get("allow_paid_broadcast")) for c in api.calls_to("sendMessage")]
+    # Off: no parameter at all (the message and its report); on: the broadcast row only, not the report.
+    assert calls == [(MENTOR, None), (CHIEF, None), (MENTOR, "true"), (CHIEF, None)]
