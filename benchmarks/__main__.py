@@ -9,7 +9,7 @@ import sys
 
 from benchmarks.common import PROJECT_DIR
 
-BENCHMARKS = ("matching", "quality", "startup", "capacity", "reliability", "delivery", "scheduling")
+BENCHMARKS = ("matching", "quality", "startup", "capacity", "reliability", "delivery", "broadcast", "scheduling")
 
 failed = [
     name

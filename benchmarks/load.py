@@ -21,7 +21,12 @@ FIRST_USER = 500_000
 
 
 async def start_bot(
-    api: FakeBotAPI, folder: Path, log: Any, rate_limiter: bool = True, database_url: str | None = None
+    api: FakeBotAPI,
+    folder: Path,
+    log: Any,
+    rate_limiter: bool = True,
+    database_url: str | None = None,
+    extra_environment: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """The production bot in its own process (``benchmarks.serve_bot``) against the fake Bot API."""
     environment = {
@@ -32,6 +37,7 @@ async def start_bot(
         "DATA_DIR": str(folder),
         "WEBHOOK_URL": "",
         "LOG_LEVEL": "WARNING",
+        **(extra_environment or {}),
     }
     arguments = [] if rate_limiter else ["--no-rate-limiter"]
     return await asyncio.create_subprocess_exec(

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export,events,coordinators}``.
+"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export,events,coordinators,broadcast}``.
 
 Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
 and never import Telegram or the database layer, so that one question answers fast; only a question
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     exported.add_argument("output", nargs="?", help="bestand (standaard: naar het scherm)")
     _add_events_parser(commands)
     _add_coordinators_parser(commands)
+    _add_broadcast_parser(commands)
     return parser
 
 
@@ -107,6 +108,19 @@ def _add_coordinators_parser(commands: Any) -> None:
     removed = sub.add_parser("remove", help="neem coördinatorrechten af")
     removed.add_argument("user_id", type=int)
     removed.add_argument("--partnership", required=True)
+
+
+def _add_broadcast_parser(commands: Any) -> None:
+    """``broadcast``: run by bot/broadcast_cli.py, which opens the database."""
+    broadcast = commands.add_parser("broadcast", help="stuur een bericht aan (een deel van) een partnerschap")
+    broadcast.add_argument("--partnership", required=True)
+    broadcast.add_argument("--role", action="append", default=[], help="alleen deze rol (mag vaker)")
+    broadcast.add_argument("--school", help="alleen deze school, bijv. school:kc-de-wegwijzer")
+    broadcast.add_argument("--category", choices=sorted(CATEGORIES), help="alleen wie herinneringen krijgt voor")
+    broadcast.add_argument("--text-file", required=True, type=Path, help="het bericht als platte tekst (UTF-8)")
+    broadcast.add_argument("--yes", action="store_true", help="niet om bevestiging vragen")
+    broadcast.add_argument("--no-wait", action="store_true", help="niet wachten tot alles verstuurd is")
+    broadcast.add_argument("--timeout", type=float, help="seconden zonder voortgang voordat het wachten stopt")
 
 
 def _load_matcher(settings: Settings, path: Path | None = None) -> Matcher:
@@ -200,6 +214,14 @@ def cmd_coordinators(settings: Settings, args: argparse.Namespace) -> int:
     return run_coordinators(settings, matcher, args)
 
 
+def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    matcher = _load_matcher(settings)
+    _check_partnership(matcher, args.partnership)
+    from bot.broadcast_cli import run_broadcast
+
+    return run_broadcast(settings, matcher, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -214,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_events(settings, args)
         if args.command == "coordinators":
             return cmd_coordinators(settings, args)
+        if args.command == "broadcast":
+            return cmd_broadcast(settings, args)
         from bot.app import run
 
         return run(settings, args.command, getattr(args, "partnership", None))

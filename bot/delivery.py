@@ -4,7 +4,8 @@ A ``run_repeating`` job (bot/jobs.py) wakes it every ``DELIVERY_POLL_SECONDS``; 
 everything due, a batch (``DELIVERY_BATCH_SIZE``) at a time, and a tick while a run is still busy does
 nothing. No database session is open while Telegram is called. Pacing: every send goes through
 PTB's ``AIORateLimiter`` (29/s overall), and at most one batch is in flight, so an answer to a
-question never waits behind more than a batch of reminders.
+question never waits behind more than a batch of reminders. After each drain, broadcasts whose rows
+are all final get their report queued (``BroadcastService.complete``), which the next drain sends.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from bot.agenda_text import cancelled_text, reminder_text
 from bot.services import Outcome, Outgoing, Result, Services
 from db.agenda_repositories import CANCELLED, REMINDER
+from db.broadcast_repositories import is_broadcast_key
 from db.models import utcnow
 from handlers.agenda import rsvp_keyboard
 
@@ -60,7 +62,10 @@ class Dispatcher:
         if self._running.locked():
             return 0
         async with self._running:
-            return await self.drain()
+            handled = await self.drain()
+            if await self.services.broadcasts.complete(self.clock()):
+                handled += await self.drain()  # the reports just queued
+            return handled
 
     async def drain(self) -> int:
         """Send everything due with at most ``DELIVERY_BATCH_SIZE`` messages in flight.
@@ -91,8 +96,12 @@ class Dispatcher:
         """Send one message and classify what Telegram said; never raises for a Telegram error."""
         text, markup = render(outgoing)
         done: dict[str, Any] = {"delivery_id": outgoing.id, "chat_id": outgoing.chat_id, "attempts": outgoing.attempts}
+        # Paid broadcasts (beyond 30/s, paid in Stars) only for broadcast rows, and only when switched on.
+        paid = bool(self.services.settings.allow_paid_broadcast and is_broadcast_key(outgoing.key)) or None
         try:
-            await self.bot.send_message(outgoing.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await self.bot.send_message(
+                outgoing.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, allow_paid_broadcast=paid
+            )
         except Forbidden as exc:
             return Outcome(result=Result.BLOCKED, error=exc.message, **done)
         except ChatMigrated as exc:

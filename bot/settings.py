@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     delivery_claim_timeout_seconds: int = Field(default=120, ge=10, le=3600)
     # How often the running bot looks for a changed knowledge overlay (bot/services/knowledge.py).
     knowledge_reload_seconds: float = Field(default=5.0, gt=0, le=10)
+    # Broadcasts (bot/services/broadcasts.py): Telegram's paid broadcasts (up to 1000/s, paid in Stars)
+    # only when switched on; how long `python -m bot broadcast` waits without any progress before it
+    # says that the bot does not seem to run.
+    allow_paid_broadcast: bool = False
+    broadcast_wait_seconds: float = Field(default=120.0, gt=0)
     # Coordinator rights granted at start: "TELEGRAM_USER_ID:SLUG", separated by commas.
     coordinator_ids: str = ""
     log_level: str = "INFO"

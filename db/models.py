@@ -332,3 +332,40 @@ class EventDraft(Base):
     location: Mapped[str | None] = mapped_column(String(255))  # "" = no place
     audience: Mapped[str | None] = mapped_column(String(255))  # comma-separated roles, "" = everyone
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A message of a partnership's coordinators to (part of) the partnership, sent through the outbox.
+
+    Status: ``concept`` (being written in /bericht; the draft survives a restart), then ``scheduled``
+    (its outbox rows wait for ``due_at``) or ``sending``, then ``done`` once every outbox row is final
+    and the report is queued; or ``cancelled``. Its outbox rows have the key "broadcast:<id>", one per
+    chat. The audience: ``roles`` (comma-separated, "" = every role), optionally one school
+    (``school_id``) or the subscribers of a category; all empty is the whole partnership.
+    ``author_id`` and ``report_chat_id`` are emptied when the author is forgotten (then no report);
+    ``text`` is Telegram HTML, built from the entities of the coordinator's message.
+    """
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (
+        Index("ix_broadcasts_partnership_created_at", "partnership", "created_at"),
+        Index("ix_broadcasts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    report_chat_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    roles: Mapped[str] = mapped_column(String(255), default="")
+    school_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="concept")
+    due_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import AuditEntry, Chat, Coordinator, InboxDraft, InboxUpdate, Question, User, utcnow
+from db.models import AuditEntry, Broadcast, Chat, Coordinator, InboxDraft, InboxUpdate, Question, User, utcnow
 
 CHUNK = 1000  # values per IN (...) list
 FORGOTTEN_SUBJECT = "user:vergeten"
@@ -186,6 +186,9 @@ class UserRepository:
         await self.session.execute(delete(InboxUpdate).where(InboxUpdate.user_id == user_id))
         await self.session.execute(delete(InboxDraft).where(InboxDraft.user_id == user_id))
         await _forget_coordinator(self.session, user_id)
+        # Unsent broadcast drafts are the author's own text; sent ones stay without the author (SET NULL).
+        drafts = delete(Broadcast).where(Broadcast.author_id == user_id, Broadcast.status == "concept")
+        await self.session.execute(drafts)
         if user is not None:
             await self.session.delete(user)
             await self.session.flush()

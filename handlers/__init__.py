@@ -2,7 +2,18 @@
 
 from telegram.ext import Application
 
-from handlers import agenda, agenda_admin, coordinators, general, onboarding, privacy, question_inbox, questions, stats
+from handlers import (
+    agenda,
+    agenda_admin,
+    broadcasts,
+    coordinators,
+    general,
+    onboarding,
+    privacy,
+    question_inbox,
+    questions,
+    stats,
+)
 from handlers.errors import on_error
 from handlers.general import COMMANDS
 
@@ -16,6 +27,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     coordinators.register(application)
     question_inbox.register(application)  # a conversation: before questions, so an answer is no question
     stats.register(application)
+    broadcasts.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

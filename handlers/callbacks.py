@@ -75,6 +75,15 @@ EVENT_MANAGE = Button("agb", rf"(kies|afgelast|ja|nee):({INTEGER_ID})")
 EVENT_EDIT = Button("agw", rf"(titel|tijd|plek):({INTEGER_ID})")
 # /stats over another period (days).
 STATS = Button("st", r"(7|30|365)")
+# /bericht, each button carrying the draft's id: the kind of audience, roles on/off (or done), a
+# school, a category's subscribers, now or later, send or not; /berichten: cancel a planned one.
+BROADCAST_AUDIENCE = Button("bca", rf"({DATABASE_ID}):(alle|rollen|school|soort)")
+BROADCAST_ROLE = Button("bcr", rf"({DATABASE_ID}):(aan|uit|klaar):([a-z]{{1,32}}|-)")
+BROADCAST_SCHOOL = Button("bcs", rf"({DATABASE_ID}):({ENTRY_ID})")
+BROADCAST_CATEGORY = Button("bcc", rf"({DATABASE_ID}):(intervisie|mentortraining|partnerscholendag|overig)")
+BROADCAST_WHEN = Button("bct", rf"({DATABASE_ID}):(nu|later)")
+BROADCAST_CONFIRM = Button("bck", rf"({DATABASE_ID}):(ja|nee)")
+BROADCAST_CANCEL = Button("bcx", rf"({DATABASE_ID})")
 
 ALL = (
     ANSWER,
@@ -99,4 +108,11 @@ ALL = (
     EVENT_MANAGE,
     EVENT_EDIT,
     STATS,
+    BROADCAST_AUDIENCE,
+    BROADCAST_ROLE,
+    BROADCAST_SCHOOL,
+    BROADCAST_CATEGORY,
+    BROADCAST_WHEN,
+    BROADCAST_CONFIRM,
+    BROADCAST_CANCEL,
 )

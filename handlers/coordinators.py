@@ -31,6 +31,8 @@ COORDINATOR_COMMANDS = [
     BotCommand("vragen", "vragen zonder goed antwoord bekijken en beantwoorden"),
     BotCommand("nieuw", "zet een bijeenkomst in de agenda"),
     BotCommand("stats", "statistieken van je partnerschap"),
+    BotCommand("bericht", "stuur een bericht aan (een deel van) je partnerschap"),
+    BotCommand("berichten", "verstuurde en geplande berichten met hun rapport"),
 ]
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "

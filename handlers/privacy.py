@@ -21,13 +21,16 @@ def privacy_text(retention_days: int) -> str:
         "• welke herinneringen je wilt, welke ik je stuur of stuurde, en of je komt (“Ik kom” / “Ik kan niet”), "
         "zodat de organisatie weet op hoeveel mensen ze kan rekenen;\n"
         "• als je coördinator bent: wat je als coördinator deed (wie, wat, wanneer), voor de verantwoording, "
-        "en het concept van een bijeenkomst die je nog aan het invoeren bent.\n\n"
+        "het concept van een bijeenkomst die je nog aan het invoeren bent, en de berichten die je rondstuurde, "
+        "met hun rapport;\n"
+        "• van een rondgestuurd bericht aan jou: of het aankwam.\n\n"
         f"Vragen bewaar ik {retention_days} dagen; daarna worden ze automatisch verwijderd. Je profiel blijft "
         "tot je het laat verwijderen. Een binnenkomend bericht bewaar ik kort tot het beantwoord is, zodat het "
         "na een storing niet verloren gaat. In mijn logboek staan geen namen of berichtteksten. Ik deel niets "
         "met anderen.\n\n"
         "Met /vergeetmij verwijder ik je profiel, je vragen, je herinneringen en je antwoorden direct; van je "
-        "coördinatoracties blijft alleen vastgelegd dát ze gebeurden, zonder je naam."
+        "coördinatoracties blijft alleen vastgelegd dát ze gebeurden, zonder je naam; een bericht dat je rondstuurde "
+        "blijft staan zonder je naam, een concept verdwijnt."
     )
 
 

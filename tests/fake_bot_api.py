@@ -50,6 +50,8 @@ ALLOWED_TAGS = {
     "pre",
     "tg-spoiler",
     "blockquote",
+    "span",  # <span class="tg-spoiler">, as PTB's text_html writes a spoiler
+    "tg-emoji",
 }
 ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 TAG = re.compile(r"</?([a-zA-Z-]+)(\s[^<>]*)?>")
@@ -402,8 +404,10 @@ class FakeBotAPI:
         chat: dict[str, Any] | None = None,
         edited: bool = False,
         message_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
-        """The user sends (or, with ``edited`` and the ``message_id``, edits) a text; returns its id."""
+        """The user sends (or, with ``edited`` and the ``message_id``, edits) a text; returns its id.
+        ``entities``: formatting the user applied (bold, italic, links), as Telegram sends it."""
         chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         message_id = message_id or self.next_message_id(chat["id"])
         message: dict[str, Any] = {
@@ -413,7 +417,7 @@ class FakeBotAPI:
             "from": user,
             "text": text,
         }
-        entities = []
+        entities = list(entities or [])
         if text.startswith("/"):
             entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
         for match in re.finditer(r"@\w+", text):

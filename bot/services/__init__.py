@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
+from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
@@ -82,6 +83,10 @@ class Services:
         return StatsService(self.sessions)
 
     @property
+    def broadcasts(self) -> BroadcastService:
+        return BroadcastService(self.sessions, self.writes, self.matcher)
+
+    @property
     def coordinators(self) -> CoordinatorService:
         return CoordinatorService(self.sessions, self.writes)
 
@@ -103,7 +108,10 @@ __all__ = [
     "ROLES",
     "AgendaService",
     "Asked",
+    "Audience",
     "Authority",
+    "BroadcastService",
+    "BroadcastView",
     "CoordinatorService",
     "DeliveryService",
     "EventDraftService",

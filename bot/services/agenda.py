@@ -20,6 +20,7 @@ from bot.services.planning import Planner, in_audience
 from bot.services.schedule import DEFAULT_AUDIENCE, alarms_to_json
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
+from db.broadcast_repositories import BroadcastRepository
 from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.models import Event
@@ -312,7 +313,8 @@ class AgendaService:
         return {category: category not in disabled for category in CATEGORIES}
 
     async def subscribe(self, user_id: int, category: str, enabled: bool, now: datetime) -> dict[str, bool] | None:
-        """Set one category on or off (idempotent); switching off removes pending reminders at once."""
+        """Set one category on or off (idempotent); switching off removes pending reminders, and pending
+        broadcasts to that category's subscribers, at once."""
         if category not in CATEGORIES:
             return None
         async with self.writes.transaction() as session:
@@ -323,6 +325,7 @@ class AgendaService:
                 await self.planner.plan_user(session, user_id, now)
             else:
                 await DeliveryRepository(session).drop_pending_of_user(user_id, [category])
+                await BroadcastRepository(session).drop_pending_of_user(user_id, [category])
             disabled = await SubscriptionRepository(session).disabled(user_id)
         return {c: c not in disabled for c in CATEGORIES}
 

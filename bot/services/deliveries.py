@@ -57,6 +57,7 @@ class Outgoing:
     event: EventView | None
     text: str | None
     attempts: int = 1
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ class DeliveryService:
                     continue
                 event = events.get(row.event_id) if row.event_id is not None else None
                 view = self.view(event) if event is not None else None
-                outgoing.append(Outgoing(row.id, row.kind, row.chat_id, row.user_id, view, row.text, row.attempts))
+                outgoing.append(
+                    Outgoing(row.id, row.kind, row.chat_id, row.user_id, view, row.text, row.attempts, row.key)
+                )
         return outgoing
 
     async def record(self, outcomes: list[Outcome], now: datetime) -> None:

@@ -22,6 +22,7 @@ from db.migrate import alembic_config, downgrade, upgrade
 from db.models import (
     AuditEntry,
     Base,
+    Broadcast,
     Chat,
     Coordinator,
     Delivery,
@@ -382,6 +383,18 @@ async def _fill_every_table(session: AsyncSession) -> None:
                 attempts=0,
             )
         )
+        # A sent broadcast (stays, without its author) and a draft (the author's own text: goes).
+        for status in ("done", "concept"):
+            session.add(
+                Broadcast(
+                    partnership="poo-marnix",
+                    author_id=user_id,
+                    report_chat_id=user_id,
+                    text="Fictief bericht",
+                    status=status,
+                    recipients=1,
+                )
+            )
 
 
 FILLED_TABLES = {
@@ -396,6 +409,7 @@ FILLED_TABLES = {
     "audit_log",
     "inbox_drafts",
     "event_drafts",
+    "broadcasts",
 }
 PERSON_TABLES = {"users", "chats"}
 
@@ -438,6 +452,11 @@ async def test_forgetting_leaves_no_row_with_the_users_id_or_private_chat_in_any
             InboxDraft,
         ):  # the other user's rows stay, the event too
             assert (await session.execute(select(func.count()).select_from(model))).scalar() == 1
+        # The forgotten author's sent broadcast stays without them, their draft is gone; the other's both stay.
+        kept = (await session.execute(select(Broadcast.author_id, Broadcast.report_chat_id, Broadcast.status))).all()
+        assert sorted(kept, key=str) == sorted(
+            [(None, None, "done"), (OTHER_USER, OTHER_USER, "done"), (OTHER_USER, OTHER_USER, "concept")], key=str
+        )
         assert await UserRepository(session).get(OTHER_USER) is not None
         # The audit log keeps both actions; only the forgotten person's name and id are gone.
         actors = (await session.execute(select(AuditEntry.actor_id, AuditEntry.actor_name))).all()

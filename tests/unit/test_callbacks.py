@@ -39,6 +39,14 @@ from handlers import callbacks
         (callbacks.EVENT_MANAGE, "agb:afgelast:12", ("afgelast", "12")),
         (callbacks.EVENT_EDIT, "agw:tijd:12", ("tijd", "12")),
         (callbacks.STATS, "st:365", ("365",)),
+        (callbacks.BROADCAST_AUDIENCE, "bca:7:rollen", ("7", "rollen")),
+        (callbacks.BROADCAST_ROLE, "bcr:7:aan:mentor", ("7", "aan", "mentor")),
+        (callbacks.BROADCAST_ROLE, "bcr:7:klaar:-", ("7", "klaar", "-")),
+        (callbacks.BROADCAST_SCHOOL, "bcs:7:school:kc-de-wegwijzer", ("7", "school:kc-de-wegwijzer")),
+        (callbacks.BROADCAST_CATEGORY, "bcc:7:intervisie", ("7", "intervisie")),
+        (callbacks.BROADCAST_WHEN, "bct:7:later", ("7", "later")),
+        (callbacks.BROADCAST_CONFIRM, "bck:7:ja", ("7", "ja")),
+        (callbacks.BROADCAST_CANCEL, "bcx:7", ("7",)),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -81,6 +89,11 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.EVENT_MANAGE, "agb:ja:2147483648"),  # past an INTEGER id
         (callbacks.EVENT_EDIT, "agw:beschrijving:12"),
         (callbacks.STATS, "st:14"),
+        (callbacks.BROADCAST_ROLE, "bcr:7:toggle:mentor"),  # set or unset, never a blind toggle
+        (callbacks.BROADCAST_ROLE, "bcr:7:aan:Mentor"),
+        (callbacks.BROADCAST_SCHOOL, "bcs:7:../etc"),
+        (callbacks.BROADCAST_CONFIRM, "bck:0:ja"),
+        (callbacks.BROADCAST_CANCEL, "bcx:7:ja"),
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:
