@@ -13,6 +13,7 @@ import secrets
 import signal
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
@@ -126,6 +128,8 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    # The coordinator flows mix text and buttons, so they track per chat (per_message=False) on purpose.
+    warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     handlers.register(application)
     return application
 

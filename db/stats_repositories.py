@@ -10,6 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.agenda_repositories import MESSAGE
+from db.broadcast_repositories import BROADCAST
 from db.models import Chat, Delivery, Event, Question, User
 
 
@@ -85,13 +87,15 @@ class StatsRepository:
 
     async def deliveries(self, partnership: str, since: datetime) -> dict[tuple[str, str], int]:
         """(kind, status) -> rows of the partnership's outbox due since ``since``: reminders and
-        cancellations through their event, other messages through their recipient's profile."""
+        cancellations through their event, broadcasts through their recipient's profile. A
+        broadcast's report and an answer from the question inbox are no broadcast: not counted."""
         statement = (
             select(Delivery.kind, Delivery.status, func.count())
             .outerjoin(Event, Event.id == Delivery.event_id)
             .outerjoin(User, User.id == Delivery.user_id)
             .where(
                 Delivery.due_at >= since,
+                or_(Delivery.kind != MESSAGE, Delivery.key.startswith(f"{BROADCAST}:")),
                 or_(
                     Event.partnership == partnership,
                     and_(Delivery.event_id.is_(None), User.partnership == partnership),

@@ -38,7 +38,7 @@ from bot.services.broadcasts import (
     max_body_length,
     report_lines,
 )
-from bot.services.moments import EXAMPLE, MomentError, parse_moment
+from bot.services.dutch_dates import EXAMPLE, WhenError, parse_when
 from bot.services.roles import ROLES
 from bot.services.schedule import dutch_date, local
 from db.broadcast_repositories import CANCELLED_BROADCAST, DONE, SCHEDULED
@@ -218,8 +218,8 @@ async def typed_moment(update: Update, context: Context) -> int | None:
     if authority is None or message is None or message.text is None:
         return ConversationHandler.END
     try:
-        moment = parse_moment(message.text, utcnow())
-    except MomentError as error:
+        moment = parse_when(message.text, utcnow()).start
+    except WhenError as error:
         await message.reply_text(str(error))
         return None
     broadcasts = services(context).broadcasts

@@ -14,12 +14,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.services.schedule import AMSTERDAM, MONTHS, WEEKDAYS, dutch_date
 
 DEFAULT_DURATION = timedelta(hours=2)
-EXAMPLE = "Typ bijvoorbeeld ‘di 1 dec 15:00’, ‘1 december 15:00-17:00’, ‘morgen 15.00’ of ‘1-12 15:00’."
+EXAMPLE = (
+    "Typ bijvoorbeeld ‘di 1 dec 15:00’, ‘1 december 15:00-17:00’, ‘morgen 15.00’, ‘1-12 15:00’ of ‘2026-12-01 15:00’."
+)
 _TIME = r"([01]?\d|2[0-3])(?:[:.]([0-5]\d)|\s*u(?:ur)?\s*([0-5]\d)?)"
 TIME_RANGE = re.compile(rf"(?<![\d.:/-]){_TIME}(?:\s*(?:-|–|tot)\s*{_TIME})?(?![\d])", re.IGNORECASE)
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{2}|\d{4}))?$")
 NAMED_DATE = re.compile(r"^(\d{1,2})\s*([a-z]+)\.?(?:\s+(\d{4}))?$")
-FILLER = re.compile(r"\b(om|van|op|de|het|vanaf)\b|[,]", re.IGNORECASE)
+FILLER = re.compile(r"\b(om|van|op|de|het|vanaf|uur)\b|[,]", re.IGNORECASE)
 RELATIVE = {"vandaag": 0, "morgen": 1, "overmorgen": 2}
 MONTH_ALIASES = {"mrt": 3, "sept": 9}
 
@@ -67,7 +70,9 @@ def _make_date(year: int, month: int, day: int) -> date:
 
 def _day_and_month(rest: str, today: date) -> tuple[date, bool] | None:
     """A date without weekday; True when the year was typed. None: no date in ``rest``."""
-    numeric, named = NUMERIC_DATE.match(rest), NAMED_DATE.match(rest)
+    iso, numeric, named = ISO_DATE.match(rest), NUMERIC_DATE.match(rest), NAMED_DATE.match(rest)
+    if iso is not None:
+        return _make_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))), True
     if numeric is not None:
         day, month, year_text = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
     elif named is not None:

@@ -108,12 +108,19 @@ async def fill(sessions: SessionFactory) -> None:
                     due_at=due,
                     status="sent",
                 ),
-                Delivery(key="message:1", kind="message", chat_id=MENTOR, user_id=MENTOR, due_at=due, status="sent"),
+                Delivery(key="broadcast:1", kind="message", chat_id=MENTOR, user_id=MENTOR, due_at=due, status="sent"),
                 Delivery(
-                    key="message:1", kind="message", chat_id=STUDENT, user_id=STUDENT, due_at=due, status="failed"
+                    key="broadcast:1", kind="message", chat_id=STUDENT, user_id=STUDENT, due_at=due, status="failed"
                 ),
                 Delivery(
-                    key="message:2", kind="message", chat_id=ELSEWHERE, user_id=ELSEWHERE, due_at=due, status="sent"
+                    key="broadcast:2", kind="message", chat_id=ELSEWHERE, user_id=ELSEWHERE, due_at=due, status="sent"
+                ),
+                # A broadcast's report and an inbox answer are no broadcasts of their own.
+                Delivery(
+                    key="broadcast-report:1", kind="message", chat_id=CHIEF, user_id=CHIEF, due_at=due, status="sent"
+                ),
+                Delivery(
+                    key="inbox-answer:1", kind="message", chat_id=MENTOR, user_id=MENTOR, due_at=due, status="sent"
                 ),
             ]
         )

@@ -15,8 +15,6 @@ from bot.broadcast_cli import run_broadcast, wait_for_report
 from bot.services import Audience, BroadcastView
 from bot.services.broadcasts import Report, dutch_reason, excerpt, report_lines, report_message
 from bot.services.deliveries import INACTIVE
-from bot.services.moments import MomentError, parse_moment
-from bot.services.schedule import AMSTERDAM
 from bot.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -24,41 +22,6 @@ from knowledge import Matcher
 from tests.factories import add_user
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 11:00 in Amsterdam
-
-
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [
-        ("1 dec 15:00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
-        ("di 1 december 15.00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
-        ("2026-12-01 15:00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
-        ("1-12 9:30", datetime(2026, 12, 1, 9, 30, tzinfo=AMSTERDAM)),
-        ("morgen om 9:00", datetime(2026, 11, 24, 9, 0, tzinfo=AMSTERDAM)),
-        ("vandaag 17:30 uur", datetime(2026, 11, 23, 17, 30, tzinfo=AMSTERDAM)),
-        ("woensdag 8:00", datetime(2026, 11, 25, 8, 0, tzinfo=AMSTERDAM)),
-        ("20 jan 8:00", datetime(2027, 1, 20, 8, 0, tzinfo=AMSTERDAM)),  # passed this year: next year
-        ("1 jul 2027 12:00", datetime(2027, 7, 1, 12, 0, tzinfo=AMSTERDAM)),  # summer time
-    ],
-)
-def test_dutch_moments_are_read_in_amsterdam_time(typed: str, expected: datetime) -> None:
-    assert parse_moment(typed, NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("typed", "says"),
-    [
-        ("1 dec", "Ik mis de tijd"),
-        ("vandaag 10:30", "al voorbij"),
-        ("2020-01-01 10:00", "al voorbij"),
-        ("31 nov 10:00", "bestaat niet"),
-        ("1 decembrr 10:00", "Ik ken de maand"),
-        ("ma 1 dec 10:00", "is een dinsdag"),
-        ("straks 10:00", "Ik begrijp de datum"),
-    ],
-)
-def test_unusable_moments_are_refused_in_dutch(typed: str, says: str) -> None:
-    with pytest.raises(MomentError, match=says):
-        parse_moment(typed, NOW)
 
 
 def view(report: Report, text: str = "Fictief <b>nieuws</b> &amp; <i>meer</i>") -> BroadcastView:

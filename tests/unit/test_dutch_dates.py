@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -82,3 +82,41 @@ def test_a_day_picked_with_a_button_needs_only_the_time() -> None:
 
 def test_the_offered_days_start_tomorrow() -> None:
     assert next_days(NOW, 3) == [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)]
+
+
+BROADCAST_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 11:00 in Amsterdam
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1 dec 15:00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
+        ("di 1 december 15.00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
+        ("2026-12-01 15:00", datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)),
+        ("1-12 9:30", datetime(2026, 12, 1, 9, 30, tzinfo=AMSTERDAM)),
+        ("morgen om 9:00", datetime(2026, 11, 24, 9, 0, tzinfo=AMSTERDAM)),
+        ("vandaag 17:30 uur", datetime(2026, 11, 23, 17, 30, tzinfo=AMSTERDAM)),
+        ("woensdag 8:00", datetime(2026, 11, 25, 8, 0, tzinfo=AMSTERDAM)),
+        ("20 jan 8:00", datetime(2027, 1, 20, 8, 0, tzinfo=AMSTERDAM)),  # passed this year: next year
+        ("1 jul 2027 12:00", datetime(2027, 7, 1, 12, 0, tzinfo=AMSTERDAM)),  # summer time
+    ],
+)
+def test_moments_of_a_planned_broadcast_are_read_in_amsterdam_time(typed: str, expected: datetime) -> None:
+    assert parse_when(typed, BROADCAST_NOW).start == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("1 dec", "Ik mis de tijd"),
+        ("vandaag 10:30", "al voorbij"),
+        ("2020-01-01 10:00", "al voorbij"),
+        ("31 nov 10:00", "bestaat niet"),
+        ("1 decembrr 10:00", "Ik ken de maand"),
+        ("ma 1 dec 10:00", "is een dinsdag"),
+        ("straks 10:00", "Ik begrijp de datum"),
+    ],
+)
+def test_unusable_moments_of_a_planned_broadcast_are_refused_in_dutch(typed: str, says: str) -> None:
+    with pytest.raises(WhenError, match=says):
+        parse_when(typed, BROADCAST_NOW)
