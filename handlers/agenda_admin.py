@@ -53,6 +53,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, services
 from handlers.coordinators import require_coordinator
+from handlers.flows import CoordinatorFlow, arbiter_of
 
 # Conversation states: one per step that waits for input.
 CATEGORY_STATE, TITLE_STATE, WHEN_STATE, PLACE_STATE, AUDIENCE_STATE, CONFIRM_STATE, EDIT_STATE = range(7)
@@ -572,8 +573,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND  # an edit of an older message is no answer
     text = new_message & filters.TEXT
     application.add_handler(
-        ConversationHandler(
-            name="agenda-beheer",
+        CoordinatorFlow(
+            arbiter_of(application),
+            "agenda-beheer",
             entry_points=[
                 CommandHandler("nieuw", new_event),
                 CallbackQueryHandler(begin_edit, pattern=callbacks.EVENT_EDIT.pattern),

@@ -46,6 +46,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, sender_of, services
 from handlers.coordinators import REFUSAL, require_coordinator
+from handlers.flows import CoordinatorFlow, arbiter_of
 
 TEXT, CHOOSING, MOMENT = range(3)
 TIMEOUT = timedelta(minutes=30)
@@ -463,7 +464,8 @@ def _has_schools(context: Context, authority: Authority) -> bool:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Before questions.register: text typed in the flow is the message or its moment, never a question."""
     private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
+    # An edit of an older message is no answer.
+    text = private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     buttons: list[BaseHandler[Update, Context, object]] = [
         CallbackQueryHandler(_button(button, work), pattern=button.pattern)
         for button, work in (
@@ -476,7 +478,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         )
     ]
     application.add_handler(
-        ConversationHandler(
+        CoordinatorFlow(
+            arbiter_of(application),
+            "bericht",
             # The buttons are entry points too: after a restart (conversation state is in memory) a
             # press on the draft's buttons still works, because the draft is in the database.
             entry_points=[CommandHandler("bericht", begin, filters=private), *buttons],
@@ -486,7 +490,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                 MOMENT: [MessageHandler(text, typed_moment)],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("annuleer", cancel), MessageHandler(private & ~filters.COMMAND, repeat_step)],
+            fallbacks=[
+                CommandHandler("annuleer", cancel),
+                MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, repeat_step),
+            ],
             conversation_timeout=TIMEOUT,
             allow_reentry=True,
             per_message=False,

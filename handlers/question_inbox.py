@@ -31,6 +31,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
+from handlers.flows import CoordinatorFlow, arbiter_of
 
 TYPING, CONFIRMING = range(2)
 TIMEOUT = timedelta(minutes=30)
@@ -262,7 +263,8 @@ async def timed_out(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Before questions.register: text typed while answering is the answer, never a question."""
     private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
+    # An edit of an older message is no answer.
+    text = private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     answer_button: BaseHandler[Update, Context, object] = CallbackQueryHandler(
         begin, pattern=callbacks.INBOX_ANSWER.pattern
     )
@@ -270,7 +272,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         confirm, pattern=callbacks.INBOX_CONFIRM.pattern
     )
     application.add_handler(
-        ConversationHandler(
+        CoordinatorFlow(
+            arbiter_of(application),
+            "vragenbus",
             entry_points=[answer_button, confirm_button],
             states={
                 TYPING: [MessageHandler(text, typed)],
@@ -279,7 +283,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             },
             fallbacks=[
                 CommandHandler("annuleer", cancel),
-                MessageHandler(private & ~filters.COMMAND, repeat_step),
+                MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, repeat_step),
             ],
             conversation_timeout=TIMEOUT,
             allow_reentry=True,

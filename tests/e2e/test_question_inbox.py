@@ -274,3 +274,35 @@ async def test_a_draft_outlives_the_conversation_and_a_restart(
         assert ANSWER in delivered["text"]
     finally:
         await restarted.stop()
+
+
+async def test_text_goes_to_the_flow_entered_last_and_annuleer_stops_that_one(api: FakeBotAPI, bot: BotRunner) -> None:
+    """/nieuw waits for a title, then the coordinator answers from the inbox: the typed answer is the
+    answer (not the title), /annuleer stops answering, and the next text is a question again."""
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    await api.ask(BOB, PARKING)
+    start = await api.ask(ALICE, "/nieuw")
+    api.press(ALICE, start, "nwc:intervisie")
+    await api.wait_until(lambda: "Wat is de titel?" in api.messages[(ALICE["id"], start["message_id"])]["text"])
+
+    inbox = await api.ask(ALICE, "/vragen")
+    [answer_button] = [b for b in buttons(inbox) if b.startswith("ib:")]
+    api.press(ALICE, inbox, answer_button)
+    prompt = await api.reply(ALICE["id"], len(api.sent_to(ALICE["id"])))
+    assert prompt["text"].startswith("Typ je antwoord op")
+    # An edit of an older message is no answer either.
+    api.send_text(ALICE, "Fictieve bewerking", edited=True, message_id=start["message_id"] - 1)
+    await bot.wait_idle()
+    preview = await api.ask(ALICE, ANSWER)
+    assert "Voorbeeld" in preview["text"]
+    assert ANSWER in preview["text"]
+    assert "Fictieve bewerking" not in preview["text"]
+
+    stopped = await api.ask(ALICE, "/annuleer")
+    assert stopped["text"] == "Gestopt: er is niets opgeslagen of verstuurd."
+    question = await api.ask(ALICE, "Wat is intervisie?")
+    assert "Intervisie" in question["text"]
+    # The /nieuw draft was left behind, not lost: /nieuw carries on at the title.
+    again = await api.ask(ALICE, "/nieuw")
+    assert "titel" in again["text"].lower()
