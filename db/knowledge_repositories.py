@@ -18,6 +18,9 @@ SUGGESTION_PREFIX = "[suggestie]"  # a picked suggestion is logged like a questi
 INBOX_ANSWER_KEY = "inbox-answer:"  # outbox key of an answer from the inbox: "inbox-answer:<question id>"
 
 
+SOURCE_LENGTH = 255  # the column knowledge_overlay.source (an import's file name can be longer)
+
+
 @dataclass(frozen=True)
 class StoredItem:
     partnership: str
@@ -64,6 +67,7 @@ class OverlayRepository:
         for item in items:
             existing = known.get((item.partnership, item.kind, item.key))
             stored = json.dumps(item.fields, ensure_ascii=False, sort_keys=True)
+            source = item.source[:SOURCE_LENGTH]
             if existing is None:
                 self.session.add(
                     KnowledgeItem(
@@ -72,14 +76,14 @@ class OverlayRepository:
                         key=item.key,
                         entry_id=item.entry_id,
                         fields=stored,
-                        source=item.source,
+                        source=source,
                         created_at=now,
                         updated_at=now,
                     )
                 )
                 new += 1
-            elif (existing.fields, existing.source, existing.entry_id) != (stored, item.source, item.entry_id):
-                existing.fields, existing.source, existing.entry_id = stored, item.source, item.entry_id
+            elif (existing.fields, existing.source, existing.entry_id) != (stored, source, item.entry_id):
+                existing.fields, existing.source, existing.entry_id = stored, source, item.entry_id
                 existing.updated_at = now
                 updated += 1
         await self.session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.agenda_repositories import MESSAGE
 from db.broadcast_repositories import BROADCAST
+from db.knowledge_repositories import SUGGESTION_PREFIX
 from db.models import Chat, Delivery, Event, Question, User
 
 
@@ -69,8 +70,9 @@ class StatsRepository:
         return result
 
     async def unanswered(self, partnership: str, since: datetime, limit: int) -> list[tuple[str, int]]:
-        """The most asked questions that fell back or got 👎, as (text, times); the same text in other
-        capitals counts as one."""
+        """The most asked questions that fell back or got 👎 and are not answered from the inbox yet,
+        as (text, times); the same text in other capitals counts as one. A picked suggestion is no
+        question."""
         text = func.lower(func.trim(Question.question))
         statement = (
             select(func.min(Question.question), func.count())
@@ -78,6 +80,8 @@ class StatsRepository:
                 Question.partnership == partnership,
                 Question.created_at >= since,
                 or_(Question.fallback.is_(True), Question.feedback == -1),
+                Question.answered_at.is_(None),
+                ~Question.question.startswith(SUGGESTION_PREFIX),
             )
             .group_by(text)
             .order_by(func.count().desc(), func.max(Question.created_at).desc())

@@ -89,7 +89,8 @@ async def coordinator(update: Update, context: Context) -> None:
     found = await services(context).coordinators.candidates(authority, name_part)
     if not found:
         await message.reply_text(
-            f"Ik vind niemand met ‘{name_part}’ in de naam in jouw partnerschap. Probeer een ander deel van de naam."
+            f"Ik vind niemand met ‘{label(name_part)}’ in de naam in jouw partnerschap. "
+            "Probeer een ander deel van de naam."
         )
         return
     rows = [

@@ -56,6 +56,9 @@ class OverlayItem:
             object.__setattr__(self, "entry_id", entry_id(self.kind, self.key))
 
 
+KEY_LENGTH = 255  # the column knowledge_overlay.key
+
+
 def slug(text: str) -> str:
     """'KC De Wegwijzer' -> 'kc-de-wegwijzer'."""
     return _NOT_SLUG.sub("-", fold(text)).strip("-")
@@ -80,10 +83,20 @@ def natural_key(kind: str, fields: Mapping[str, str]) -> str:
     """
     if kind == "contact":
         school = fields.get("school", "").removeprefix("school:")
-        return f"{slug(fields['naam'])}-{school}" if school else slug(fields["naam"])
-    if kind == "school":
-        return slug(f"{fields.get('soort', '')} {fields['naam']}")
-    return " ".join(tokens(fields["vraag"])) or slug(fields["vraag"])
+        key = f"{slug(fields['naam'])}-{school}" if school else slug(fields["naam"])
+    elif kind == "school":
+        key = slug(f"{fields.get('soort', '')} {fields['naam']}")
+    else:
+        key = " ".join(tokens(fields["vraag"])) or slug(fields["vraag"])
+    return _bounded(key)
+
+
+def _bounded(key: str) -> str:
+    """A key that fits its column: a long one (a long question's words, abbreviations spelled out)
+    keeps its start and gets a hash of the whole, so it still names one item."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"{key[: KEY_LENGTH - 13]}#{hashlib.sha1(key.encode()).hexdigest()[:12]}"
 
 
 def _lower_first(text: str) -> str:

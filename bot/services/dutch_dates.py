@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.services.schedule import AMSTERDAM, MONTHS, WEEKDAYS, dutch_date
 
 DEFAULT_DURATION = timedelta(hours=2)
+YEARS_AHEAD = 2  # a later year is a typo ("1-12-2205"); far enough for any agenda
 EXAMPLE = (
     "Typ bijvoorbeeld ‘di 1 dec 15:00’, ‘1 december 15:00-17:00’, ‘morgen 15.00’, ‘1-12 15:00’ of ‘2026-12-01 15:00’."
 )
@@ -141,6 +142,10 @@ def parse_when(text: str, now: datetime, day: date | None = None) -> When:
         raise WhenError(
             f"{moment_day.day} {MONTHS[moment_day.month - 1]} {moment_day.year} is een "
             f"{WEEKDAYS[moment_day.weekday()]}, geen {WEEKDAYS[weekday]}. Klopt de datum? {EXAMPLE}"
+        )
+    if moment_day.year > today.year + YEARS_AHEAD:
+        raise WhenError(
+            f"{dutch_date(moment_day)} ligt meer dan {YEARS_AHEAD} jaar vooruit. Klopt het jaartal? {EXAMPLE}"
         )
     start = _existing(moment_day, start_time)
     if start <= now:

@@ -365,7 +365,9 @@ async def _fill_every_table(session: AsyncSession) -> None:
     session.add(event)
     await session.flush()
     for user_id in (FORGOTTEN_USER, OTHER_USER):
-        session.add(Coordinator(user_id=user_id, partnership="poo-marnix", granted_at=now))
+        # Each granted the other's right: the forgotten user's id must go from granted_by too.
+        granted_by = OTHER_USER if user_id == FORGOTTEN_USER else FORGOTTEN_USER
+        session.add(Coordinator(user_id=user_id, partnership="poo-marnix", granted_by=granted_by, granted_at=now))
         session.add(AuditEntry(partnership="poo-marnix", actor_id=user_id, actor_name="Fictief", action="x", at=now))
         session.add(Subscription(user_id=user_id, category="overig", enabled=False))
         session.add(InboxDraft(user_id=user_id, partnership="poo-marnix", question_id=1, answer="x", updated_at=now))
@@ -421,7 +423,7 @@ def _person_columns() -> list[tuple[Table, Column[Any]]]:
         for column in table.columns:
             references = {key.column.table.name for key in column.foreign_keys}
             own_key = table.name in PERSON_TABLES and column.primary_key
-            if own_key or references & PERSON_TABLES or column.name in ("user_id", "chat_id", "actor_id"):
+            if own_key or references & PERSON_TABLES or column.name in ("user_id", "chat_id", "actor_id", "granted_by"):
                 found.append((table, column))
     return found
 

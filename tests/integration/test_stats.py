@@ -167,3 +167,18 @@ async def test_only_coordinators_of_the_partnership_get_figures(sessions: Sessio
     theirs = await services.stats.figures(Authority(ELSEWHERE, "Fictief", "groningen-kop-van-drenthe"), 30, NOW)
     assert (theirs.users, theirs.asked) == (1, 1)
     assert theirs.unanswered == (("Vraag uit een ander partnerschap", 1),)
+
+
+async def test_questions_answered_from_the_inbox_and_picked_suggestions_are_not_unanswered(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    await fill(sessions)
+    async with sessions.begin() as session:
+        answered = question(MENTOR, "Waar laad ik mijn fiets op?", 1, True)
+        answered.answered_at = NOW - timedelta(hours=1)
+        session.add_all([answered, question(MENTOR, "[suggestie] Wat doet een mentor?", 1, False, feedback=-1)])
+    services = services_for(sessions, matcher)
+    chief = await services.coordinators.authority(CHIEF)
+    assert chief is not None
+    stats = await services.stats.figures(chief, 30, NOW)
+    assert stats.unanswered == (("Waar parkeer ik?", 2), ("Hoe laat is de borrel?", 1))

@@ -13,7 +13,7 @@ from knowledge import KnowledgeBase, Matcher
 from knowledge.grouping import Asked, group_questions
 from knowledge.imports import overlay_items
 from knowledge.models import MAX_ID_LENGTH, EntryFile
-from knowledge.overlay import OverlaidMatcher, OverlayItem, build_matcher, entry_dict, entry_id
+from knowledge.overlay import OverlaidMatcher, OverlayItem, build_matcher, entry_dict, entry_id, natural_key
 
 GRONINGEN, POO = "groningen-kop-van-drenthe", "poo-marnix"
 QUESTION = "wie is de schoolopleider van KC De Wegwijzer?"
@@ -163,3 +163,11 @@ def test_the_matchers_normalisation_decides_what_is_alike(question: str) -> None
     now = datetime(2026, 11, 1, tzinfo=UTC)
     [group] = group_questions([Asked(1, "Wat is een pabo?", now), Asked(2, question, now)])
     assert group.count == 2
+
+
+def test_a_long_question_gets_a_key_that_fits_its_column_and_still_names_one_item() -> None:
+    long_question = "io " * 300  # abbreviations spelled out make the canonical words longer still
+    key = natural_key("faq", {"vraag": long_question})
+    assert len(key) <= 255
+    assert key == natural_key("faq", {"vraag": long_question})
+    assert key != natural_key("faq", {"vraag": long_question + " bsa"})
