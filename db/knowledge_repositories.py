@@ -113,6 +113,10 @@ class QuestionInboxRepository:
             chunk = question_ids[start : start + CHUNK]
             await self.session.execute(update(Question).where(Question.id.in_(chunk)).values(answered_at=now))
 
+    async def is_answered(self, partnership: str, question_id: int) -> bool:
+        statement = select(Question.answered_at).where(Question.id == question_id, Question.partnership == partnership)
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
     async def private_chats(self, user_ids: Sequence[int]) -> dict[int, int]:
         """user -> private chat, for users whose private chat is still reachable."""
         found: dict[int, int] = {}

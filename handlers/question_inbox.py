@@ -227,7 +227,9 @@ async def confirm(update: Update, context: Context) -> int:
         return ConversationHandler.END
     await acknowledge(context, query)
     if answered is None:
-        await edit(query, "Dit antwoord kan niet meer worden verstuurd. " + GONE)
+        # A second tap on "Versturen": the first one sent it, and its "Klaar" stays.
+        if not await inbox_service.is_answered(authority, int(parsed[0])):
+            await edit(query, "Dit antwoord kan niet meer worden verstuurd. " + GONE)
         return ConversationHandler.END
     reach = "1 persoon" if answered.recipients == 1 else f"{answered.recipients} personen"
     await edit(

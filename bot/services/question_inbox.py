@@ -140,6 +140,11 @@ class QuestionInboxService:
             group = await _group_of(session, actor.partnership, draft.question_id)
             return await _view(session, group, draft.answer) if group is not None else None
 
+    async def is_answered(self, actor: Authority, question_id: int) -> bool:
+        """Whether this question of the actor's partnership got an answer from the inbox already."""
+        async with self.writes.sessions() as session:
+            return await QuestionInboxRepository(session).is_answered(actor.partnership, question_id)
+
     async def cancel(self, actor: Authority) -> None:
         assert actor.user_id is not None
         async with self.writes.transaction() as session:
