@@ -25,6 +25,7 @@ from knowledge.normalize import fold, tokens
 from knowledge.overlay import OverlayItem, OverlayKind, natural_key, resolve_school
 
 MAX_ROWS = 5000
+EMPTY_RUN = 1000  # empty rows in a row that end a sheet
 MAX_FILE_BYTES = 5_000_000
 
 
@@ -127,11 +128,19 @@ def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any
         return []
     try:
         sheet = workbook.worksheets[0]
-        rows = []
-        for index, row in enumerate(sheet.iter_rows(values_only=True)):
-            if index > MAX_ROWS + 1:
+        rows: list[list[Any]] = []
+        filled = empty_run = 0
+        # A formatted but empty range (a column set to text down to row 6000) is no data: trailing
+        # empty rows are dropped, and a long run of them ends the sheet.
+        for row in sheet.iter_rows(values_only=True):
+            empty = not any(_cell(value) for value in row)
+            empty_run = empty_run + 1 if empty else 0
+            if empty_run > EMPTY_RUN or filled > MAX_ROWS + 1:
                 break
+            filled += not empty
             rows.append(list(row))
+        while rows and not any(_cell(value) for value in rows[-1]):
+            rows.pop()
         return rows
     finally:
         workbook.close()
@@ -164,7 +173,7 @@ def read_table(path: Path, kind: str, problems: list[Problem]) -> list[Row]:
     for column in columns:
         if column.required and column.name not in positions.values():
             problems.append(Problem(shown, 1, f"kolom {column.name} ontbreekt (verplicht)"))
-    if len(raw) - 1 > MAX_ROWS:
+    if sum(1 for values in raw[1:] if any(_cell(v) for v in values)) > MAX_ROWS:
         problems.append(Problem(shown, 1, f"te veel rijen: hooguit {MAX_ROWS} per bestand"))
         return []
     rows = []

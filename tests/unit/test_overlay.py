@@ -171,3 +171,21 @@ def test_a_long_question_gets_a_key_that_fits_its_column_and_still_names_one_ite
     assert len(key) <= 255
     assert key == natural_key("faq", {"vraag": long_question})
     assert key != natural_key("faq", {"vraag": long_question + " bsa"})
+
+
+def test_a_formatted_but_empty_range_in_excel_is_no_data(tmp_path: Path, matcher: Matcher) -> None:
+    """A column set to text down to row 6000 (as advised for phone numbers) is not 'te veel rijen'."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Vraag", "Antwoord"])
+    sheet.append(["Waar staat de fictieve koffieautomaat?", "Fictief: in de hal."])
+    for row in range(3, 6001):
+        sheet.cell(row=row, column=1).number_format = "@"
+        sheet.cell(row=row, column=1).value = ""
+    file = tmp_path / "vragen.xlsx"
+    workbook.save(file)
+
+    items, problems = overlay_items(file, "faq", POO, matcher)
+    assert problems == []
+    assert len(items) == 1
