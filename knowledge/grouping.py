@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.normalize import fold, tokens
 
@@ -73,12 +73,13 @@ def group_questions(questions: Sequence[Asked]) -> list[QuestionGroup]:
     for question in sorted(questions, key=lambda q: (q.at, q.id), reverse=True):
         key = group_key(question.text)
         if key not in members:
-            close = next((k for k in keys if fuzz.token_sort_ratio(k, key) >= SIMILAR), None)
+            # rapidfuzz compares with every group's key in C: thousands of open questions stay fast.
+            close = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR)
             if close is None:
                 keys.append(key)
                 members[key] = []
             else:
-                key = close
+                key = close[0]
         members[key].append(question)
     groups = [QuestionGroup(key, tuple(found)) for key, found in members.items()]
     return sorted(groups, key=lambda g: (-g.count, -g.newest.at.timestamp(), -g.newest.id))

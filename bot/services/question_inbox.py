@@ -9,6 +9,7 @@ draft in the database, so a restart loses no text. Every call checks the coordin
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
 from dataclasses import dataclass
@@ -233,7 +234,8 @@ async def _check(session: AsyncSession, actor: Authority) -> None:
 
 async def _groups(session: AsyncSession, partnership: str) -> list[QuestionGroup]:
     found = await QuestionInboxRepository(session).open_questions(partnership)
-    return group_questions([Asked(q.id, q.text, q.created_at, q.user_id) for q in found])
+    asked = [Asked(q.id, q.text, q.created_at, q.user_id) for q in found]
+    return await asyncio.to_thread(group_questions, asked)  # the event loop keeps answering others
 
 
 async def _group_of(session: AsyncSession, partnership: str, question_id: int) -> QuestionGroup | None:
