@@ -19,7 +19,7 @@ from bot.services.writes import ProfileCache, WriteBehind
 from db.models import User, utcnow
 from db.repositories import InboxRepository, UserRepository
 from knowledge import Matcher
-from knowledge.overlay import lookup
+from knowledge.overlay import scoped
 from knowledge.render import school_label
 
 AWAITING_SCHOOL = "school"
@@ -109,14 +109,16 @@ class OnboardingService:
         return OnboardingStep(Step.TYPE_SCHOOL if asks_school else Step.DONE, role=ROLES[role])
 
     async def choose_school(self, user_id: int, entry_id: str | None) -> OnboardingStep:
-        """A school button: one from the knowledge base, or None to skip."""
-        entry = lookup(self.matcher, entry_id) if entry_id else None  # an imported school too
-        if entry_id is not None and (entry is None or entry.school is None):
-            return OnboardingStep(Step.UNKNOWN_CHOICE)
+        """A school button: one of the user's own partnership (from the knowledge base or imported into
+        its overlay), or None to skip. The id comes from a button: another partnership's school is refused."""
         async with self.writes.transaction() as session:
             user = await UserRepository(session).get(user_id)
             if user is None:
                 return OnboardingStep(Step.NO_PROFILE)
+            entry = scoped(self.matcher, user.partnership).kb.get(entry_id) if entry_id else None
+            own = entry is not None and entry.school is not None and entry.partnership == user.partnership
+            if entry_id is not None and not own:
+                return OnboardingStep(Step.UNKNOWN_CHOICE)
             label = school_label(entry.title, entry.school) if entry and entry.school else None
             _save_school(user, entry.id if entry else None, label)
             await self._replan(session, user_id)

@@ -127,6 +127,16 @@ async def test_ambiguous_school_gives_options_of_the_own_partnership(services: S
     assert (done.step, done.school) == (Step.DONE, "CKC De Regenboog (Assen)")
 
 
+async def test_a_school_button_of_another_partnership_is_refused(services: Services) -> None:
+    """Callback data can be forged: a Marnix user cannot pick a school of the Groningen partnership."""
+    await onboard(services, "poo-marnix", "mentor")
+    step = await services.onboarding.choose_school(USER, "school:ckc-de-regenboog-assen")
+    assert step.step == Step.UNKNOWN_CHOICE
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert view.school is None
+
+
 async def test_unknown_school_is_kept_as_typed(services: Services) -> None:
     await onboard(services, GRONINGEN, "mentor")
     step = await typed(services, "Fictieve   Basisschool   Zonnestraal")
