@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export,events,coordinators,broadcast}``.
+"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export|remove,events,coordinators,broadcast}``.
 
 Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
 and never import Telegram or the database layer, so that one question answers fast; only a question
@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     exported = kb_commands.add_parser("export", help="schrijf de aanvulling van een partnerschap als YAML")
     exported.add_argument("--partnership", required=True)
     exported.add_argument("output", nargs="?", help="bestand (standaard: naar het scherm)")
+    removed = kb_commands.add_parser("remove", help="haal een geïmporteerd of beantwoord item weg")
+    removed.add_argument("entry_id", help="het id van het item, zoals kb export het toont (bijv. contact:...)")
+    removed.add_argument("--partnership", required=True)
     _add_events_parser(commands)
     _add_coordinators_parser(commands)
     _add_broadcast_parser(commands)

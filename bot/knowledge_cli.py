@@ -1,9 +1,10 @@
-"""``python -m bot kb import|export``: the knowledge overlay from the command line.
+"""``python -m bot kb import|export|remove``: the knowledge overlay from the command line.
 
 ``import`` reads a CSV or Excel file (knowledge/imports.py), checks every cell, and stores nothing
 when one is wrong (exit code 2); otherwise it stores every row in one transaction, with an audit row,
 and the running bot picks the change up within ``KNOWLEDGE_RELOAD_SECONDS``. ``export`` writes a
 partnership's overlay as a knowledge base file, to review it and move it into knowledge/data.
+``remove`` withdraws one item (by the id ``export`` shows), audited like an import.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _Dumper.add_representer(str, _text)
 
 
 def run_knowledge(settings: Settings, matcher: Matcher, args: argparse.Namespace) -> int:
-    work = _import if args.kb_command == "import" else _export
+    work = {"import": _import, "export": _export, "remove": _remove}[args.kb_command]
     return asyncio.run(with_services(settings, matcher, lambda services: work(services, args)))
 
 
@@ -64,6 +65,15 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     counts = await overlay.import_items(command_line(partnership), kind, items, utcnow())
     same = len(items) - counts.new - counts.updated
     print(f"Geïmporteerd: {counts.new} nieuw, {counts.updated} bijgewerkt, {same} ongewijzigd.")
+    return 0
+
+
+async def _remove(services: Services, args: argparse.Namespace) -> int:
+    removed = await services.overlay.remove(command_line(args.partnership), args.entry_id, utcnow())
+    if not removed:
+        print(f"‘{args.entry_id}’ staat niet in de aanvulling van {args.partnership}. Zie kb export.", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Verwijderd: {args.entry_id}. De draaiende bot gebruikt het binnen enkele seconden niet meer.")
     return 0
 
 

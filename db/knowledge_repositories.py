@@ -48,6 +48,12 @@ class OverlayRepository:
         statement = select(func.count(), func.max(KnowledgeItem.updated_at), func.max(KnowledgeItem.id))
         return tuple((await self.session.execute(statement)).one())
 
+    async def remove(self, partnership: str, entry_id: str) -> bool:
+        statement = delete(KnowledgeItem).where(
+            KnowledgeItem.partnership == partnership, KnowledgeItem.entry_id == entry_id
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
     async def items(self, partnership: str | None = None) -> list[StoredItem]:
         statement = select(KnowledgeItem)
         if partnership is not None:

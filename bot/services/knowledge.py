@@ -114,5 +114,18 @@ class KnowledgeService:
             )
         return ImportCounts(new, updated)
 
+    async def remove(self, actor: Authority, entry_id: str, now: datetime) -> bool:
+        """Withdraw one overlay item of the actor's partnership (a person who left, a wrong answer);
+        the running bot stops answering with it at its next reload. False when there is none."""
+        async with self.writes.transaction() as session:
+            if actor.user_id is not None:
+                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
+                if actor.partnership not in granted:
+                    raise PermissionError("geen coördinator van dit partnerschap")
+            removed = await OverlayRepository(session).remove(actor.partnership, entry_id)
+            if removed:
+                audit(session, actor, "kennis-verwijderd", now, subject=entry_id[:64])
+        return removed
+
 
 __all__ = ["ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]

@@ -75,6 +75,26 @@ async def test_the_index_is_swapped_when_the_overlay_changed(sessions: SessionFa
     assert await services.overlay.reload() is False
 
 
+async def test_a_withdrawn_item_no_longer_answers_and_the_removal_is_audited(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services = services_for(sessions, matcher)
+    question = "wie is de schoolopleider van KC De Wegwijzer?"
+    await services.overlay.import_items(command_line(GRONINGEN), "contact", [anna()], NOW)
+    await services.overlay.reload()
+    assert "Fictieve Anna" in services.matcher.match(question, GRONINGEN).text
+    entry_id = anna().entry_id
+
+    # Not from another partnership: the item stays.
+    assert await services.overlay.remove(command_line(POO), entry_id, NOW) is False
+    assert await services.overlay.remove(command_line(GRONINGEN), entry_id, NOW) is True
+    assert await services.overlay.remove(command_line(GRONINGEN), entry_id, NOW) is False
+    assert await services.overlay.reload() is True
+    assert "Fictieve Anna" not in services.matcher.match(question, GRONINGEN).text
+    last = (await audit_rows(sessions))[-1]
+    assert (last.action, last.subject, last.partnership) == ("kennis-verwijderd", entry_id, GRONINGEN)
+
+
 async def ask(
     services: Services, user_id: int, text: str, at: datetime, fallback: bool = True, feedback: int | None = None
 ) -> int:
