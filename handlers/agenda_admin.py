@@ -488,7 +488,7 @@ async def timed_out(update: Update, context: Context) -> None:
         await context.bot.send_message(
             chat.id,
             "Ik ben gestopt met wachten op je antwoord. Wat je voor een nieuwe bijeenkomst al had ingevuld, "
-            "is bewaard: met /nieuw ga je verder.",
+            "is bewaard: met /nieuw ga je verder. Een wijziging begin je opnieuw via /agenda.",
         )
 
 

@@ -17,7 +17,7 @@ from bot.stats_text import chart_caption, stats_text
 from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
-from handlers.coordinators import require_coordinator
+from handlers.coordinators import REFUSAL, require_coordinator
 
 
 def period_keyboard(days: int) -> InlineKeyboardMarkup:
@@ -53,7 +53,8 @@ async def stats(update: Update, context: Context) -> None:
     if authority is None or message is None:
         return
     figures = await _figures(context, authority, DEFAULT_PERIOD)
-    if figures is None:
+    if figures is None:  # the right went between the guard and the figures
+        await message.reply_text(REFUSAL)
         return
     await message.reply_text(
         _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
