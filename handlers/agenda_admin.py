@@ -53,7 +53,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, services
 from handlers.coordinators import require_coordinator
-from handlers.flows import CoordinatorFlow, arbiter_of
+from handlers.flows import CoordinatorFlow, arbiter_of, telling_chat
 
 # Conversation states: one per step that waits for input.
 CATEGORY_STATE, TITLE_STATE, WHEN_STATE, PLACE_STATE, AUDIENCE_STATE, CONFIRM_STATE, EDIT_STATE = range(7)
@@ -482,14 +482,10 @@ async def step_button_outside_a_flow(update: Update, context: Context) -> None:
         await acknowledge(context, query, "Deze knop werkt niet meer. Met /nieuw ga je verder met je concept.")
 
 
-async def timed_out(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(
-            chat.id,
-            "Ik ben gestopt met wachten op je antwoord. Wat je voor een nieuwe bijeenkomst al had ingevuld, "
-            "is bewaard: met /nieuw ga je verder. Een wijziging begin je opnieuw via /agenda.",
-        )
+timed_out = telling_chat(
+    "Ik ben gestopt met wachten op je antwoord. Wat je voor een nieuwe bijeenkomst al had ingevuld, "
+    "is bewaard: met /nieuw ga je verder. Een wijziging begin je opnieuw via /agenda."
+)
 
 
 async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, **options: object) -> None:

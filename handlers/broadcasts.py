@@ -46,7 +46,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, sender_of, services
 from handlers.coordinators import REFUSAL, require_coordinator
-from handlers.flows import CoordinatorFlow, arbiter_of
+from handlers.flows import CoordinatorFlow, arbiter_of, replying, telling_chat
 
 TEXT, CHOOSING, MOMENT = range(3)
 TIMEOUT = timedelta(minutes=30)
@@ -399,15 +399,8 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def repeat_step(update: Update, context: Context) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(REPEAT)
-
-
-async def timed_out(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, "Je concept is bewaard. Met /bericht ga je verder waar je was.")
+repeat_step = replying(REPEAT)
+timed_out = telling_chat("Je concept is bewaard. Met /bericht ga je verder waar je was.")
 
 
 # -- /berichten ---------------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ behind keeps its draft in the database and says nothing when its time runs out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
 from handlers.common import Context
+
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 ARBITER_KEY = "coordinator-flows"
 
@@ -78,3 +81,23 @@ class CoordinatorFlow(ConversationHandler[Context]):
             return await timed_out(update, context)
 
         return TypeHandler(Update, unless_left)
+
+
+def replying(text: str) -> Callback:
+    """A flow's catch-all: anything else while a step waits gets ``text`` (never read as a question)."""
+
+    async def reply(update: Update, context: Context) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(text)
+
+    return reply
+
+
+def telling_chat(text: str) -> Callback:
+    """A flow's time-out: ``text`` to the chat (the draft is kept, so it says how to go on)."""
+
+    async def tell(update: Update, context: Context) -> None:
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+
+    return tell

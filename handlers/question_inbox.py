@@ -31,7 +31,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
-from handlers.flows import CoordinatorFlow, arbiter_of
+from handlers.flows import CoordinatorFlow, arbiter_of, replying, telling_chat
 
 TYPING, CONFIRMING = range(2)
 TIMEOUT = timedelta(minutes=30)
@@ -249,17 +249,8 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def repeat_step(update: Update, context: Context) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(REPEAT)
-
-
-async def timed_out(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(
-            chat.id, "Je antwoord is bewaard. Druk in /vragen opnieuw op ‘Beantwoorden’ om verder te gaan."
-        )
+repeat_step = replying(REPEAT)
+timed_out = telling_chat("Je antwoord is bewaard. Druk in /vragen opnieuw op ‘Beantwoorden’ om verder te gaan.")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

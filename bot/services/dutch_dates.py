@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.services.schedule import AMSTERDAM, MONTHS, WEEKDAYS, dutch_date
 
 DEFAULT_DURATION = timedelta(hours=2)
-YEARS_AHEAD = 2  # a later year is a typo ("1-12-2205"); far enough for any agenda
+YEARS_AHEAD = 5  # a later year is a typo ("1-12-2205"); far enough for any agenda
 EXAMPLE = (
     "Typ bijvoorbeeld ‘di 1 dec 15:00’, ‘1 december 15:00-17:00’, ‘morgen 15.00’, ‘1-12 15:00’ of ‘2026-12-01 15:00’."
 )

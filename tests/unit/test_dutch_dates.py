@@ -115,7 +115,7 @@ def test_moments_of_a_planned_broadcast_are_read_in_amsterdam_time(typed: str, e
         ("1 decembrr 10:00", "Ik ken de maand"),
         ("ma 1 dec 10:00", "is een dinsdag"),
         ("straks 10:00", "Ik begrijp de datum"),
-        ("31-12-9999 23:00", "meer dan 2 jaar vooruit"),
+        ("31-12-9999 23:00", "meer dan 5 jaar vooruit"),
         ("1-12-2205 15:00", "Klopt het jaartal"),
     ],
 )
