@@ -12,12 +12,14 @@ Two safety nets around every run:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import MIGRATION_TRANSACTION, create_engine
@@ -25,6 +27,7 @@ from db.engine import MIGRATION_TRANSACTION, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number that no other application on the same server uses for an advisory lock.
 MIGRATION_LOCK_KEY = 7_246_107_301
+SQLITE_LOCKED_ATTEMPTS = 5
 
 
 class MigrationError(RuntimeError):
@@ -53,7 +56,24 @@ def _guarded(work: Callable[[Connection], None]) -> Callable[[Connection], None]
 
 
 async def run_guarded(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
-    """Run migration work in one transaction with the safety nets above (the app and the alembic CLI)."""
+    """Run migration work in one transaction with the safety nets above (the app and the alembic CLI).
+
+    Two processes opening a new SQLite file at once can find it locked while the other one switches
+    it to WAL (SQLite refuses that at once, without the busy wait): the whole transaction is tried
+    again a few times, which is safe because a failed attempt changed nothing.
+    """
+    for attempt in range(1, SQLITE_LOCKED_ATTEMPTS + 1):
+        try:
+            await _run_guarded_once(engine, work)
+            return
+        except OperationalError as exc:
+            locked = engine.dialect.name == "sqlite" and "database is locked" in str(exc)
+            if not locked or attempt == SQLITE_LOCKED_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.1 * attempt)
+
+
+async def _run_guarded_once(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             await connection.execution_options(**{MIGRATION_TRANSACTION: True})
