@@ -46,7 +46,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, sender_of, services
 from handlers.coordinators import REFUSAL, require_coordinator
-from handlers.flows import CoordinatorFlow, arbiter_of, replying, telling_chat
+from handlers.flows import CoordinatorFlow, arbiter_of, cancelling, replying, telling_chat
 
 TEXT, CHOOSING, MOMENT = range(3)
 TIMEOUT = timedelta(minutes=30)
@@ -390,13 +390,10 @@ async def _confirm(update: Update, context: Context, authority: Authority, parse
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: Context) -> int:
-    authority = await require_coordinator(update, context)
-    if authority is not None:
-        await services(context).broadcasts.discard(authority)
-        if update.effective_message is not None:
-            await update.effective_message.reply_text("Gestopt: er is niets verstuurd en het concept is weggegooid.")
-    return ConversationHandler.END
+cancel = cancelling(
+    lambda found, authority: found.broadcasts.discard(authority),
+    "Gestopt: er is niets verstuurd en het concept is weggegooid.",
+)
 
 
 repeat_step = replying(REPEAT)

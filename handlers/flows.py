@@ -11,13 +11,15 @@ behind keeps its draft in the database and says nothing when its time runs out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
-from handlers.common import Context
+from bot.services import Authority, Services
+from handlers.common import Context, services
+from handlers.coordinators import require_coordinator
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -101,3 +103,19 @@ def telling_chat(text: str) -> Callback:
             await context.bot.send_message(update.effective_chat.id, text)
 
     return tell
+
+
+def cancelling(
+    discard: Callable[[Services, Authority], Awaitable[object]], text: str
+) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
+    """A flow's /annuleer: the coordinator's draft goes (``discard``), ``text`` says so, the flow ends."""
+
+    async def cancel(update: Update, context: Context) -> int:
+        authority = await require_coordinator(update, context)
+        if authority is not None:
+            await discard(services(context), authority)
+            if update.effective_message is not None:
+                await update.effective_message.reply_text(text)
+        return ConversationHandler.END
+
+    return cancel

@@ -31,7 +31,7 @@ from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
-from handlers.flows import CoordinatorFlow, arbiter_of, replying, telling_chat
+from handlers.flows import CoordinatorFlow, arbiter_of, cancelling, replying, telling_chat
 
 TYPING, CONFIRMING = range(2)
 TIMEOUT = timedelta(minutes=30)
@@ -240,13 +240,10 @@ async def confirm(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: Context) -> int:
-    authority = await require_coordinator(update, context)
-    if authority is not None:
-        await services(context).question_inbox.cancel(authority)
-        if update.effective_message is not None:
-            await update.effective_message.reply_text("Gestopt: er is niets opgeslagen of verstuurd.")
-    return ConversationHandler.END
+cancel = cancelling(
+    lambda found, authority: found.question_inbox.cancel(authority),
+    "Gestopt: er is niets opgeslagen of verstuurd.",
+)
 
 
 repeat_step = replying(REPEAT)
