@@ -52,7 +52,7 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import canonical, language, rejoin, terms, tokens, word_set, words
+from knowledge.normalize import canonical, clauses, language, rejoin, terms, tokens, word_set, words
 from knowledge.render import bullet_list, entry_text, school_label
 from knowledge.schools import Asked, SchoolLists
 
@@ -299,9 +299,12 @@ class Matcher:
                 result.append(_QueryToken(token, 0.0))
         return result
 
-    @staticmethod
-    def _without_self_description(asked: list[str], raw: list[str]) -> list[str]:
-        """Drop the word after 'ik ben (een)' or 'als (een)', when the question has more to say."""
+    def _without_self_description(self, asked: list[str], raw: list[str]) -> tuple[list[str], list[str]]:
+        """Move the word after 'ik ben (een)' or 'als (een)' to the context, when the question says more.
+
+        Returns (what is asked, the self-description). The asker's role only helps an entry that
+        knows it; the question keeps it when nothing else it says is known.
+        """
         described: set[str] = set()
         for index, word in enumerate(asked[:-1]):
             previous = asked[index - 1] if index else None
@@ -311,7 +314,9 @@ class Matcher:
                     following = asked[index + 2]
                 described.update(terms(following))
         rest = [token for token in raw if token not in described]
-        return rest if rest else raw
+        if rest and self._names_something(rest):
+            return rest, [token for token in raw if token in described]
+        return raw, []
 
     @staticmethod
     def _focus(asked: list[str]) -> set[str]:
@@ -352,24 +357,39 @@ class Matcher:
             yield -coverage, position
 
     def _score(
-        self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
+        self,
+        query: list[_QueryToken],
+        scope: str | None,
+        focus: set[str],
+        schools_only: bool = False,
+        context: list[_QueryToken] | None = None,
     ) -> list[_Scored]:
-        """The best ``TOP_K`` entries (and any tied with them) by score, best first."""
+        """The best ``TOP_K`` entries (and any tied with them) by score, best first.
+
+        ``context`` (the words around the question) counts for an entry that knows a word of it and
+        never against one that does not: for that entry the word is added to both sides of its
+        question coverage.
+        """
+        context = context or []
         found = {q.token: q.similarity for q in query if q.similarity > 0}
+        for q in context:
+            found.setdefault(q.token, q.similarity)
 
         unknown = self._unknown_word_weight(query)
         # A partnership's name says where, not what: it does not count when the question says more.
-        context = self._name_tokens if any(q.token not in self._name_tokens for q in query) else frozenset()
+        where_only = self._name_tokens if any(q.token not in self._name_tokens for q in query) else frozenset()
 
         def weight(token: str) -> float:
             base = self._weight.get(token)
             if base is None:
                 return unknown
-            if token in context:
+            if token in where_only:
                 return 0.0
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
+        if total_query <= 0 and not context:
+            return []
         ranked: Iterable[tuple[float, int]]
         if len(found) == 1:
             # One known word: its postings, lightest phrasing first, are already in coverage order.
@@ -399,7 +419,12 @@ class Matcher:
 
         # score <= sqrt(phrasing coverage * share of the question known at all): visit candidates by
         # that bound and stop once it cannot reach the TOP_K-th best score any more.
-        known_at_all = sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
+        known_at_all = (
+            1.0
+            if context or total_query <= 0
+            else sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
+        )
+        matched_weight: dict[int, float] = {}
         question_coverage: dict[int, float] = {}
         floor = 0.0
         for visited, (phrasing_coverage, position) in enumerate(ranked):
@@ -409,7 +434,10 @@ class Matcher:
             if phrasing.entry not in question_coverage:
                 universe = self._universe[phrasing.entry]
                 known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
-                question_coverage[phrasing.entry] = known / total_query
+                helping = sum(weight(q.token) * q.similarity for q in context if q.token in universe)
+                matched_weight[phrasing.entry] = known + helping
+                denominator = total_query + helping
+                question_coverage[phrasing.entry] = (known + helping) / denominator if denominator > 0 else 0.0
             offer(phrasing.entry, math.sqrt(phrasing_coverage * question_coverage[phrasing.entry]), phrasing.text)
             if visited % 32 == 31 and len(best) >= TOP_K:
                 floor = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1]
@@ -418,7 +446,15 @@ class Matcher:
         # wins: the partnership's own, then a general one; then the knowledge base's order.
         cut = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1] - 1e-9 if best else 0.0
         leaders = [(index, found) for index, found in best.items() if found[0] >= cut]
-        leaders.sort(key=lambda item: (-round(item[1][0], 9), self._specificity(item[0], scope), item[0]))
+        # With context, of two entries that fit as well the one matching more (rarer) words wins.
+        leaders.sort(
+            key=lambda item: (
+                -round(item[1][0], 9),
+                -round(matched_weight.get(item[0], 0.0), 9) if context else 0.0,
+                self._specificity(item[0], scope),
+                item[0],
+            )
+        )
         return [_Scored(self._entries[index], score, text) for index, (score, text) in leaders]
 
     def _specificity(self, index: int, scope: str | None) -> int:
@@ -439,10 +475,11 @@ class Matcher:
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
                 asker,
             )
-        asked = words(question)
-        raw = self._without_self_description(asked, terms(question))
-        if not raw:
-            if not asked:
+        asked, context_words, asking = self._focus_and_context(question)
+        raw, described = self._without_self_description(asked, terms(" ".join(asked)))
+        context_terms = described + terms(" ".join(context_words))
+        if not raw and not context_terms:
+            if not words(question):
                 return self._invalid(
                     "Ik zie geen woorden in je bericht. Stel je vraag in een paar woorden, "
                     "bijvoorbeeld: ‘Wat is lesson study?’",
@@ -450,11 +487,49 @@ class Matcher:
                 )
             return self._fallback([], asker, "Kun je je vraag wat uitgebreider stellen?")
         query = self._canonical(raw)
-        scope = self._named_partnership(query) or asker
-        return self._comparison(asked, scope, asker) or self._answer(asked, query, scope, asker)
+        in_focus = {q.token for q in query}
+        context = [q for q in self._canonical(context_terms) if q.similarity > 0 and q.token not in in_focus]
+        scope = self._named_partnership([*query, *context]) or asker
+        whole = words(question)
+        return self._comparison(whole, scope, asker) or self._answer(asked, query, scope, asker, context, asking)
 
-    def _answer(self, asked: list[str], query: list[_QueryToken], scope: str | None, asker: str | None) -> Answer:
-        scored = self._score(query, scope, self._focus(asked))
+    def _focus_and_context(self, question: str) -> tuple[list[str], list[str], list[str]]:
+        """(the words that say what is asked, the words around them, the clause that asks).
+
+        The asking clause is the last one with a question word (else the last one). When it says
+        nothing of its own ("wat is dat?", "kan je het uitleggen") it refers back: then the whole
+        message is context and the entry it names most specifically is the answer. Context words
+        help an entry that knows them; an entry is not blamed for those it does not know
+        ("ik ben net mentor 😅 wat doet een mentor").
+        """
+        parts = clauses(question)
+        if len(parts) < 2:
+            only = parts[0] if parts else []
+            return only, [], only
+        markers = word_set("question_markers")
+        ask = next((i for i in range(len(parts) - 1, -1, -1) if markers.intersection(parts[i])), len(parts) - 1)
+        asking = parts[ask]
+        if not terms(" ".join(asking)):
+            return [], [w for part in parts for w in part], asking
+        context = [w for i, part in enumerate(parts) if i != ask for w in part]
+        return asking, context, asking
+
+    def _names_something(self, clause: list[str]) -> bool:
+        return any(
+            (token := canonical(term)) in self._weight and token not in self._name_tokens
+            for term in terms(" ".join(clause))
+        )
+
+    def _answer(
+        self,
+        asked: list[str],
+        query: list[_QueryToken],
+        scope: str | None,
+        asker: str | None,
+        context: list[_QueryToken] | None = None,
+        asking: list[str] | None = None,
+    ) -> Answer:
+        scored = self._score(query, scope, self._focus(asked), context=context or [])
         top = scored[0] if scored else None
         listed = self._school_list(asked, query, scope, top)
         if listed is not None:
@@ -474,7 +549,7 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        missing = self._missing_detail(asked)
+        missing = self._missing_detail(asked if asking is None else asking)
         if missing is not None:
             return self._fallback(scored[:1], scope, missing)
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’", asker)

@@ -26,6 +26,8 @@ LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "algemeen" / "_taal.y
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+# Punctuation, emoji and '..' end a clause; an apostrophe or hyphen inside a word ("zo'n") does not.
+_CLAUSE_BREAK = re.compile(r"[^a-z0-9\s'\u2019-]+")
 
 
 class MissingDetail(BaseModel):
@@ -162,6 +164,27 @@ def rejoin(canonical_tokens: list[str]) -> list[str]:
 def word_set(key: str) -> frozenset[str]:
     """The folded question words of ``question_words[key]`` in the language file."""
     return frozenset(fold(w) for w in language().question_words.get(key, ()))
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The words of ``text`` per clause: split at punctuation, emoji and words like "maar".
+
+    "ik ben mentor 😅 wat doet een mentor nou precies" -> [[ik, ben, mentor], [wat, doet, ...]].
+    """
+    breaks = word_set("clause_breaks")
+    found: list[list[str]] = []
+    for piece in _CLAUSE_BREAK.split(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text)))):
+        current: list[str] = []
+        for word in _WORD.findall(piece):
+            if word in breaks:
+                if current:
+                    found.append(current)
+                current = []
+            else:
+                current.append(word)
+        if current:
+            found.append(current)
+    return found
 
 
 def looks_like_question(text: str) -> bool:
