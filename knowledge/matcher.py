@@ -81,6 +81,7 @@ class MatcherWords:
     alternative_joins: frozenset[str]  # 'A of B' without a word for difference
     # Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
     missing_details: tuple[tuple[frozenset[str], frozenset[tuple[str, ...]], str], ...]
+    topic_markers: tuple[tuple[str, ...], ...]
 
 
 @cache
@@ -96,6 +97,7 @@ def matcher_words() -> MatcherWords:
             (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
             for d in found.missing_details
         ),
+        topic_markers=tuple(tuple(words(marker)) for marker in found.topic_markers),
     )
 
 
@@ -363,6 +365,7 @@ class Matcher:
         focus: set[str],
         schools_only: bool = False,
         context: list[_QueryToken] | None = None,
+        emphasis: dict[str, float] | None = None,
     ) -> list[_Scored]:
         """The best ``TOP_K`` entries (and any tied with them) by score, best first.
 
@@ -385,6 +388,7 @@ class Matcher:
                 return unknown
             if token in where_only:
                 return 0.0
+            base *= emphasis.get(token, 1.0) if emphasis else 1.0
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
@@ -486,12 +490,23 @@ class Matcher:
                     asker,
                 )
             return self._fallback([], asker, "Kun je je vraag wat uitgebreider stellen?")
-        query = self._canonical(raw)
-        in_focus = {q.token for q in query}
-        context = [q for q in self._canonical(context_terms) if q.similarity > 0 and q.token not in in_focus]
+        emphasis: dict[str, float] = {}
+        if raw:
+            query = self._canonical(raw)
+            in_focus = {q.token for q in query}
+            context = [q for q in self._canonical(context_terms) if q.similarity > 0 and q.token not in in_focus]
+        else:
+            # "... wat is dat?": what it refers to is among the known words; the later one is meant more likely.
+            query = [q for q in self._canonical(context_terms) if q.similarity > 0]
+            context = []
+            last = max(len(query) - 1, 1)
+            emphasis = {q.token: 0.5 + position / last for position, q in enumerate(query)}
+            emphasis.update(dict.fromkeys(self._topics(context_words), 2.0))
         scope = self._named_partnership([*query, *context]) or asker
         whole = words(question)
-        return self._comparison(whole, scope, asker) or self._answer(asked, query, scope, asker, context, asking)
+        return self._comparison(whole, scope, asker) or self._answer(
+            asked, query, scope, asker, context, asking, emphasis
+        )
 
     def _focus_and_context(self, question: str) -> tuple[list[str], list[str], list[str]]:
         """(the words that say what is asked, the words around them, the clause that asks).
@@ -514,6 +529,21 @@ class Matcher:
         context = [w for i, part in enumerate(parts) if i != ask for w in part]
         return asking, context, asking
 
+    @staticmethod
+    def _topics(said: list[str]) -> set[str]:
+        """Tokens of the word after "zo'n", "iets met", "over": what the asker is unsure about."""
+        markers = matcher_words().topic_markers
+        found: set[str] = set()
+        for index in range(len(said)):
+            for marker in markers:
+                size = len(marker)
+                if tuple(said[index : index + size]) != marker:
+                    continue
+                rest = [w for w in said[index + size :] if w not in ARTICLES]
+                if rest:
+                    found.update(tokens(rest[0]))
+        return found
+
     def _names_something(self, clause: list[str]) -> bool:
         return any(
             (token := canonical(term)) in self._weight and token not in self._name_tokens
@@ -528,8 +558,9 @@ class Matcher:
         asker: str | None,
         context: list[_QueryToken] | None = None,
         asking: list[str] | None = None,
+        emphasis: dict[str, float] | None = None,
     ) -> Answer:
-        scored = self._score(query, scope, self._focus(asked), context=context or [])
+        scored = self._score(query, scope, self._focus(asked), context=context or [], emphasis=emphasis)
         top = scored[0] if scored else None
         listed = self._school_list(asked, query, scope, top)
         if listed is not None:

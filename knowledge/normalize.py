@@ -52,6 +52,8 @@ class Language(BaseModel):
     question_words: dict[str, list[str]]
     type_groups: dict[str, list[str]]
     school_facets: dict[str, list[str]]
+    # Words after which a message names what the asker is unsure about ("zo'n driehoeksgesprek").
+    topic_markers: list[str] = []
 
 
 @cache
