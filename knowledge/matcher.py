@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -70,6 +71,29 @@ FOCUS_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
+class _Detail:
+    """A detail no source gives: the words or word pairs that ask for it, and the honest answer."""
+
+    words: frozenset[str]
+    pairs: frozenset[tuple[str, ...]]
+    with_words: frozenset[str]
+    answered_by: re.Pattern[str] | None
+    text: str
+
+    def asked_in(self, asked: list[str], pairs: set[tuple[str, ...]]) -> bool:
+        if not (self.words.intersection(asked) or self.pairs & pairs):
+            return False
+        return not self.with_words or not self.with_words.isdisjoint(asked)
+
+    def given_by(self, entry: Entry, phrasing: str) -> bool:
+        """The entry answers it: it was written for this kind of question, or its answer has the detail."""
+        said = words(phrasing)
+        if self.words.intersection(said) or self.pairs & set(pairwise(said)):
+            return True
+        return self.answered_by is not None and self.answered_by.search(entry.answer) is not None
+
+
+@dataclass(frozen=True)
 class MatcherWords:
     """The matcher's words from the language file, built on first use."""
 
@@ -79,8 +103,8 @@ class MatcherWords:
     compare: frozenset[str]
     compare_joins: frozenset[str]  # 'verschil tussen A en B'
     alternative_joins: frozenset[str]  # 'A of B' without a word for difference
-    # Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
-    missing_details: tuple[tuple[frozenset[str], frozenset[tuple[str, ...]], str], ...]
+    # Details no source gives (phone numbers, costs, opening hours, ...): see ``_missing_detail``.
+    missing_details: tuple[_Detail, ...]
     topic_markers: tuple[tuple[str, ...], ...]
 
 
@@ -94,7 +118,13 @@ def matcher_words() -> MatcherWords:
         compare_joins=word_set("compare_joins"),
         alternative_joins=word_set("alternative_joins"),
         missing_details=tuple(
-            (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
+            _Detail(
+                frozenset(words(" ".join(d.words))),
+                frozenset(tuple(words(p)) for p in d.pairs),
+                frozenset(words(" ".join(d.with_words))),
+                re.compile(d.answered_by, re.IGNORECASE) if d.answered_by else None,
+                d.text,
+            )
             for d in found.missing_details
         ),
         topic_markers=tuple(tuple(words(marker)) for marker in found.topic_markers),
@@ -565,8 +595,11 @@ class Matcher:
         listed = self._school_list(asked, query, scope, top)
         if listed is not None:
             return listed
+        missing = self._missing_detail(asked if asking is None else asking)
         if top is None or top.score < self.threshold:
-            return self._fallback(scored, scope)
+            # The detail's own answer only when the question is about something in the knowledge base.
+            in_scope = missing is not None and top is not None and top.score >= SUGGESTION_THRESHOLD
+            return self._fallback(scored, scope, missing.text if missing and in_scope else "Dat weet ik helaas niet.")
         if top.entry.school is not None:
             same_name = self._same_name_choice(top.entry, query)
             if same_name is not None:
@@ -580,9 +613,8 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        missing = self._missing_detail(asked if asking is None else asking)
-        if missing is not None:
-            return self._fallback(scored[:1], scope, missing)
+        if missing is not None and not missing.given_by(top.entry, top.phrasing):
+            return self._fallback(scored[:1], scope, missing.text)
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’", asker)
 
     def _named_partnership(self, query: list[_QueryToken]) -> str | None:
@@ -623,13 +655,10 @@ class Matcher:
         )
 
     @staticmethod
-    def _missing_detail(asked: list[str]) -> str | None:
-        """The honest answer when the question asks for a detail no source gives (a phone number, a date)."""
+    def _missing_detail(asked: list[str]) -> _Detail | None:
+        """The detail no source gives that the question asks for (a phone number, a date, a cost)."""
         pairs = set(pairwise(asked))
-        for detail_words, detail_pairs, text in matcher_words().missing_details:
-            if detail_words.intersection(asked) or detail_pairs & pairs:
-                return text
-        return None
+        return next((d for d in matcher_words().missing_details if d.asked_in(asked, pairs)), None)
 
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""

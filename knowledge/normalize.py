@@ -34,8 +34,12 @@ class MissingDetail(BaseModel):
     """A kind of detail that no source gives (phone numbers, dates): the words that ask for it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    words: list[str]
+    words: list[str] = []
     pairs: list[str] = []
+    # When given, the rule holds only for a question that also says one of these ("hoe heet de directeur").
+    with_words: list[str] = []
+    # A regular expression: an entry whose answer matches it does give this detail (a year, a date).
+    answered_by: str | None = None
     text: str
 
 
