@@ -131,6 +131,12 @@ def matcher_words() -> MatcherWords:
     )
 
 
+def missing_detail(asked: list[str]) -> _Detail | None:
+    """The detail no source gives that the question's words ask for (a phone number, a date, a cost)."""
+    pairs: set[tuple[str, ...]] = set(pairwise(asked))
+    return next((d for d in matcher_words().missing_details if d.asked_in(asked, pairs)), None)
+
+
 def _fuzzy_cutoff(token: str) -> float | None:
     """Minimum rapidfuzz ratio to accept a typo; short words must be exact.
 
@@ -205,7 +211,11 @@ class Matcher:
             raise ValueError("threshold must be in (0, 1]")
         self.kb = kb
         self.threshold = threshold
-        self._entries = kb.entries
+        # Small talk is matched on whole messages (``_small_talk``), never by the scoring below.
+        self._entries = tuple(e for e in kb.entries if not e.small_talk)
+        self._small_talk = {
+            " ".join(words(text)): entry for entry in kb.entries if entry.small_talk for text in entry.keywords
+        }
         self._phrasings: list[_Phrasing] = []
         self._universe: list[frozenset[str]] = []
         for index, entry in enumerate(self._entries):
@@ -509,6 +519,9 @@ class Matcher:
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
                 asker,
             )
+        small_talk = self._small_talk_answer(question)
+        if small_talk is not None:
+            return small_talk
         asked, context_words, asking = self._focus_and_context(question)
         raw, described = self._without_self_description(asked, terms(" ".join(asked)))
         context_terms = described + terms(" ".join(context_words))
@@ -559,6 +572,36 @@ class Matcher:
         context = [w for i, part in enumerate(parts) if i != ask for w in part]
         return asking, context, asking
 
+    def _small_talk_answer(self, question: str) -> Answer | None:
+        """ "hoi", "top bedankt 👍", "wie ben jij?": a message that is small talk as a whole, typos allowed.
+
+        A message of several clauses is small talk when each clause is ("hoi! dank je wel"); the
+        last one is answered. "hoi, wat is intervisie?" is a question.
+        """
+        parts = clauses(question)
+        if not parts or len(parts) > 3:
+            return None
+        found: Entry | None = None
+        for part in parts:
+            said = " ".join(part)
+            entry = self._small_talk.get(said)
+            if entry is None and len(said) >= 5:
+                close = process.extractOne(said, list(self._small_talk), scorer=fuzz.ratio, score_cutoff=88)
+                entry = self._small_talk[close[0]] if close else None
+            if entry is None:
+                return None
+            found = entry
+        assert found is not None
+        return Answer(
+            text=found.answer,
+            confidence=1.0,
+            matched=found.id,
+            fallback=False,
+            kind="chitchat",
+            explanation=f"{found.id}: een praatje",
+            title=found.title,
+        )
+
     @staticmethod
     def _topics(said: list[str]) -> set[str]:
         """Tokens of the word after "zo'n", "iets met", "over": what the asker is unsure about."""
@@ -595,7 +638,7 @@ class Matcher:
         listed = self._school_list(asked, query, scope, top)
         if listed is not None:
             return listed
-        missing = self._missing_detail(asked if asking is None else asking)
+        missing = missing_detail(asked if asking is None else asking)
         if top is None or top.score < self.threshold:
             # The detail's own answer only when the question is about something in the knowledge base.
             in_scope = missing is not None and top is not None and top.score >= SUGGESTION_THRESHOLD
@@ -654,12 +697,6 @@ class Matcher:
             title=f"{first.entry.title} en {second.entry.title}",
         )
 
-    @staticmethod
-    def _missing_detail(asked: list[str]) -> _Detail | None:
-        """The detail no source gives that the question asks for (a phone number, a date, a cost)."""
-        pairs = set(pairwise(asked))
-        return next((d for d in matcher_words().missing_details if d.asked_in(asked, pairs)), None)
-
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""
         entry = self.kb.get(entry_id)
@@ -678,7 +715,12 @@ class Matcher:
             partnership=entry.partnership,
             explanation=f"{entry.id} {why} (score {score:.2f})",
             title=entry.title,
+            see_also=self._see_also(entry),
         )
+
+    def _see_also(self, entry: Entry) -> tuple[Suggestion, ...]:
+        found = (self.kb.get(ref) for ref in entry.see_also)
+        return tuple(Suggestion(e.id, self._label(e)) for e in found if e is not None)
 
     def find_schools(self, name: str, partnership: str | None = None, limit: int = 5) -> list[Entry]:
         """Schools whose name fits ``name`` best first; one result when it is clear which is meant."""
