@@ -29,6 +29,8 @@ class Answer:
     title: str | None = None
     # The entry's see_also entries, offered as "Zie ook: ..." buttons.
     see_also: tuple[Suggestion, ...] = ()
+    # The question this answer is about, follow-ups included: what a chat keeps as context.
+    about: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {

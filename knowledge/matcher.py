@@ -44,7 +44,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 
@@ -68,6 +68,7 @@ LINKING_LETTERS = ("", "s", "e", "en")
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
+CONTEXT_ONLY_FACTOR = 0.5  # a phrasing found only by words of the context ("ik ben mentor, ...")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ class _Detail:
 
 
 @dataclass(frozen=True)
+class _FollowUp:
+    starters: frozenset[str]  # "en in Groningen?"
+    references: frozenset[str]  # "wie ondersteunt die?"
+    short: int  # a message of at most this many words with a reference may be a follow-up
+
+
+@dataclass(frozen=True)
 class MatcherWords:
     """The matcher's words from the language file, built on first use."""
 
@@ -106,6 +114,7 @@ class MatcherWords:
     # Details no source gives (phone numbers, costs, opening hours, ...): see ``_missing_detail``.
     missing_details: tuple[_Detail, ...]
     topic_markers: tuple[tuple[str, ...], ...]
+    follow_up: _FollowUp
 
 
 @cache
@@ -128,6 +137,11 @@ def matcher_words() -> MatcherWords:
             for d in found.missing_details
         ),
         topic_markers=tuple(tuple(words(marker)) for marker in found.topic_markers),
+        follow_up=_FollowUp(
+            frozenset(words(" ".join(found.follow_up.starters))),
+            frozenset(words(" ".join(found.follow_up.references))),
+            found.follow_up.short,
+        ),
     )
 
 
@@ -345,7 +359,8 @@ class Matcher:
         """Move the word after 'ik ben (een)' or 'als (een)' to the context, when the question says more.
 
         Returns (what is asked, the self-description). The asker's role only helps an entry that
-        knows it; the question keeps it when nothing else it says is known.
+        knows it; the question keeps it when nothing else it says is as specific ("wat moet ik als
+        directeur doen in het partnerschap" asks about the directeur).
         """
         described: set[str] = set()
         for index, word in enumerate(asked[:-1]):
@@ -356,9 +371,14 @@ class Matcher:
                     following = asked[index + 2]
                 described.update(terms(following))
         rest = [token for token in raw if token not in described]
-        if rest and self._names_something(rest):
+        if rest and self._specificity_of(rest) >= self._specificity_of([t for t in raw if t in described]):
             return rest, [token for token in raw if token in described]
         return raw, []
+
+    def _specificity_of(self, said: list[str]) -> float:
+        """The weight of the rarest known word (partnership names not counted); 0 when none is known."""
+        known = (self._weight.get(canonical(term), 0.0) for term in said if canonical(term) not in self._name_tokens)
+        return max(known, default=0.0)
 
     @staticmethod
     def _focus(asked: list[str]) -> set[str]:
@@ -406,6 +426,7 @@ class Matcher:
         schools_only: bool = False,
         context: list[_QueryToken] | None = None,
         emphasis: dict[str, float] | None = None,
+        context_only: float = CONTEXT_ONLY_FACTOR,
     ) -> list[_Scored]:
         """The best ``TOP_K`` entries (and any tied with them) by score, best first.
 
@@ -469,12 +490,15 @@ class Matcher:
             else sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
         )
         matched_weight: dict[int, float] = {}
+        asked_tokens = {q.token for q in query if q.similarity > 0}
         question_coverage: dict[int, float] = {}
         floor = 0.0
         for visited, (phrasing_coverage, position) in enumerate(ranked):
             if math.sqrt(phrasing_coverage * known_at_all) < floor - 1e-9:
                 break
             phrasing = self._phrasings[position]
+            if context and phrasing.tokens.isdisjoint(asked_tokens):
+                phrasing_coverage *= context_only  # it names the situation, not what is asked
             if phrasing.entry not in question_coverage:
                 universe = self._universe[phrasing.entry]
                 known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
@@ -508,7 +532,12 @@ class Matcher:
         return 1 if owner is None else 2
 
     # -- answers ------------------------------------------------------------------------------
-    def match(self, question: str, partnership: str | None = None) -> Answer:
+    def match(self, question: str, partnership: str | None = None, previous: str | None = None) -> Answer:
+        """The answer to ``question`` for a user of ``partnership``.
+
+        ``previous`` is the chat's previous question (kept by the caller for a short while): a
+        follow-up like "en in Groningen?" or "en wie ondersteunt die?" is read against it.
+        """
         asker = partnership if partnership in self.kb.partnerships else None
         question = question.strip()
         if not question:
@@ -523,6 +552,56 @@ class Matcher:
         if small_talk is not None:
             return small_talk
         asked, context_words, asking = self._focus_and_context(question)
+        alone = replace(self._read(question, asked, context_words, asking, asker), about=question)
+        if previous and len(previous) <= MAX_QUESTION_CHARS:
+            followed, certain = self._follow_up(question, previous, asker)
+            if followed is not None and (certain or alone.fallback or followed.confidence > alone.confidence):
+                return followed
+        return alone
+
+    def _follow_up(self, question: str, previous: str, asker: str | None) -> tuple[Answer | None, bool]:
+        """ "en in Groningen?" asks the previous question again for that partnership; "en wie
+        ondersteunt die?" is read with the previous question as its context.
+
+        Returns the answer (None: not a follow-up, or one the previous question does not help) and
+        whether the message surely is one (it starts with "en"); a short message that only refers
+        ("wie ondersteunt die?") is a follow-up when that reading answers it better.
+        """
+        said = words(question)
+        follow = matcher_words().follow_up
+        starts = bool(said) and said[0] in follow.starters
+        refers = len(said) <= follow.short and not follow.references.isdisjoint(said)
+        if not (starts or refers):
+            return None, False
+        rest = said[1:] if starts else said
+        query = self._canonical(terms(" ".join(rest)))
+        named = self._named_partnership(query)
+        if named is not None and all(q.token in self._name_tokens for q in query):
+            answer = self.match(previous, named)
+            return (None if answer.fallback else replace(answer, about=previous)), starts
+        answer = self._read(question, rest, words(previous), rest, asker, follow_up=True)
+        if answer.fallback:
+            return None, False
+        return replace(answer, about=f"{previous} {' '.join(rest)}"), starts
+
+    def _read(
+        self,
+        question: str,
+        asked: list[str],
+        context_words: list[str],
+        asking: list[str],
+        asker: str | None,
+        follow_up: bool = False,
+    ) -> Answer:
+        """Answer the words that ask (``asked``) with the words around them (``context_words``).
+
+        A phrasing found only through the context counts half: it names the situation, not what is
+        asked. Not so when the asking clause of a message points back into it ("wat is daar het plan
+        mee"); a follow-up does ask about something else than the previous question ("en wie
+        ondersteunt die?").
+        """
+        points_back = not matcher_words().follow_up.references.isdisjoint(asking)
+        context_only = CONTEXT_ONLY_FACTOR if follow_up or not points_back else 1.0
         raw, described = self._without_self_description(asked, terms(" ".join(asked)))
         context_terms = described + terms(" ".join(context_words))
         if not raw and not context_terms:
@@ -548,14 +627,15 @@ class Matcher:
         scope = self._named_partnership([*query, *context]) or asker
         whole = words(question)
         return self._comparison(whole, scope, asker) or self._answer(
-            asked, query, scope, asker, context, asking, emphasis
+            asked, query, scope, asker, context, asking, emphasis, context_only
         )
 
     def _focus_and_context(self, question: str) -> tuple[list[str], list[str], list[str]]:
         """(the words that say what is asked, the words around them, the clause that asks).
 
         The asking clause is the last one with a question word (else the last one). When it says
-        nothing of its own ("wat is dat?", "kan je het uitleggen") it refers back: then the whole
+        nothing of its own ("kan je het uitleggen"), or refers back and names nothing the knowledge
+        base knows ("wat is daar het plan mee"), it refers back: then the whole
         message is context and the entry it names most specifically is the answer. Context words
         help an entry that knows them; an entry is not blamed for those it does not know
         ("ik ben net mentor 😅 wat doet een mentor").
@@ -567,7 +647,8 @@ class Matcher:
         markers = word_set("question_markers")
         ask = next((i for i in range(len(parts) - 1, -1, -1) if markers.intersection(parts[i])), len(parts) - 1)
         asking = parts[ask]
-        if not terms(" ".join(asking)):
+        refers = not matcher_words().follow_up.references.isdisjoint(asking)
+        if not terms(" ".join(asking)) or (refers and not self._names_something(asking)):
             return [], [w for part in parts for w in part], asking
         context = [w for i, part in enumerate(parts) if i != ask for w in part]
         return asking, context, asking
@@ -632,8 +713,11 @@ class Matcher:
         context: list[_QueryToken] | None = None,
         asking: list[str] | None = None,
         emphasis: dict[str, float] | None = None,
+        context_only: float = CONTEXT_ONLY_FACTOR,
     ) -> Answer:
-        scored = self._score(query, scope, self._focus(asked), context=context or [], emphasis=emphasis)
+        scored = self._score(
+            query, scope, self._focus(asked), context=context or [], emphasis=emphasis, context_only=context_only
+        )
         top = scored[0] if scored else None
         listed = self._school_list(asked, query, scope, top)
         if listed is not None:

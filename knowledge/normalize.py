@@ -43,6 +43,15 @@ class MissingDetail(BaseModel):
     text: str
 
 
+class FollowUpWords(BaseModel):
+    """Words that make a message a follow-up of the chat's previous question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    starters: list[str] = []
+    references: list[str] = []
+    short: int = 6
+
+
 class Language(BaseModel):
     """The contents of ``_taal.yaml``."""
 
@@ -58,6 +67,7 @@ class Language(BaseModel):
     school_facets: dict[str, list[str]]
     # Words after which a message names what the asker is unsure about ("zo'n driehoeksgesprek").
     topic_markers: list[str] = []
+    follow_up: FollowUpWords = FollowUpWords()
 
 
 @cache

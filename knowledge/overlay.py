@@ -218,11 +218,11 @@ class OverlaidMatcher(Matcher):
         """The index that answers a user of ``partnership``."""
         return self.own.get(partnership or "", self)
 
-    def match(self, question: str, partnership: str | None = None) -> Answer:
+    def match(self, question: str, partnership: str | None = None, previous: str | None = None) -> Answer:
         own = self.own.get(partnership or "")
         if own is None:
-            return super().match(question, partnership)
-        answer = own.match(question, partnership)
+            return super().match(question, partnership, previous)
+        answer = own.match(question, partnership, previous)
         return self._contact_detail(own, question, answer, partnership) or answer
 
     def _contact_detail(self, own: Matcher, question: str, answer: Answer, partnership: str | None) -> Answer | None:
