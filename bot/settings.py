@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "data"
     knowledge_dir: Path = PROJECT_DIR / "knowledge" / "data"
     match_threshold: float = Field(default=0.6, gt=0, le=1)
+    # How long a chat's previous question is kept for a follow-up ("en in Groningen?"); 0 = never.
+    follow_up_minutes: float = Field(default=10.0, ge=0, le=120)
     default_partnership: str | None = None
     question_retention_days: int = Field(default=180, ge=1)
     # Agenda and delivery (bot/services/agenda.py, bot/delivery.py).

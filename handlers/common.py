@@ -21,6 +21,7 @@ from knowledge import Suggestion
 Context = ContextTypes.DEFAULT_TYPE
 BUTTON_LABEL_LIMIT = 60
 STALE_BUTTON = "Deze knop werkt niet meer."
+SEE_ALSO = "Zie ook: "
 NOT_YOUR_BUTTON = "Deze knop is niet voor jou."
 ANSWERED_KEY = "answered-callback-queries"
 REMEMBERED_QUERIES = 2000
@@ -34,8 +35,15 @@ def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
 
 
-def answer_keyboard(suggestions: Sequence[Suggestion], question_id: int | None) -> InlineKeyboardMarkup | None:
+def answer_keyboard(
+    suggestions: Sequence[Suggestion], question_id: int | None, see_also: Sequence[Suggestion] = ()
+) -> InlineKeyboardMarkup | None:
+    """Suggestions ("Bedoelde je ..."), then the answer's related entries ("Zie ook: ..."), then 👍/👎."""
     rows = [[InlineKeyboardButton(label(s.title), callback_data=callbacks.ANSWER.pack(s.id))] for s in suggestions]
+    rows.extend(
+        [InlineKeyboardButton(label(f"{SEE_ALSO}{s.title}"), callback_data=callbacks.ANSWER.pack(s.id))]
+        for s in see_also
+    )
     if question_id is not None:
         rows.append(
             [
@@ -49,7 +57,7 @@ def answer_keyboard(suggestions: Sequence[Suggestion], question_id: int | None) 
 async def send_answer(message: Message, asked: Asked) -> None:
     """Reply with the answer, split below 4096 characters; buttons go under the last part."""
     chunks = render_answer(asked.answer)
-    markup = answer_keyboard(asked.answer.suggestions, asked.question_id)
+    markup = answer_keyboard(asked.answer.suggestions, asked.question_id, asked.answer.see_also)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)

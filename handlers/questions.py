@@ -11,7 +11,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.services import Asked
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, is_not_modified, send_answer, sender_of, services
+from handlers.general import HELP
 from handlers.onboarding import ASK_SCHOOL, reply_to_school_step, school_keyboard
+from knowledge.models import HELP_ENTRY
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
 THANKS = "Bedankt voor je feedback!"
@@ -30,7 +32,10 @@ async def _answer(update: Update, context: Context, text: str) -> None:
     if not isinstance(result, Asked):
         await reply_to_school_step(message, result)
         return
-    await send_answer(message, result)
+    if result.answer.matched == HELP_ENTRY:  # "help" typed as a message: the /help text
+        await message.reply_text(HELP)
+    else:
+        await send_answer(message, result)
     if result.school_still_wanted:
         await message.reply_text(SCHOOL_STILL_WANTED, reply_markup=school_keyboard())
 

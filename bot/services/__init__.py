@@ -8,9 +8,11 @@ shared by all services of one process (see bot/services/writes.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
+from bot.services.conversations import Conversations
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
@@ -38,6 +40,7 @@ class Services:
     cache: ProfileCache
     writes: WriteBehind
     planner: Planner
+    conversations: Conversations
 
     def __init__(
         self, settings: Settings, matcher: Matcher, sessions: SessionFactory, cache: ProfileCache | None = None
@@ -49,6 +52,7 @@ class Services:
             ("cache", cache or ProfileCache()),
             ("writes", WriteBehind(sessions)),
             ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
+            ("conversations", Conversations(timedelta(minutes=settings.follow_up_minutes))),
         ):
             object.__setattr__(self, name, value)
 
@@ -72,7 +76,9 @@ class Services:
 
     @property
     def questions(self) -> QuestionService:
-        return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
+        return QuestionService(
+            self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda, self.conversations
+        )
 
     @property
     def event_drafts(self) -> EventDraftService:
@@ -101,7 +107,7 @@ class Services:
 
     @property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.matcher, self.sessions, self.writes, self.cache)
+        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.conversations)
 
 
 __all__ = [
@@ -112,6 +118,7 @@ __all__ = [
     "Authority",
     "BroadcastService",
     "BroadcastView",
+    "Conversations",
     "CoordinatorService",
     "DeliveryService",
     "EventDraftService",

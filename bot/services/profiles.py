@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.conversations import Conversations
 from bot.services.roles import ROLES
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
@@ -22,11 +23,19 @@ class ProfileView:
 
 
 class ProfileService:
-    def __init__(self, matcher: Matcher, sessions: SessionFactory, writes: WriteBehind, cache: ProfileCache) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        sessions: SessionFactory,
+        writes: WriteBehind,
+        cache: ProfileCache,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.matcher = matcher
         self.sessions = sessions
         self.writes = writes
         self.cache = cache
+        self.conversations = conversations
 
     async def view(self, user_id: int) -> ProfileView | None:
         async with self.writes.transaction() as session:  # includes a name recorded moments ago
@@ -47,6 +56,8 @@ class ProfileService:
         async with self.writes.transaction() as session:
             found = await UserRepository(session).delete_everything(user_id, private_chat_id)
         self.cache.forget_user(user_id, private_chat_id)
+        if self.conversations is not None:
+            self.conversations.forget_user(user_id, private_chat_id)
         return found
 
     async def mark_blocked(self, chat_id: int) -> bool:

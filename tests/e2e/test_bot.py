@@ -93,9 +93,13 @@ async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db:
     assert answer["text"].startswith("Schoolopleider (SOL)")
     feedback = [b for b in buttons(answer) if b.startswith("f:")]
     assert len(feedback) == 2
+    see_also = [b for b in buttons(answer) if b.startswith("a:")]
+    assert "a:rol:instituutsopleider" in see_also
     api.press(ALICE, answer, feedback[0])
     key = (ALICE["id"], answer["message_id"])
-    await api.wait_until(lambda: "reply_markup" not in api.messages[key])
+    # The thumbs go once pressed; the "Zie ook" buttons stay.
+    await api.wait_until(lambda: not any(b.startswith("f:") for b in buttons(api.messages[key])))
+    assert [b for b in buttons(api.messages[key]) if b.startswith("a:")] == see_also
     thanks = [c for c in api.calls_to("answerCallbackQuery") if c.params.get("text")]
     assert thanks[-1].params["text"] == "Bedankt voor je feedback!"
     async with db() as session:
