@@ -427,12 +427,13 @@ class Matcher:
         context: list[_QueryToken] | None = None,
         emphasis: dict[str, float] | None = None,
         context_only: float = CONTEXT_ONLY_FACTOR,
+        own_only: bool = False,
     ) -> list[_Scored]:
         """The best ``TOP_K`` entries (and any tied with them) by score, best first.
 
         ``context`` (the words around the question) counts for an entry that knows a word of it and
         never against one that does not: for that entry the word is added to both sides of its
-        question coverage.
+        question coverage. ``own_only``: "ons partnerschap" leaves out other partnerships' entries.
         """
         context = context or []
         found = {q.token: q.similarity for q in query if q.similarity > 0}
@@ -471,6 +472,8 @@ class Matcher:
             if schools_only and entry.school is None:
                 return
             if scope is not None and entry.partnership not in (None, scope):
+                if own_only:
+                    return
                 score *= OTHER_PARTNERSHIP_FACTOR
             if score > best.get(index, (0.0, ""))[0]:
                 best[index] = (score, text)
@@ -624,10 +627,13 @@ class Matcher:
             last = max(len(query) - 1, 1)
             emphasis = {q.token: 0.5 + position / last for position, q in enumerate(query)}
             emphasis.update(dict.fromkeys(self._topics(context_words), 2.0))
-        scope = self._named_partnership([*query, *context]) or asker
+        named = self._named_partnership([*query, *context])
+        scope = named or asker
         whole = words(question)
+        # "ons partnerschap", "onze studenten": the asker's own partnership, never another's facts.
+        own_only = asker is not None and named in (None, asker) and not word_set("own").isdisjoint(whole)
         return self._comparison(whole, scope, asker) or self._answer(
-            asked, query, scope, asker, context, asking, emphasis, context_only
+            asked, query, scope, asker, context, asking, emphasis, context_only, own_only
         )
 
     def _focus_and_context(self, question: str) -> tuple[list[str], list[str], list[str]]:
@@ -714,9 +720,16 @@ class Matcher:
         asking: list[str] | None = None,
         emphasis: dict[str, float] | None = None,
         context_only: float = CONTEXT_ONLY_FACTOR,
+        own_only: bool = False,
     ) -> Answer:
         scored = self._score(
-            query, scope, self._focus(asked), context=context or [], emphasis=emphasis, context_only=context_only
+            query,
+            scope,
+            self._focus(asked),
+            context=context or [],
+            emphasis=emphasis,
+            context_only=context_only,
+            own_only=own_only,
         )
         top = scored[0] if scored else None
         listed = self._school_list(asked, query, scope, top)
