@@ -732,10 +732,11 @@ class Matcher:
             own_only=own_only,
         )
         top = scored[0] if scored else None
-        listed = self._school_list(asked, query, scope, top)
+        missing = missing_detail(asked if asking is None else asking)
+        # A question for a detail ("hoeveel EC ...") is no list question.
+        listed = self._school_list(asked, query, scope, top) if missing is None else None
         if listed is not None:
             return listed
-        missing = missing_detail(asked if asking is None else asking)
         if top is None or top.score < self.threshold:
             # The detail's own answer only when the question is about something in the knowledge base.
             in_scope = missing is not None and top is not None and top.score >= SUGGESTION_THRESHOLD
