@@ -141,7 +141,8 @@ def test_a_follow_up_naming_a_partnership_asks_the_previous_question_there(match
 def test_a_follow_up_with_a_reference_is_read_against_the_previous_question(matcher: Matcher, message: str) -> None:
     answer = matcher.match(message, None, previous=PREVIOUS)
     assert answer.matched == "rol:bovenschools-opleidingscoordinator"
-    assert answer.about is not None and "schoolopleider" in answer.about
+    assert answer.about is not None
+    assert "schoolopleider" in answer.about
 
 
 def test_a_new_question_is_not_taken_for_a_follow_up(matcher: Matcher) -> None:
