@@ -239,6 +239,9 @@ def serve(
         application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
 
 
+TERMINAL_CONVERSATION = 0  # the terminal chat's follow-up context (no Telegram chat has id 0)
+
+
 def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) -> None:
     """The terminal chat on the same database as the bot; questions are logged like in Telegram."""
     loop = asyncio.new_event_loop()
@@ -250,7 +253,7 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
         questions = services.questions
 
         def ask(text: str, scope: str | None) -> Answer:
-            return loop.run_until_complete(questions.ask(None, None, text, scope)).answer
+            return loop.run_until_complete(questions.ask(None, None, text, scope, TERMINAL_CONVERSATION)).answer
 
         run_chat(matcher, partnership, ask, history_file=settings.data_dir / "chat_history")
     finally:

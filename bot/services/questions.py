@@ -60,16 +60,25 @@ class QuestionService:
         self.agenda = agenda
         self.conversations = conversations or Conversations(timedelta(0))
 
-    async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
+    async def ask(
+        self,
+        user_id: int | None,
+        chat_id: int | None,
+        text: str,
+        partnership: str | None,
+        conversation: int | None = None,
+    ) -> Asked:
         """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged).
 
         The same answer as in Telegram: follow-ups, small talk and the agenda included (without a
-        user, the agenda's next event of the partnership).
+        user, the agenda's next event of the partnership). ``conversation`` keys the follow-up
+        context when there is no chat (the terminal); by default the chat.
         """
         now = utcnow()
-        answer = self._match(chat_id, text, partnership, now)
+        key = chat_id if conversation is None else conversation
+        answer = self._match(key, text, partnership, now)
         answer = await self._from_agenda(text, user_id, partnership, now) or answer
-        self._remember(chat_id, user_id, answer, now)
+        self._remember(key, user_id, answer, now)
         if not _logged(answer):
             return Asked(answer, None)
         row = _log_row(user_id, chat_id, text, answer, partnership)
