@@ -68,6 +68,7 @@ LINKING_LETTERS = ("", "s", "e", "en")
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
+SMALL_TALK_WORDS = 8  # no small talk is longer
 CONTEXT_ONLY_FACTOR = 0.5  # a phrasing found only by words of the context ("ik ben mentor, ...")
 
 
@@ -665,6 +666,8 @@ class Matcher:
         A message of several clauses is small talk when each clause is ("hoi! dank je wel"); the
         last one is answered. "hoi, wat is intervisie?" is a question.
         """
+        if len(question.split()) > SMALL_TALK_WORDS:
+            return None
         parts = clauses(question)
         if not parts or len(parts) > 3:
             return None

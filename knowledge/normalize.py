@@ -115,6 +115,8 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(stop_words, abbreviations, word_phrases, longest, synonyms, token_phrases, starters)
 
 
+# Small caches: one question is folded and split several times while it is answered.
+@lru_cache(maxsize=64)
 def fold(text: str) -> str:
     """Lower-case ``text`` and drop accents: "Oriëntatie" -> "orientatie"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -182,25 +184,30 @@ def word_set(key: str) -> frozenset[str]:
     return frozenset(fold(w) for w in language().question_words.get(key, ()))
 
 
-def clauses(text: str) -> list[list[str]]:
-    """The words of ``text`` per clause: split at punctuation, emoji and words like "maar".
-
-    "ik ben mentor 😅 wat doet een mentor nou precies" -> [[ik, ben, mentor], [wat, doet, ...]].
-    """
+@lru_cache(maxsize=64)
+def _clauses(text: str) -> tuple[tuple[str, ...], ...]:
     breaks = word_set("clause_breaks")
-    found: list[list[str]] = []
+    found: list[tuple[str, ...]] = []
     for piece in _CLAUSE_BREAK.split(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text)))):
         current: list[str] = []
         for word in _WORD.findall(piece):
             if word in breaks:
                 if current:
-                    found.append(current)
+                    found.append(tuple(current))
                 current = []
             else:
                 current.append(word)
         if current:
-            found.append(current)
-    return found
+            found.append(tuple(current))
+    return tuple(found)
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The words of ``text`` per clause: split at punctuation, emoji and words like "maar".
+
+    "ik ben mentor 😅 wat doet een mentor nou precies" -> [[ik, ben, mentor], [wat, doet, ...]].
+    """
+    return [list(part) for part in _clauses(text)]
 
 
 def looks_like_question(text: str) -> bool:
