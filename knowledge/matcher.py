@@ -68,6 +68,7 @@ LINKING_LETTERS = ("", "s", "e", "en")
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
+PREFIX_AT_LEAST = 6  # a detail word this long also counts at the start of a compound
 SMALL_TALK_WORDS = 8  # no small talk is longer
 CONTEXT_ONLY_FACTOR = 0.5  # a phrasing found only by words of the context ("ik ben mentor, ...")
 
@@ -83,7 +84,11 @@ class _Detail:
     text: str
 
     def asked_in(self, asked: list[str], pairs: set[tuple[str, ...]]) -> bool:
-        if not (self.words.intersection(asked) or self.pairs & pairs):
+        """A detail word, a compound that starts with a long one ("parkeergelegenheid"), or a word pair."""
+        said = self.words.intersection(asked) or any(
+            word.startswith(detail) for word in asked for detail in self.words if len(detail) >= PREFIX_AT_LEAST
+        )
+        if not (said or self.pairs & pairs):
             return False
         return not self.with_words or not self.with_words.isdisjoint(asked)
 
@@ -231,6 +236,7 @@ class Matcher:
         self._small_talk = {
             " ".join(words(text)): entry for entry in kb.entries if entry.small_talk for text in entry.keywords
         }
+        self._small_talk_phrases = list(self._small_talk)
         self._phrasings: list[_Phrasing] = []
         self._universe: list[frozenset[str]] = []
         for index, entry in enumerate(self._entries):
@@ -622,8 +628,10 @@ class Matcher:
             in_focus = {q.token for q in query}
             context = [q for q in self._canonical(context_terms) if q.similarity > 0 and q.token not in in_focus]
         else:
-            # "... wat is dat?": what it refers to is among the known words; the later one is meant more likely.
-            query = [q for q in self._canonical(context_terms) if q.similarity > 0]
+            # "... wat is dat?": what it refers to is among the known words; the later one is meant more
+            # likely. Who the asker is ("ik ben student") is not what they refer to.
+            said, _ = self._without_self_description(context_words, context_terms)
+            query = [q for q in self._canonical(said) if q.similarity > 0]
             context = []
             last = max(len(query) - 1, 1)
             emphasis = {q.token: 0.5 + position / last for position, q in enumerate(query)}
@@ -641,7 +649,7 @@ class Matcher:
         """(the words that say what is asked, the words around them, the clause that asks).
 
         The asking clause is the last one with a question word (else the last one). When it says
-        nothing of its own ("kan je het uitleggen"), or refers back and names nothing the knowledge
+        nothing of its own ("kan je het uitleggen"), or points back and names nothing the knowledge
         base knows ("wat is daar het plan mee"), it refers back: then the whole
         message is context and the entry it names most specifically is the answer. Context words
         help an entry that knows them; an entry is not blamed for those it does not know
@@ -663,34 +671,64 @@ class Matcher:
     def _small_talk_answer(self, question: str) -> Answer | None:
         """ "hoi", "top bedankt 👍", "wie ben jij?": a message that is small talk as a whole, typos allowed.
 
-        A message of several clauses is small talk when each clause is ("hoi! dank je wel"); the
-        last one is answered. "hoi, wat is intervisie?" is a question.
+        A message of several clauses is small talk when each clause is ("hoi! dank je wel"), and so
+        is a clause of small-talk words only ("oké top", "super bedankt voor de info"); the weightiest
+        one is answered (thanks before a goodbye before a greeting, see ``small_talk`` in the language
+        file). "hoi, wat is intervisie?" is a question.
         """
         if len(question.split()) > SMALL_TALK_WORDS:
             return None
         parts = clauses(question)
         if not parts or len(parts) > 3:
             return None
-        found: Entry | None = None
+        found: list[Entry] = []
         for part in parts:
-            said = " ".join(part)
-            entry = self._small_talk.get(said)
-            if entry is None and len(said) >= 5:
-                close = process.extractOne(said, list(self._small_talk), scorer=fuzz.ratio, score_cutoff=88)
-                entry = self._small_talk[close[0]] if close else None
-            if entry is None:
+            entry = self._small_talk_phrase(" ".join(part))
+            if entry is not None:
+                found.append(entry)
+                continue
+            pieces = self._small_talk_pieces(part)
+            if not pieces:
                 return None
-            found = entry
-        assert found is not None
+            found.extend(pieces)
+        order = language().small_talk.priority
+        best = min(found, key=lambda e: order.index(e.id) if e.id in order else len(order))
         return Answer(
-            text=found.answer,
+            text=best.answer,
             confidence=1.0,
-            matched=found.id,
+            matched=best.id,
             fallback=False,
             kind="chitchat",
-            explanation=f"{found.id}: een praatje",
-            title=found.title,
+            explanation=f"{best.id}: een praatje",
+            title=best.title,
         )
+
+    def _small_talk_pieces(self, said: list[str]) -> list[Entry]:
+        """A clause cut into small-talk phrases and filler words ("hoi hoe gaat het", "ok dankje");
+        empty when it cannot be. Exact phrases only: a typo is forgiven in a whole clause."""
+        fillers = language().small_talk.filler
+        best: list[list[Entry] | None] = [[], *([None] * len(said))]
+        for end in range(1, len(said) + 1):
+            for start in range(end):
+                before = best[start]
+                if before is None:
+                    continue
+                piece = said[start:end]
+                if all(word in fillers for word in piece):
+                    best[end] = before
+                    break
+                entry = self._small_talk.get(" ".join(piece))
+                if entry is not None:
+                    best[end] = [*before, entry]
+                    break
+        return best[-1] or []
+
+    def _small_talk_phrase(self, said: str) -> Entry | None:
+        entry = self._small_talk.get(said)
+        if entry is None and len(said) >= 5:
+            close = process.extractOne(said, self._small_talk_phrases, scorer=fuzz.ratio, score_cutoff=88)
+            entry = self._small_talk[close[0]] if close else None
+        return entry
 
     @staticmethod
     def _topics(said: list[str]) -> set[str]:
@@ -742,7 +780,9 @@ class Matcher:
             return listed
         if top is None or top.score < self.threshold:
             # The detail's own answer only when the question is about something in the knowledge base.
-            in_scope = missing is not None and top is not None and top.score >= SUGGESTION_THRESHOLD
+            in_scope = missing is not None and (
+                (top is not None and top.score >= SUGGESTION_THRESHOLD) or any(q.similarity > 0 for q in query)
+            )
             return self._fallback(scored, scope, missing.text if missing and in_scope else "Dat weet ik helaas niet.")
         if top.entry.school is not None:
             same_name = self._same_name_choice(top.entry, query)

@@ -52,6 +52,14 @@ class FollowUpWords(BaseModel):
     short: int = 6
 
 
+class SmallTalkWords(BaseModel):
+    """Words that may stand beside small talk ("bedankt voor de info"), and which reply goes first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    filler: list[str] = []
+    priority: list[str] = []
+
+
 class Language(BaseModel):
     """The contents of ``_taal.yaml``."""
 
@@ -68,6 +76,7 @@ class Language(BaseModel):
     # Words after which a message names what the asker is unsure about ("zo'n driehoeksgesprek").
     topic_markers: list[str] = []
     follow_up: FollowUpWords = FollowUpWords()
+    small_talk: SmallTalkWords = SmallTalkWords()
 
 
 @cache

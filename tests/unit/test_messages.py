@@ -32,6 +32,9 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
         ("wat kun je", "praatje:wat-kun-je"),
         ("help", HELP_ENTRY),
         ("hoi! dank je wel", "praatje:bedankt"),
+        ("oké top", "praatje:oke"),
+        ("super, bedankt voor de info", "praatje:bedankt"),
+        ("hoi hoe gaat het", "praatje:groet"),
     ],
 )
 def test_small_talk_gets_a_kind_reply(matcher: Matcher, message: str, expected: str) -> None:
@@ -81,6 +84,8 @@ def test_words_about_the_situation_do_not_count_against_the_answer(
         ("hoeveel EC levert de schoolopleidertraining op", "Studiepunten"),
         ("wat zijn de openingstijden van de pabo", "Openingstijden"),
         ("waar kan ik parkeren bij de pabo in Assen", "Parkeermogelijkheden"),
+        ("is er parkeergelegenheid bij NHL Stenden", "Parkeermogelijkheden"),
+        ("hoe duur is de mentorentraining", "Wat iets kost"),
         ("wie is de directeur van KC De Wegwijzer", "Namen van personen"),
         ("wie is de voorzitter van de stuurgroep", "Namen van personen"),
         ("wanneer is de volgende intervisie", "data en tijden"),
