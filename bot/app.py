@@ -30,9 +30,9 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
-from bot.context import SERVICES_KEY
+from bot.context import INBOX_KEY, SERVICES_KEY
 from bot.inbox import Inbox, InboxBot
-from bot.services import OnboardingStep, Services, Step
+from bot.services import Services
 from bot.services.coordinators import UnknownPartnership
 from bot.settings import Settings
 from bot.terminal import run_chat
@@ -40,9 +40,7 @@ from bot.updates import ChatOrderedProcessor, FloodGuard
 from db.engine import UnsupportedSQLite, create_engine, session_factory
 from db.migrate import MigrationError, migrate
 from db.models import utcnow
-from handlers import onboarding as onboarding_handlers
 from handlers.coordinators import show_coordinator_commands
-from handlers.errors import CONFLICT_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
@@ -108,13 +106,16 @@ def build_application(
         application.bot_data[SERVICES_KEY] = services
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         inbox.attach(services)
+        application.bot_data[INBOX_KEY] = inbox
+        if not settings.webhook_url:
+            await inbox.start_polling()  # the newest poller: an older instance hands over on its next 409
         await application.bot.set_my_commands(handlers.COMMANDS)
         await services.overlay.reload()  # the overlay is in the index before the first question
         await services.coordinators.bootstrap(settings.coordinator_ids, set(matcher.kb.partnerships), utcnow())
         await coordinator_menus(application.bot, services)
-        await resume_after_crash(application, inbox)
+        await jobs.take_over_inbox(application, inbox)  # what a crash left, before new updates
         if application.job_queue is not None:
-            jobs.schedule(application.job_queue, settings.delivery_poll_seconds, settings.knowledge_reload_seconds)
+            jobs.schedule(application.job_queue, settings)
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(
@@ -123,6 +124,7 @@ def build_application(
         chat_burst=settings.chat_burst,
         accept=inbox.first_time,
         after=inbox.handled,
+        refused=inbox.refused,
         flood_guard=flood_guard,
     )
     application = (
@@ -162,26 +164,16 @@ async def coordinator_menus(bot: Any, services: Services) -> None:
             await show_coordinator_commands(bot, coordinator.chat_id)
 
 
-async def resume_after_crash(application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:
-    """Handle what a crash left in the inbox before new updates; confirm school names already saved."""
-    again, to_confirm = await inbox.left_over(application.bot)
-    for update_id, user_id in to_confirm:
-        step = OnboardingStep(Step.DONE, school=await inbox.saved_school(user_id))
-        with contextlib.suppress(TelegramError):
-            await application.bot.send_message(user_id, onboarding_handlers.finished_text(step))
-        await inbox.handled_id(update_id)
-    for update in again:  # the processor handles each id once, should Telegram send it again too
-        await application.update_queue.put(update)
-    if again or to_confirm:
-        logger.info("after a restart: %d updates handled again, %d school names confirmed", len(again), len(to_confirm))
-
-
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """After the last handler: write what is pending, then close the database."""
     writer = application.bot_data.pop(WRITER_KEY, None)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.writes.stop()
+        inbox = application.bot_data.get(INBOX_KEY)
+        if isinstance(inbox, Inbox):
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await inbox.release()  # what is left goes to the instance that replaces this one, at once
     if writer is not None:
         # It returns once woken; only a retry back-off (database unreachable) needs cutting short.
         with contextlib.suppress(TimeoutError):
@@ -328,7 +320,7 @@ def run(settings: Settings, command: str, partnership: str | None = None) -> int
         except STARTUP_ERRORS as exc:
             logger.error("De bot kan niet starten: %s", exc)
             return 1
-        return 1 if application.bot_data.get(CONFLICT_KEY) else 0
+        return 0  # also after handing over to a newer instance (see handlers/errors.py)
     else:
         # The terminal is the user's chat window: only problems are logged there.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
