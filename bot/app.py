@@ -47,7 +47,12 @@ logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 WRITER_KEY = "write-behind"
 WRITER_STOP_SECONDS = 2.0
-RATE_LIMIT_RETRIES = 3
+# PTB's AIORateLimiter holds back *every* request while it waits out a 429 before a retry, so a 429
+# for one chat would make all chats wait (up to 4x retry_after with 3 retries). With no retries in
+# the limiter, a 429 reaches the caller at once and only that chat waits: the outbox puts the row
+# back until retry_after (bot/services/deliveries.py); a reply is tried again once after the wait,
+# in that chat's own turn (handlers/errors.py).
+RATE_LIMIT_RETRIES = 0
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
 # wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
 # every request, so a small pool also keeps the CPU per call low (benchmarks/README.md).
@@ -85,6 +90,9 @@ def rate_limiter_for_telegram() -> AIORateLimiter:
     message per 33.9 ms fits 30 in a second at most, and the timer's overshoot still leaves about
     28.7 messages/s (0.96 of Telegram's 30; at 29/s it was 28.2, 0.94).
     """
+    # With no retries the limiter logs every 429 it passes on with a traceback; the outbox and the
+    # error handler log it once, without one.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     return AIORateLimiter(
         overall_max_rate=1, overall_time_period=1 / OVERALL_MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES
     )
