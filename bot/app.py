@@ -31,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 import handlers
 from bot import jobs
 from bot.context import INBOX_KEY, SERVICES_KEY
-from bot.inbox import Inbox, InboxBot
+from bot.inbox import Inbox, InboxBot, InboxQueue
 from bot.services import Services
 from bot.services.coordinators import UnknownPartnership
 from bot.settings import Settings
@@ -135,9 +135,11 @@ def build_application(
         refused=inbox.refused,
         flood_guard=flood_guard,
     )
+    builder = ApplicationBuilder()
+    if settings.webhook_url:  # long polling writes the inbox in InboxBot.get_updates
+        builder = builder.update_queue(InboxQueue(inbox))
     application = (
-        ApplicationBuilder()
-        .bot(telegram_bot(settings, inbox, rate_limiter))
+        builder.bot(telegram_bot(settings, inbox, rate_limiter))
         .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -16,8 +16,9 @@ runs. An instance that stops releases what it still holds, so the next takes it 
 
 The same read also warms the profile cache for the batch's senders, so answering them needs no
 database round trip. While the database is unreachable updates are still handled (without this
-protection) rather than held back. Webhook mode has no inbox: Telegram retries a webhook call that
-failed, but not one that the bot acknowledged before a crash.
+protection) rather than held back. Webhook mode has the same inbox: PTB's webhook handler awaits
+``update_queue.put`` before it answers 200, and ``InboxQueue.put`` writes the update first, so several
+webhook instances behind a load balancer on one PostgreSQL lose nothing when one is killed.
 
 At-least-once: a crash after a reply was sent but before its update was marked handled (a window
 of one small write) answers that update again after the restart.
@@ -25,6 +26,7 @@ of one small write) answers that update again after the restart.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -66,6 +68,10 @@ class Inbox:
         while len(self._seen) > REMEMBERED_UPDATES:
             self._seen.popitem(last=False)
         return True
+
+    def taken_over(self, update_id: int) -> bool:
+        """In the inbox already: taken over from a crash, not newly received."""
+        return update_id in self._stored
 
     async def refused(self, update: object) -> None:
         """A second copy of an update: its inbox row (written again on receipt) goes once the first
@@ -166,6 +172,20 @@ def _row(update: Update, now: datetime, owner: str, lease_until: datetime) -> di
         "owner": owner,
         "lease_until": lease_until,
     }
+
+
+class InboxQueue(asyncio.Queue[object]):
+    """The application's update queue in webhook mode: an update is in the inbox before Telegram is
+    answered 200 (PTB's webhook handler awaits ``put`` first), as ``InboxBot`` does for long polling."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self._inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update) and not self._inbox.taken_over(item.update_id):
+            await self._inbox.receive([item])
+        await super().put(item)
 
 
 class InboxBot(ExtBot[None]):
