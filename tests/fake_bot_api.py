@@ -244,7 +244,7 @@ class FakeBotAPI:
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
         if not self.pending and timeout > 0 and not self.draining:
-            await asyncio.sleep(0)  # the older poll sees the newer one first
+            # set() above already woke the older poll; clearing now cannot undo that
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
