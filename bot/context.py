@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import CallbackContext
@@ -9,6 +10,7 @@ from telegram.ext import CallbackContext
 from bot.services import Services
 
 SERVICES_KEY = "services"
+INBOX_KEY = "inbox"  # the update inbox (bot/inbox.py), for the inbox-leases job and the 409 hand-over
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
@@ -16,3 +18,8 @@ def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
     if not isinstance(found, Services):
         raise RuntimeError("services are set up in post_init")
     return found
+
+
+def current_time(context: CallbackContext[Any, Any, Any, Any]) -> datetime:
+    """The moment from the services' injected clock (handlers and jobs never read the wall clock)."""
+    return services(context).clock()

@@ -7,11 +7,15 @@ shared by all services of one process (see bot/services/writes.py).
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
+from bot.services.clock import Clock
 from bot.services.conversations import Conversations
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
@@ -32,6 +36,11 @@ from db.engine import SessionFactory
 from knowledge import Matcher
 
 
+def new_instance_id() -> str:
+    """Who owns a lease: this host and process, plus a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 @dataclass(frozen=True, init=False)
 class Services:
     settings: Settings
@@ -41,16 +50,27 @@ class Services:
     writes: WriteBehind
     planner: Planner
     conversations: Conversations
+    clock: Clock
+    instance: str
 
     def __init__(
-        self, settings: Settings, matcher: Matcher, sessions: SessionFactory, cache: ProfileCache | None = None
+        self,
+        settings: Settings,
+        matcher: Matcher,
+        sessions: SessionFactory,
+        *,
+        clock: Clock,
+        cache: ProfileCache | None = None,
+        instance: str | None = None,
     ) -> None:
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
+            ("clock", clock),
+            ("instance", instance or new_instance_id()),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
-            ("writes", WriteBehind(sessions)),
+            ("writes", WriteBehind(sessions, clock)),
             ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
             ("conversations", Conversations(timedelta(minutes=settings.follow_up_minutes))),
         ):
@@ -63,7 +83,7 @@ class Services:
 
     @property
     def onboarding(self) -> OnboardingService:
-        return OnboardingService(self.matcher, self.writes, self.cache, self.planner)
+        return OnboardingService(self.matcher, self.writes, self.cache, self.planner, self.clock)
 
     @property
     def agenda(self) -> AgendaService:
@@ -72,12 +92,20 @@ class Services:
     @property
     def deliveries(self) -> DeliveryService:
         view = self.agenda.view
-        return DeliveryService(self.writes, self.cache, view, self.settings.delivery_claim_timeout_seconds)
+        lease = self.settings.delivery_claim_timeout_seconds
+        return DeliveryService(self.writes, self.cache, view, lease, self.instance)
 
     @property
     def questions(self) -> QuestionService:
         return QuestionService(
-            self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda, self.conversations
+            self.matcher,
+            self.sessions,
+            self.writes,
+            self.cache,
+            self.onboarding,
+            self.agenda,
+            self.clock,
+            self.conversations,
         )
 
     @property
@@ -118,6 +146,7 @@ __all__ = [
     "Authority",
     "BroadcastService",
     "BroadcastView",
+    "Clock",
     "Conversations",
     "CoordinatorService",
     "DeliveryService",

@@ -252,7 +252,7 @@ class AgendaService:
         return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
     async def export(self, partnership: str, now: datetime, name: str) -> bytes:
-        return export_calendar([_exported(v) for v in await self.listing(partnership, now, everything=True)], name)
+        return export_calendar([_exported(v) for v in await self.listing(partnership, now, everything=True)], name, now)
 
     async def for_user(self, user_id: int, now: datetime, limit: int = 10) -> list[EventView] | None:
         """The user's upcoming events (partnership and audience) with their own RSVP; None: no profile."""
@@ -386,8 +386,8 @@ def _exported(view: EventView) -> ExportedEvent:
     )
 
 
-def views_to_ics(views: Sequence[EventView], name: str) -> bytes:
-    return export_calendar([_exported(v) for v in views], name)
+def views_to_ics(views: Sequence[EventView], name: str, now: datetime) -> bytes:
+    return export_calendar([_exported(v) for v in views], name, now)
 
 
 __all__ = ["AgendaService", "EventChange", "EventView", "ImportResult", "NewEvent", "require_right", "views_to_ics"]

@@ -172,13 +172,13 @@ def _alarms(component: Any, start: datetime) -> tuple[Alarm, ...] | None:
     return tuple(alarms) or None
 
 
-def export_calendar(events: Sequence[ExportedEvent], name: str) -> bytes:
+def export_calendar(events: Sequence[ExportedEvent], name: str, now: datetime) -> bytes:
     """A valid ICS file: one VEVENT per occurrence (a series shares its UID, with RECURRENCE-ID)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
-    stamp = datetime.now(UTC).replace(microsecond=0)
+    stamp = now.astimezone(UTC).replace(microsecond=0)
     for event in events:
         component = icalendar.Event()
         component.add("uid", event.uid)

@@ -16,12 +16,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.agenda_questions import agenda_category
 from bot.services.agenda import AgendaService
 from bot.services.agenda_answers import next_event_answer
+from bot.services.clock import Clock
 from bot.services.conversations import Conversations
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
-from db.models import utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository, new_question_id
 from knowledge import Answer, Matcher
 from knowledge.normalize import looks_like_question
@@ -50,6 +50,7 @@ class QuestionService:
         cache: ProfileCache,
         onboarding: OnboardingService,
         agenda: AgendaService,
+        clock: Clock,
         conversations: Conversations | None = None,
     ) -> None:
         self.matcher = matcher
@@ -58,6 +59,7 @@ class QuestionService:
         self.cache = cache
         self.onboarding = onboarding
         self.agenda = agenda
+        self.clock = clock
         self.conversations = conversations or Conversations(timedelta(0))
 
     async def ask(
@@ -74,14 +76,14 @@ class QuestionService:
         user, the agenda's next event of the partnership). ``conversation`` keys the follow-up
         context when there is no chat (the terminal); by default the chat.
         """
-        now = utcnow()
+        now = self.clock()
         key = chat_id if conversation is None else conversation
         answer = self._match(key, text, partnership, now)
         answer = await self._from_agenda(text, user_id, partnership, now) or answer
         self._remember(key, user_id, answer, now)
         if not _logged(answer):
             return Asked(answer, None)
-        row = _log_row(user_id, chat_id, text, answer, partnership)
+        row = _log_row(user_id, chat_id, text, answer, partnership, now)
         async with self.writes.transaction() as session:
             await QuestionRepository(session).add_many([row])
         return Asked(answer, row["id"])
@@ -101,7 +103,7 @@ class QuestionService:
         is then the next onboarding step instead of an answer.
         """
         profile = await self._profile_of(sender)
-        now = utcnow()
+        now = self.clock()
         answer = self._match(sender.chat_id, text, profile.partnership, now)
         waiting = sender.private and profile.awaiting == AWAITING_SCHOOL
         if waiting and not self._is_question(text, answer, profile.partnership):
@@ -112,7 +114,7 @@ class QuestionService:
         self._remember(sender.chat_id, sender.user_id, answer, now)
         if not _logged(answer):
             return Asked(answer, None, school_still_wanted=waiting)
-        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
+        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership, now)
         self.writes.log(row)
         return Asked(answer, row["id"], school_still_wanted=waiting)
 
@@ -205,9 +207,10 @@ class QuestionService:
         answer = self.matcher.answer_entry(entry_id, scope)
         if answer is None:
             return None
+        now = self.clock()
         if answer.title:  # the picked entry is what the chat talks about now
-            self.conversations.remember(chat_id, user_id, answer.title, utcnow())
-        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope)
+            self.conversations.remember(chat_id, user_id, answer.title, now)
+        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope, now)
         self.writes.log(row)
         return Asked(answer, row["id"] if user else None)
 
@@ -228,7 +231,9 @@ def _logged(answer: Answer) -> bool:
     return answer.kind not in ("invalid", "chitchat")
 
 
-def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None) -> dict[str, Any]:
+def _log_row(
+    user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None, now: datetime
+) -> dict[str, Any]:
     return {
         "id": new_question_id(),
         "user_id": user_id,
@@ -238,5 +243,5 @@ def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer
         "confidence": answer.confidence,
         "fallback": answer.fallback,
         "partnership": scope,
-        "created_at": utcnow(),
+        "created_at": now,
     }
