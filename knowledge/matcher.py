@@ -33,8 +33,21 @@ answer is an honest fallback. The rules, each in its own method:
 9. Ties go to the more specific entry: the partnership's own, then a general one, then the knowledge
    base's order (``_specificity``). Two schools with one name, or two partnerships' entries when the
    asker's partnership is unknown, make the bot ask which is meant.
-10. A question for a phone number, e-mail address or date gets an honest "not in my knowledge base"
-    with where to ask (``_missing_detail``).
+10. A question for a detail no source gives (a phone number, e-mail address, date, cost, salary,
+    study points, opening hours, parking, who directs or chairs) gets an honest "not in my knowledge
+    base" with where to ask (``missing_detail``), unless the best entry was written for that question
+    (its phrasing asks for the detail: an answer from /vragen, an imported FAQ) or its answer gives
+    the detail (a year, a date): then that entry answers (``_Detail.given_by``).
+11. A message is read as clauses (``normalize.clauses``): the last one with a question word asks, the
+    others are context. Context words count for an entry that knows them, never against one that does
+    not; a phrasing found only through context counts half (``_read``, ``_score``). A clause that only
+    refers back ("wat is dat?") is answered by the entry the message names most specifically: later
+    words and the word after "zo'n" weigh more (``_focus_and_context``, ``_topics``).
+12. Small talk ("hoi", "dank je wel", "wie ben jij") is answered from entries of kind ``praatje`` when
+    the whole message is small talk (``_small_talk_answer``).
+13. A follow-up ("en in Groningen?", "en wie ondersteunt die?") is read against the chat's previous
+    question, which the caller passes in (``_follow_up``).
+14. "ons partnerschap", "onze pabo": with a known asker, other partnerships' entries are left out.
 """
 
 from __future__ import annotations
