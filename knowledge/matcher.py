@@ -95,12 +95,15 @@ class _Detail:
     with_words: frozenset[str]
     answered_by: re.Pattern[str] | None
     text: str
+    long_words: tuple[str, ...] = ()  # the words that also count at the start of a compound
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return self.long_words
 
     def asked_in(self, asked: list[str], pairs: set[tuple[str, ...]]) -> bool:
         """A detail word, a compound that starts with a long one ("parkeergelegenheid"), or a word pair."""
-        said = self.words.intersection(asked) or any(
-            word.startswith(detail) for word in asked for detail in self.words if len(detail) >= PREFIX_AT_LEAST
-        )
+        said = self.words.intersection(asked) or any(word.startswith(self.prefixes) for word in asked)
         if not (said or self.pairs & pairs):
             return False
         return not self.with_words or not self.with_words.isdisjoint(asked)
@@ -152,6 +155,7 @@ def matcher_words() -> MatcherWords:
                 frozenset(words(" ".join(d.with_words))),
                 re.compile(d.answered_by, re.IGNORECASE) if d.answered_by else None,
                 d.text,
+                _long_words(frozenset(words(" ".join(d.words)))),
             )
             for d in found.missing_details
         ),
@@ -162,6 +166,12 @@ def matcher_words() -> MatcherWords:
             found.follow_up.short,
         ),
     )
+
+
+@cache
+def _long_words(found: frozenset[str]) -> tuple[str, ...]:
+    """The words long enough to count at the start of a compound (``str.startswith`` takes a tuple)."""
+    return tuple(sorted(word for word in found if len(word) >= PREFIX_AT_LEAST))
 
 
 def missing_detail(asked: list[str]) -> _Detail | None:
@@ -250,6 +260,11 @@ class Matcher:
             " ".join(words(text)): entry for entry in kb.entries if entry.small_talk for text in entry.keywords
         }
         self._small_talk_phrases = list(self._small_talk)
+        # Words of small talk: a clause with two other words is a question (a quick "no").
+        self._small_talk_words = frozenset(w for phrase in self._small_talk for w in phrase.split()) | frozenset(
+            language().small_talk.filler
+        )
+        self._labels: dict[str, str] = {}
         self._phrasings: list[_Phrasing] = []
         self._universe: list[frozenset[str]] = []
         for index, entry in enumerate(self._entries):
@@ -694,6 +709,8 @@ class Matcher:
         parts = clauses(question)
         if not parts or len(parts) > 3:
             return None
+        if any(sum(word not in self._small_talk_words for word in part) > 1 for part in parts):
+            return None
         found: list[Entry] = []
         for part in parts:
             entry = self._small_talk_phrase(" ".join(part))
@@ -890,6 +907,13 @@ class Matcher:
         return [s.entry for s in scored[:limit]]
 
     def _label(self, entry: Entry) -> str:
+        """The entry's title for a button or list, with its partnership when the title lacks it (cached)."""
+        label = self._labels.get(entry.id)
+        if label is None:
+            label = self._labels[entry.id] = self._make_label(entry)
+        return label
+
+    def _make_label(self, entry: Entry) -> str:
         if entry.school is not None:
             return school_label(entry.title, entry.school)
         owner = self.kb.partnerships.get(entry.partnership or "")
