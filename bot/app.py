@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
@@ -150,6 +150,8 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter_for_telegram() if rate_limiter else None,
+        # A group question deleted before its answer goes out is still answered (not a 400, "Sorry").
+        defaults=Defaults(allow_sending_without_reply=True),
         inbox=inbox,
     )
 

@@ -207,6 +207,13 @@ async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: S
         assert await UserRepository(session).get(ALICE["id"]) is not None
 
 
+async def test_a_group_question_deleted_before_the_answer_is_answered_anyway(api: FakeBotAPI, bot: BotRunner) -> None:
+    question = api.send_text(ALICE, "/vraag wat is intervisie", chat=GROUP)
+    api.delete(GROUP["id"], question)  # gone before the bot replies to it
+    answer = await api.reply(GROUP["id"], 0)
+    assert answer["text"].startswith("Intervisie")
+
+
 async def test_group_answers_only_vraag_and_mentions(api: FakeBotAPI, bot: BotRunner) -> None:
     api.send_text(ALICE, "wat is intervisie", chat=GROUP)
     api.send_text(ALICE, "/vraag wat is lesson study", chat=GROUP)
