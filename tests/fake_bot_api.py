@@ -462,8 +462,9 @@ class FakeBotAPI:
         caption: str | None = None,
     ) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        message = {"message_id": self.next_message_id(chat["id"]), "date": int(time.time()), "chat": chat, "from": user}
-        self.user_messages.add((chat["id"], message["message_id"]))
+        message_id = self.next_message_id(chat["id"])
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": user}
+        self.user_messages.add((chat["id"], message_id))
         message[kind] = payload
         if caption is not None:
             message["caption"] = caption
