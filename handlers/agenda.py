@@ -7,7 +7,6 @@ import io
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.agenda_questions import CATEGORIES
@@ -21,7 +20,7 @@ from handlers.common import (
     Context,
     acknowledge,
     edit,
-    is_not_modified,
+    edit_markup,
     own_press,
     services,
 )
@@ -103,7 +102,7 @@ async def set_subscription(update: Update, context: Context) -> None:
     await acknowledge(
         context, query, f"Herinneringen voor {CATEGORIES[category]}: {'aan' if switch == 'on' else 'uit'}"
     )
-    await edit(query, SUBSCRIPTIONS, reply_markup=subscriptions_keyboard(state))
+    await edit(context, query, SUBSCRIPTIONS, reply_markup=subscriptions_keyboard(state))
 
 
 async def answer_reminder(update: Update, context: Context) -> None:
@@ -119,11 +118,7 @@ async def answer_reminder(update: Update, context: Context) -> None:
         return
     await acknowledge(context, query, f"Genoteerd: {rsvp_line(coming)}.")
     if isinstance(query.message, Message):
-        try:
-            await query.edit_message_reply_markup(rsvp_keyboard(event_id, coming))
-        except BadRequest as error:  # a double tap: the same keyboard again is harmless
-            if not is_not_modified(error):
-                raise
+        await edit_markup(context, query, rsvp_keyboard(event_id, coming))
 
 
 async def send_calendar_file(update: Update, context: Context) -> None:

@@ -69,13 +69,15 @@ async def confirm_forget(update: Update, context: Context) -> None:
     query, parsed = press
     await acknowledge(context, query)
     if parsed != ("ja",):
-        await edit(query, "Oké, er is niets verwijderd.")
+        await edit(context, query, "Oké, er is niets verwijderd.")
         return
     chat = update.effective_chat
     await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
     if chat is not None:  # a coordinator's rights went too: so does their menu
         await hide_coordinator_commands(context.bot, chat.id)
-    await edit(query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen.")
+    await edit(
+        context, query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen."
+    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -80,7 +80,11 @@ async def other_period(update: Update, context: Context) -> None:
     figures = await _figures(context, authority, int(parsed[0]))
     if figures is not None:
         await edit(
-            query, _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
+            context,
+            query,
+            _text(context, figures),
+            parse_mode=ParseMode.HTML,
+            reply_markup=period_keyboard(figures.days),
         )
 
 

@@ -103,6 +103,17 @@ async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db:
         assert (row.question, row.matched, row.feedback) == ("wat doet een SOL", "rol:schoolopleider", 1)
 
 
+async def test_a_double_tap_on_feedback_edits_once(api: FakeBotAPI, bot: BotRunner) -> None:
+    answer = await api.ask(ALICE, "wat doet een SOL")
+    thumbs_up = next(b for b in buttons(answer) if b.startswith("f:"))
+    api.press(ALICE, answer, thumbs_up)
+    api.press(ALICE, answer, thumbs_up)  # both taps carry the message as it was before the edit
+    await api.wait_until(lambda: len(api.calls_to("answerCallbackQuery")) >= 2)
+    await bot.wait_idle()
+    assert len(api.calls_to("editMessageReplyMarkup")) == 1  # not a second edit that Telegram refuses
+    assert [c for c in api.calls if c.status == 400] == []
+
+
 async def test_feedback_by_someone_else_is_refused(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
     answer = await api.ask(ALICE, "wat is intervisie")
     thumbs_down = next(b for b in buttons(answer) if b.endswith(":-1"))
