@@ -162,11 +162,10 @@ async def test_a_batch_read_while_the_school_is_saved_does_not_bring_back_the_sc
     original = planner.plan_user
     reads: list[asyncio.Task[None]] = []
 
-    async def plan_and_let_a_batch_read(*args: Any, **kwargs: Any) -> Any:
-        result = await original(*args, **kwargs)
+    async def plan_and_let_a_batch_read(*args: Any, **kwargs: Any) -> None:
+        await original(*args, **kwargs)
         reads.append(asyncio.create_task(services.questions.prefetch([USER])))
         await asyncio.wait(reads, timeout=0.5)  # SQLite: the read waits for the one connection
-        return result
 
     monkeypatch.setattr(planner, "plan_user", plan_and_let_a_batch_read)
     step = await typed(services, "De Regenboog")
