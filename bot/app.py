@@ -30,7 +30,7 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
-from bot.context import SERVICES_KEY
+from bot.context import FORGETTERS_KEY, SERVICES_KEY
 from bot.inbox import Inbox, InboxBot
 from bot.services import OnboardingStep, Services, Step
 from bot.services.coordinators import UnknownPartnership
@@ -133,6 +133,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data[FORGETTERS_KEY] = [flood_guard.forget]
     # The coordinator flows mix text and buttons, so they track per chat (per_message=False) on purpose.
     warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     handlers.register(application)

@@ -38,6 +38,7 @@ from telegram.ext import BaseUpdateProcessor
 logger = logging.getLogger(__name__)
 # Waiting updates are cheap tasks; PTB's own bound only has to be high enough never to matter.
 WAITING_UPDATES = 100_000
+REMEMBERED_USERS = 10_000  # the flood guard forgets users quiet for a window beyond this many
 FLOOD_NOTICE = (
     "Je stuurt me erg veel berichten achter elkaar. Ik sla de komende berichten even over; "
     "probeer het over een halve minuut opnieuw."
@@ -181,11 +182,17 @@ class FloodGuard:
         if not recent:
             self._warned.discard(user_id)
         recent.append(now)
-        if len(self._recent) > 10_000:
+        if len(self._recent) > REMEMBERED_USERS:
             self._recent = {
                 uid: times for uid, times in self._recent.items() if times and now - times[-1] < self.window
             }
+            self._warned &= self._recent.keys()  # a warned user who went quiet starts afresh anyway
         return len(recent) <= self.limit
+
+    def forget(self, user_id: int) -> None:
+        """/vergeetmij: nothing of the user stays in memory."""
+        self._recent.pop(user_id, None)
+        self._warned.discard(user_id)
 
     def first_refusal(self, user_id: int) -> bool:
         """True once per flood: the moment to tell the user."""

@@ -46,7 +46,7 @@ class ProfileService:
         self.writes.discard_user(user_id, private_chat_id)
         async with self.writes.transaction() as session:
             found = await UserRepository(session).delete_everything(user_id, private_chat_id)
-        self.cache.forget_user(user_id, private_chat_id)
+        self.cache.forget_user(user_id, private_chat_id, erase=True)
         return found
 
     async def mark_blocked(self, chat_id: int) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import OrderedDict, deque
@@ -59,11 +60,15 @@ class ProfileCache:
         self.clock = clock
         self._users: OrderedDict[int, KnownUser] = OrderedDict()
         self._chats: dict[int, tuple[str, str | None]] = {}
-        # Bumped by every forget: a read that started before it must not refill the cache after it.
+        # A new number at every forget: a read that started before it must not refill the cache after
+        # it. Users without an entry share ``_base``; the entries are bounded by clearing them all and
+        # taking a new base, which only makes the reads under way not cached (a cheap miss).
+        self._numbers = itertools.count(1)
+        self._base = 0
         self._generations: dict[int, int] = {}
 
     def generation(self, user_id: int) -> int:
-        return self._generations.get(user_id, 0)
+        return self._generations.get(user_id, self._base)
 
     def user(self, user_id: int) -> KnownUser | None:
         known = self._users.get(user_id)
@@ -100,9 +105,17 @@ class ProfileCache:
     def chat_recorded(self, sender: Sender) -> None:
         self._chats[sender.chat_id] = (sender.chat_type, sender.chat_title)
 
-    def forget_user(self, user_id: int, chat_id: int | None = None) -> None:
+    def forget_user(self, user_id: int, chat_id: int | None = None, erase: bool = False) -> None:
+        """Drop what is known of the user; ``erase`` (/vergeetmij): keep no entry of them at all."""
         self._users.pop(user_id, None)
-        self._generations[user_id] = self.generation(user_id) + 1
+        if erase:
+            self._generations.pop(user_id, None)
+            self._base = next(self._numbers)
+        else:
+            self._generations[user_id] = next(self._numbers)
+            if len(self._generations) > CACHE_USERS:
+                self._generations.clear()
+                self._base = next(self._numbers)
         if chat_id is not None:
             self._chats.pop(chat_id, None)
 

@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.context import SERVICES_KEY
 from bot.jobs import PURGE_QUESTIONS
 from db.engine import SessionFactory
 from db.models import Chat, Question, utcnow
@@ -207,6 +208,13 @@ async def test_forget_me_deletes_everything(api: FakeBotAPI, bot: BotRunner, db:
         assert await UserRepository(session).get(ALICE["id"]) is None
         assert list(await session.scalars(select(Question))) == []
         assert await session.get(Chat, ALICE["id"]) is None
+    # Nothing of Alice stays in memory either: the texts of her questions, the per-user dictionaries.
+    assert "lesson study" not in repr(bot.application.chat_data.get(ALICE["id"], {}))
+    services = bot.application.bot_data[SERVICES_KEY]
+    assert ALICE["id"] not in services.cache._generations
+    flood_guard = bot.application.update_processor.flood_guard
+    assert ALICE["id"] not in flood_guard._recent
+    assert ALICE["id"] not in flood_guard._warned
 
 
 async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:

@@ -141,3 +141,17 @@ def test_flood_guard_allows_a_burst_then_one_notice_then_silence_until_quiet() -
     clock.now += 31
     assert guard.allows(7)
     assert guard.first_refusal(7) is True  # a new flood gets a new notice
+
+
+def test_the_flood_guard_forgets_warned_users_who_went_quiet(monkeypatch: Any) -> None:
+    monkeypatch.setattr("bot.updates.REMEMBERED_USERS", 10)
+    clock = Clock()
+    guard = FloodGuard(limit=1, window=1.0, clock=clock)
+    for user_id in range(20):
+        guard.allows(user_id)
+        guard.allows(user_id)
+        assert guard.first_refusal(user_id)
+    clock.now += 5
+    guard.allows(100)
+    assert len(guard._warned) <= 10
+    assert len(guard._recent) <= 10
