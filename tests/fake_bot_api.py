@@ -503,6 +503,22 @@ class FakeBotAPI:
             }
         )
 
+    def unblock(self, user: dict[str, Any]) -> None:
+        """The user unblocks the bot: Telegram sends a my_chat_member update, and no message."""
+        self.blocked_chats.discard(user["id"])
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
+                    "new_chat_member": {"status": "member", "user": BOT},
+                }
+            }
+        )
+
     # -- observing --------------------------------------------------------------------------------
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages the bot sent to a chat, in order, as they are now (after edits)."""

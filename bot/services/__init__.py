@@ -50,14 +50,15 @@ class Services:
         clock: Clock,
         cache: ProfileCache | None = None,
     ) -> None:
+        planner = Planner(parse_quiet_hours(settings.quiet_hours))
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
             ("clock", clock),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
-            ("writes", WriteBehind(sessions, clock)),
-            ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
+            ("writes", WriteBehind(sessions, clock, planner)),
+            ("planner", planner),
         ):
             object.__setattr__(self, name, value)
 
@@ -112,7 +113,7 @@ class Services:
 
     @property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.matcher, self.sessions, self.writes, self.cache)
+        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.planner)
 
 
 __all__ = [

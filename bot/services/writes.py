@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import Clock
+from bot.services.planning import Planner
 from bot.services.senders import Sender
 from db.engine import SessionFactory
 from db.repositories import ChatRepository, InboxRepository, Profile, QuestionRepository, UserRepository
@@ -135,9 +136,10 @@ class Taken:
 
 
 class WriteBehind:
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock, planner: Planner | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.planner = planner  # a blocked chat that writes again gets its reminders planned again
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._questions: deque[dict[str, Any]] = deque()
@@ -205,6 +207,8 @@ class WriteBehind:
         meanwhile by another instance) must not block the others: then the rows go one by one and
         the refused ones are dropped."""
         await InboxRepository(session).remove(taken.handled)
+        chats = ChatRepository(session)
+        active_again = await chats.inactive([row["id"] for row in taken.chats]) if self.planner else []
         batches: list[Batch] = [
             (ChatRepository(session).upsert_many, taken.chats),
             (UserRepository(session).upsert_many, taken.users),
@@ -216,6 +220,10 @@ class WriteBehind:
                     await write(rows)
         except IntegrityError:
             await _write_one_by_one(session, batches)
+        if self.planner is not None and active_again:
+            now = self.clock()
+            for user_id in await chats.users_of(active_again):
+                await self.planner.plan_user(session, user_id, now)
 
     def _restore(self, taken: Taken) -> None:
         """The transaction failed (its statements, the caller's, or the commit): put the rows back.

@@ -316,6 +316,25 @@ async def test_user_who_blocked_the_bot_is_marked_inactive(api: FakeBotAPI, bot:
     assert await chat_is_inactive(db, ALICE["id"])
 
 
+async def test_a_user_who_unblocks_the_bot_is_active_again_without_a_message(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await api.ask(ALICE, "wat is intervisie")
+    api.block(ALICE)
+    assert await chat_is_inactive(db, ALICE["id"])
+    api.unblock(ALICE)
+
+    async def active() -> bool:
+        async with db() as session:
+            chat = await session.get(Chat, ALICE["id"])
+            return chat is not None and chat.active
+
+    deadline = time.monotonic() + 10
+    while not await active():
+        assert time.monotonic() < deadline, "the unblock was not recorded"
+        await asyncio.sleep(0.02)
+
+
 async def test_forbidden_reply_marks_inactive_without_retrying(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
 ) -> None:
