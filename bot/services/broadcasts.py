@@ -27,10 +27,20 @@ from bot.agenda_questions import CATEGORIES
 from bot.services.coordinators import Authority, audit
 from bot.services.deliveries import INACTIVE
 from bot.services.roles import ROLES
-from bot.services.schedule import dutch_date, local
+from bot.services.schedule import DEFAULT_AUDIENCE, dutch_date, local
 from bot.services.senders import Sender, storable
 from bot.services.writes import WriteBehind
-from db.agenda_repositories import MESSAGE, PENDING, SENDING, SENT, SKIPPED, DeliveryRepository
+from db.agenda_repositories import (
+    MESSAGE,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    DeliveryRepository,
+    EventRepository,
+    Recipient,
+    split,
+)
 from db.broadcast_repositories import (
     CANCELLED_BROADCAST,
     CONCEPT,
@@ -291,9 +301,7 @@ class BroadcastService:
             if found.due_at is not None and found.due_at <= now:
                 found.due_at = None  # it waited too long in the preview: now, then
             audience = _audience(found)
-            recipients = await BroadcastRepository(session).audience(
-                found.partnership, audience.roles, audience.school_id, audience.category
-            )
+            recipients = await _recipients(session, found.partnership, audience, now)
             if not recipients:
                 raise EmptyAudience("niemand in dit publiek")
             message = broadcast_message(self.partnership_name(found.partnership), found.text)
@@ -384,11 +392,7 @@ class BroadcastService:
 
     async def audience_size(self, partnership: str, audience: Audience) -> int:
         async with self.sessions() as session:
-            return len(
-                await BroadcastRepository(session).audience(
-                    partnership, audience.roles, audience.school_id, audience.category
-                )
-            )
+            return len(await _recipients(session, partnership, audience, self.writes.clock()))
 
     # -- helpers ------------------------------------------------------------------------------------
     async def _own_draft(self, session: AsyncSession, actor: Authority, broadcast_id: int) -> Broadcast:
@@ -405,11 +409,7 @@ class BroadcastService:
         audience = _audience(found)
         recipients = found.recipients
         if live:
-            recipients = len(
-                await BroadcastRepository(session).audience(
-                    found.partnership, audience.roles, audience.school_id, audience.category
-                )
-            )
+            recipients = len(await _recipients(session, found.partnership, audience, self.writes.clock()))
         report = Report()
         if found.status != CONCEPT:
             report = await _report(BroadcastRepository(session), found)
@@ -434,6 +434,20 @@ async def _require_right(session: AsyncSession, actor: Authority) -> None:
         return  # the command line
     if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
         raise NotAllowed("geen coördinator van dit partnerschap")
+
+
+async def _recipients(session: AsyncSession, partnership: str, audience: Audience, now: datetime) -> list[Recipient]:
+    """Who gets the broadcast. "Wie herinneringen krijgt voor <soort>" means exactly who gets that
+    category's reminders: not opted out and in the audience of an upcoming event of that category
+    (roles and schools as the event has them); with none planned, in the category's default audience."""
+    reminded: list[tuple[Sequence[str], Sequence[str]]] = []
+    if audience.category is not None:
+        upcoming = await EventRepository(session).upcoming(partnership, now)
+        reminded = [(split(e.audience), split(e.schools)) for e in upcoming if e.category == audience.category]
+        reminded = reminded or [(DEFAULT_AUDIENCE.get(audience.category, ()), ())]
+    return await BroadcastRepository(session).audience(
+        partnership, audience.roles, audience.school_id, audience.category, reminded
+    )
 
 
 def _owns(actor: Authority, found: Broadcast) -> bool:
