@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.agenda_questions import CATEGORIES
-from bot.agenda_text import agenda_text, rsvp_line
+from bot.agenda_text import agenda_messages, rsvp_line
 from bot.context import current_time
 from bot.services.agenda import views_to_ics
 from handlers import callbacks
@@ -69,7 +69,9 @@ async def agenda(update: Update, context: Context) -> None:
     if events:
         button = InlineKeyboardButton("📅 Alles in mijn agenda", callback_data=callbacks.EVENT_FILE.pack(ALL_EVENTS))
         markup = InlineKeyboardMarkup([[button]])
-    await message.reply_text(agenda_text(events), parse_mode=ParseMode.HTML, reply_markup=markup)
+    parts = agenda_messages(events)
+    for number, part in enumerate(parts, 1):
+        await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup if number == len(parts) else None)
     # A coordinator also gets the partnership's events to manage; everyone else sees nothing more.
     authority = await services(context).coordinators.authority(user.id)
     if authority is not None:
