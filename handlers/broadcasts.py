@@ -31,11 +31,13 @@ from bot.agenda_questions import CATEGORIES
 from bot.context import current_time
 from bot.services import Audience, Authority, BroadcastView
 from bot.services.broadcasts import (
+    MAX_STORED,
     EmptyAudience,
     NotAllowed,
     NothingToSend,
     broadcast_message,
     excerpt,
+    html_too_long,
     max_body_length,
     report_lines,
 )
@@ -201,6 +203,12 @@ async def typed_text(update: Update, context: Context) -> int | None:
     if len(message.text) > limit:
         await message.reply_text(
             f"Je bericht is te lang ({len(message.text)} tekens, hooguit {limit}). Maak het korter."
+        )
+        return None
+    if html_too_long(message.text_html):
+        await message.reply_text(
+            f"Je bericht is te lang: met opmaak en links is het {len(message.text_html)} tekens, hooguit "
+            f"{MAX_STORED}. Gebruik minder of kortere links."
         )
         return None
     try:

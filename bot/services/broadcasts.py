@@ -60,7 +60,9 @@ from knowledge import Matcher
 TELEGRAM_TEXT_LIMIT = 4096
 RECENT = 5
 BLOCKED_PREFIX = "geblokkeerd"
-MAX_STORED = 20_000  # characters of HTML; the text itself is at most 4096
+# Characters of HTML: the visible text is at most 4096, but links and formatting add to it. Never cut
+# (a cut inside a tag breaks the message); longer is refused up front (``html_too_long``).
+MAX_STORED = 100_000
 
 
 class NotAllowed(PermissionError):
@@ -223,6 +225,8 @@ class BroadcastService:
                 found = await self._current(session, actor, sender, now)
             else:
                 found = await self._own_draft(session, actor, broadcast_id)
+            if html_too_long(text):
+                raise NothingToSend("het bericht met opmaak is te lang")
             found.text, found.updated_at = storable(text, MAX_STORED), now
             return await self._view(session, found, live=True)
 
@@ -533,6 +537,10 @@ def broadcast_header(partnership_name: str) -> str:
 
 def broadcast_message(partnership_name: str, body_html: str) -> str:
     return broadcast_header(partnership_name) + body_html
+
+
+def html_too_long(text_html: str) -> bool:
+    return len(text_html) > MAX_STORED
 
 
 def max_body_length(partnership_name: str) -> int:
