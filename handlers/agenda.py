@@ -146,7 +146,7 @@ async def send_calendar_file(update: Update, context: Context) -> None:
         await acknowledge(context, query, GONE)
         return
     await acknowledge(context, query)
-    content = views_to_ics(views, "Samen Opleiden")
+    content = views_to_ics(views, "Samen Opleiden", utcnow())
     caption = html.escape("Open het bestand om het aan je eigen agenda toe te voegen.")
     await message.reply_document(io.BytesIO(content), filename=name, caption=caption, parse_mode=ParseMode.HTML)
 

@@ -17,7 +17,7 @@ from bot.agenda_questions import CATEGORIES
 from bot.services.coordinators import Authority, audit
 from bot.services.ics import ExportedEvent, ParsedEvent, export_calendar, parse_calendar
 from bot.services.planning import Planner, in_audience
-from bot.services.schedule import DEFAULT_AUDIENCE, alarms_to_json
+from bot.services.schedule import DEFAULT_AUDIENCE, Alarm, alarms_from_json, alarms_to_json
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
 from db.broadcast_repositories import BroadcastRepository
@@ -46,6 +46,7 @@ class EventView:
     rsvp_yes: int = 0
     rsvp_no: int = 0
     my_rsvp: bool | None = None
+    alarms: tuple[Alarm, ...] | None = None  # the event's own reminders; None: the category's defaults
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,9 @@ class AgendaService:
         return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
     async def export(self, partnership: str, now: datetime, name: str) -> bytes:
-        return export_calendar([_exported(v) for v in await self.listing(partnership, now, everything=True)], name)
+        """Everything the agenda holds, its own reminders and audience too: importing it again changes nothing."""
+        views = await self.listing(partnership, now, everything=True)
+        return export_calendar([_exported(v, complete=True) for v in views], name, now)
 
     async def for_user(self, user_id: int, now: datetime, limit: int = 10) -> list[EventView] | None:
         """The user's upcoming events (partnership and audience) with their own RSVP; None: no profile."""
@@ -346,6 +349,7 @@ class AgendaService:
             rsvp_yes=yes,
             rsvp_no=no,
             my_rsvp=my_rsvp,
+            alarms=alarms_from_json(event.alarms, event.category) if event.alarms is not None else None,
         )
 
 
@@ -372,7 +376,8 @@ def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, sc
     event.cancelled = item.cancelled
 
 
-def _exported(view: EventView) -> ExportedEvent:
+def _exported(view: EventView, complete: bool = False) -> ExportedEvent:
+    """``complete``: with the reminders and the audience (the coordinators' export, not a user's download)."""
     return ExportedEvent(
         uid=view.uid,
         occurrence=view.occurrence,
@@ -383,11 +388,13 @@ def _exported(view: EventView) -> ExportedEvent:
         description=view.description,
         category=view.category,
         cancelled=view.cancelled,
+        alarms=view.alarms if complete else None,
+        audience=view.audience if complete else None,
     )
 
 
-def views_to_ics(views: Sequence[EventView], name: str) -> bytes:
-    return export_calendar([_exported(v) for v in views], name)
+def views_to_ics(views: Sequence[EventView], name: str, now: datetime) -> bytes:
+    return export_calendar([_exported(v) for v in views], name, now)
 
 
 __all__ = ["AgendaService", "EventChange", "EventView", "ImportResult", "NewEvent", "require_right", "views_to_ics"]
