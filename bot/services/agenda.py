@@ -105,28 +105,27 @@ class AgendaService:
         added = updated = cancelled = 0
         async with self.writes.transaction() as session:
             events = EventRepository(session)
+            stored = await events.by_sources(partnership, {item.uid for item in parsed})
+            imported = {item.uid for item in parsed}
             touched: list[Event] = []
-            by_uid: dict[str, list[ParsedEvent]] = {}
+            new_rows: list[dict[str, object]] = []
             for item in parsed:
-                by_uid.setdefault(item.uid, []).append(item)
-            for uid, items in by_uid.items():
-                stored = await events.by_source(partnership, uid)
-                for item in items:
-                    event = stored.pop(item.occurrence, None)
-                    if event is None:
-                        event = Event(partnership=partnership, uid=uid, occurrence=item.occurrence)
-                        session.add(event)
-                        added += 1
-                    else:
-                        updated += 1
+                event = stored.pop((item.uid, item.occurrence), None)
+                if event is None:
+                    new_rows.append(_new_row(partnership, item, audience, schools, now))
+                    added += 1
+                else:
                     _apply(event, item, audience, schools)
+                    updated += 1
                     touched.append(event)
-                for gone in stored.values():
-                    if not gone.cancelled and now - self.horizon <= gone.starts_at < now + self.horizon:
-                        gone.cancelled = True
-                        cancelled += 1
-                        touched.append(gone)
+            for gone in stored.values():
+                in_window = now - self.horizon <= gone.starts_at < now + self.horizon
+                if gone.uid in imported and not gone.cancelled and in_window:
+                    gone.cancelled = True
+                    cancelled += 1
+                    touched.append(gone)
             await session.flush()
+            touched += await events.insert_many(new_rows)
             await self.planner.plan_events(session, touched, now)
         return ImportResult(added, updated, cancelled)
 
@@ -374,6 +373,31 @@ def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, sc
     event.schools = ",".join(schools)
     event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
     event.cancelled = item.cancelled
+
+
+def _new_row(
+    partnership: str, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...], now: datetime
+) -> dict[str, object]:
+    """One new occurrence as the bulk insert takes it (the same fields as ``_apply`` sets)."""
+    event = Event(partnership=partnership, uid=item.uid, occurrence=item.occurrence)
+    _apply(event, item, audience, schools)
+    row = {column: getattr(event, column) for column in IMPORTED_COLUMNS}
+    row.update(partnership=partnership, uid=item.uid, occurrence=item.occurrence, created_at=now, updated_at=now)
+    return row
+
+
+IMPORTED_COLUMNS = (
+    "category",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "description",
+    "audience",
+    "schools",
+    "alarms",
+    "cancelled",
+)
 
 
 def _exported(view: EventView, complete: bool = False) -> ExportedEvent:
