@@ -137,7 +137,7 @@ def parse_calendar(
     try:
         occurrences = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:  # the library's own errors: an RRULE it cannot expand, and the like
-        raise IcsError(f"De herhalingen in het bestand kloppen niet ({_plain(str(exc))[:200]}).") from exc
+        raise IcsError(f"De herhalingen in het bestand kloppen niet ({plain(str(exc))[:200]}).") from exc
     if len(occurrences) > max_occurrences:
         raise IcsError(_too_many(max_occurrences))
     parsed = []
@@ -181,7 +181,7 @@ def _recurrence_key(component: Any) -> str:
     return "" if value is None else str(value.to_ical() if hasattr(value, "to_ical") else value)
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """Text without control characters (BEL, ESC, NUL, ...); newlines and tabs become spaces."""
     return CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
@@ -192,8 +192,8 @@ def _text(text: str) -> str:
 
 
 def _name(component: Any, line: int = 0) -> str:
-    summary = _plain(str(component.get("SUMMARY", ""))).strip()[:80]
-    uid = _plain(str(component.get("UID", ""))).strip()[:80]
+    summary = plain(str(component.get("SUMMARY", ""))).strip()[:80]
+    uid = plain(str(component.get("UID", ""))).strip()[:80]
     where = f" op regel {line}" if line else ""
     return f"‘{summary or 'zonder titel'}’ (UID {uid or 'ontbreekt'}){where}"
 
@@ -203,7 +203,7 @@ def _check(component: Any, line: int, window_start: datetime, window_end: dateti
     for field, problem in component.errors:
         used = field if field is not None else _unparsed_name(problem)
         if used is not None and used.upper() in USED_PROPERTIES:
-            raise IcsError(f"Afspraak {name}: {used.upper()} is ongeldig ({_plain(str(problem))[:200]}).")
+            raise IcsError(f"Afspraak {name}: {used.upper()} is ongeldig ({plain(str(problem))[:200]}).")
     uid = str(component.get("UID", ""))
     if not uid.strip():
         raise IcsError(f"Afspraak {name} heeft geen UID.")
@@ -248,7 +248,7 @@ def _check(component: Any, line: int, window_start: datetime, window_end: dateti
         text = str(audience)
         unknown = [role for role in _roles(text) if role not in ROLES]
         if len(text) > MAX_AUDIENCE or CONTROL.search(text) or unknown:
-            shown = ", ".join(f"‘{_plain(role)[:40]}’" for role in unknown) or "te lang"
+            shown = ", ".join(f"‘{plain(role)[:40]}’" for role in unknown) or "te lang"
             raise IcsError(
                 f"Afspraak {name}: X-AUDIENCE noemt onbekende rollen ({shown}); kies uit {', '.join(ROLES)}."
             )
@@ -343,7 +343,7 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
         end = start + component.decoded("DURATION")
     else:
         end = start
-    summary = _plain(str(component.get("SUMMARY", ""))).strip()[:MAX_TITLE] or "Bijeenkomst"
+    summary = plain(str(component.get("SUMMARY", ""))).strip()[:MAX_TITLE] or "Bijeenkomst"
     recurrence = component.get("RECURRENCE-ID") if in_series else None
     audience = component.get("X-AUDIENCE")
     return ParsedEvent(
@@ -353,7 +353,7 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
         title=summary,
         start=start,
         end=max(end, start),
-        location=_plain(str(component.get("LOCATION", ""))).strip()[:MAX_LOCATION],
+        location=plain(str(component.get("LOCATION", ""))).strip()[:MAX_LOCATION],
         description=_text(str(component.get("DESCRIPTION", ""))).strip(),
         alarms=_alarms(component, start),
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
@@ -395,20 +395,20 @@ def export_calendar(events: Sequence[ExportedEvent], name: str, now: datetime) -
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", _plain(name))
+    calendar.add("x-wr-calname", plain(name))
     stamp = now.astimezone(UTC).replace(microsecond=0)
     for event in events:
         component = icalendar.Event()
-        component.add("uid", _plain(event.uid))
+        component.add("uid", plain(event.uid))
         component.add("dtstamp", stamp)
         component.add("dtstart", event.start.astimezone(UTC))
         component.add("dtend", event.end.astimezone(UTC))
         if event.occurrence:
             component.add("recurrence-id", datetime.strptime(event.occurrence, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
-        component.add("summary", _plain(event.title))
+        component.add("summary", plain(event.title))
         component.add("categories", [event.category])
         if event.location:
-            component.add("location", _plain(event.location))
+            component.add("location", plain(event.location))
         if event.description:
             component.add("description", _text(event.description))
         component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
@@ -417,7 +417,7 @@ def export_calendar(events: Sequence[ExportedEvent], name: str, now: datetime) -
         for alarm in event.alarms or ():
             valarm = icalendar.Alarm()
             valarm.add("action", "DISPLAY")
-            valarm.add("description", _plain(event.title))
+            valarm.add("description", plain(event.title))
             if alarm.at is not None:
                 valarm.add("trigger", alarm.at.astimezone(UTC))
             else:
