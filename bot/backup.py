@@ -27,7 +27,7 @@ def backup(settings: Settings, target: Path) -> int:
     if not url.drivername.startswith("sqlite"):
         print(
             "De bot gebruikt PostgreSQL (DATABASE_URL): maak een back-up met pg_dump, bijvoorbeeld "
-            "`pg_dump --format=custom --file=samen-opleiden.dump \"$DATABASE_URL\"` (zonder ‘+asyncpg’ in de "
+            '`pg_dump --format=custom --file=samen-opleiden.dump "$DATABASE_URL"` (zonder ‘+asyncpg’ in de '
             "URL), en zet hem terug met pg_restore. Zie de README.",
             file=sys.stderr,
         )
