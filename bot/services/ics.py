@@ -120,7 +120,7 @@ def parse_calendar(
     seen: dict[tuple[str, str], int] = {}
     for index, component in enumerate(components):
         line = lines[index] if index < len(lines) else 0
-        _check(component, line, window_start, window_end)
+        _check(component, line)
         key = (_uid(component), _recurrence_key(component))
         if key in seen:
             raise IcsError(
@@ -198,7 +198,7 @@ def _name(component: Any, line: int = 0) -> str:
     return f"‘{summary or 'zonder titel'}’ (UID {uid or 'ontbreekt'}){where}"
 
 
-def _check(component: Any, line: int, window_start: datetime, window_end: datetime) -> None:
+def _check(component: Any, line: int) -> None:
     name = _name(component, line)
     for field, problem in component.errors:
         used = field if field is not None else _unparsed_name(problem)
@@ -252,7 +252,6 @@ def _check(component: Any, line: int, window_start: datetime, window_end: dateti
             raise IcsError(
                 f"Afspraak {name}: X-AUDIENCE noemt onbekende rollen ({shown}); kies uit {', '.join(ROLES)}."
             )
-    _ = (window_start, window_end)
 
 
 def _unparsed_name(problem: object) -> str | None:
@@ -316,7 +315,8 @@ def _length(component: Any) -> timedelta:
         if component.get("DTEND") is not None:
             return max(_moment(component.decoded("DTEND")) - _moment(component.decoded("DTSTART")), timedelta())
         if component.get("DURATION") is not None:
-            return max(component.decoded("DURATION"), timedelta())
+            duration: timedelta = component.decoded("DURATION")
+            return max(duration, timedelta())
     except (IcsError, OverflowError, ValueError, TypeError):
         pass
     return timedelta()

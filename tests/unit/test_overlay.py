@@ -225,12 +225,16 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_opened(tmp_path: Path, matcher
 
     file = tmp_path / "bom.xlsx"
     workbook = openpyxl.Workbook()
-    workbook.active.append(["naam", "rol"])  # type: ignore[union-attr]
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["naam", "rol"])
     workbook.save(file)
-    with zipfile.ZipFile(file, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/media/vulling.bin", "w", force_zip64=True) as member:
-            for _ in range(60):
-                member.write(bytes(1_000_000))
+    with (
+        zipfile.ZipFile(file, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/vulling.bin", "w", force_zip64=True) as member,
+    ):
+        for _ in range(60):
+            member.write(bytes(1_000_000))
     assert file.stat().st_size < 1_000_000  # small on disk, 60 MB unpacked
     items, problems = overlay_items(file, "contact", POO, matcher)
     assert items == []
