@@ -58,7 +58,7 @@ async def claims(database_url: str, pending: int, due: int, samples: int) -> dic
                     for n in range(pending)
                 ]
             )
-        services = Services(Settings(), Matcher(load_knowledge_base()), sessions)
+        services = Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
         measured = []
         for _ in range(samples):
             start = time.perf_counter()
@@ -98,7 +98,7 @@ async def import_time(database_url: str, events: int, subscribers: int) -> dict[
                 User(id=FIRST_CHAT + n, chat_id=FIRST_CHAT + n, display_name="Fictief", partnership="poo-marnix")
                 for n in range(subscribers)
             )
-        services = Services(Settings(), Matcher(load_knowledge_base()), sessions)
+        services = Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
         content = calendar(events)
         start = time.perf_counter()
         await services.agenda.import_calendar(content, "poo-marnix", utcnow())

@@ -54,7 +54,7 @@ async def with_services(settings: Settings, matcher: Matcher, work: Callable[[Se
     engine = create_engine(settings.effective_database_url)
     try:
         await upgrade(engine)
-        services = Services(settings, matcher, session_factory(engine))
+        services = Services(settings, matcher, session_factory(engine), clock=utcnow)
         await services.overlay.reload()  # schools imported into the overlay count too
         return await work(services)
     finally:

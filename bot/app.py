@@ -104,7 +104,7 @@ def build_application(
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         application.bot_data[ENGINE_KEY] = engine
-        services = Services(settings, matcher, session_factory(engine))
+        services = Services(settings, matcher, session_factory(engine), clock=utcnow)
         application.bot_data[SERVICES_KEY] = services
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         inbox.attach(services)
@@ -118,7 +118,12 @@ def build_application(
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(
-        CONCURRENT_UPDATES, accept=inbox.first_time, after=inbox.handled, flood_guard=flood_guard
+        CONCURRENT_UPDATES,
+        chat_interval=settings.chat_pacing_seconds,
+        chat_burst=settings.chat_burst,
+        accept=inbox.first_time,
+        after=inbox.handled,
+        flood_guard=flood_guard,
     )
     application = (
         ApplicationBuilder()
@@ -245,7 +250,7 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
     engine = create_engine(settings.effective_database_url)
     try:
         loop.run_until_complete(migrate(settings.effective_database_url))
-        services = Services(settings, matcher, session_factory(engine))
+        services = Services(settings, matcher, session_factory(engine), clock=utcnow)
         loop.run_until_complete(services.overlay.reload())
         questions = services.questions
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import CallbackContext
@@ -16,3 +17,8 @@ def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
     if not isinstance(found, Services):
         raise RuntimeError("services are set up in post_init")
     return found
+
+
+def current_time(context: CallbackContext[Any, Any, Any, Any]) -> datetime:
+    """The moment from the services' injected clock (handlers and jobs never read the wall clock)."""
+    return services(context).clock()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -24,7 +23,6 @@ from bot.agenda_text import cancelled_text, reminder_text
 from bot.services import Outcome, Outgoing, Result, Services
 from db.agenda_repositories import CANCELLED, REMINDER
 from db.broadcast_repositories import is_broadcast_key
-from db.models import utcnow
 from handlers.agenda import rsvp_keyboard
 
 logger = logging.getLogger(__name__)
@@ -44,12 +42,11 @@ class Dispatcher:
         self,
         services: Services,
         bot: Bot,
-        clock: Callable[[], datetime] = utcnow,
         keep_going: Callable[[], bool] = lambda: True,
     ) -> None:
         self.services = services
         self.bot = bot
-        self.clock = clock
+        self.clock = services.clock
         self.keep_going = keep_going  # False once the application stops: the rest waits in the outbox
         self._running = asyncio.Lock()
 

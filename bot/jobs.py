@@ -10,7 +10,6 @@ from telegram.ext import ContextTypes, JobQueue
 
 from bot.context import services
 from bot.delivery import Dispatcher
-from db.models import utcnow
 
 logger = logging.getLogger(__name__)
 PURGE_QUESTIONS = "vragen-opruimen"
@@ -63,13 +62,14 @@ async def _drain(dispatcher: Dispatcher, job_queue: JobQueue[Any] | None) -> Non
     if handled:
         logger.info("outbox: %d deliveries handled", handled)
     if job_queue is not None and next_due is not None:
-        wake_at_next_due(job_queue, next_due, dispatcher.services.settings.delivery_poll_seconds)
+        found = dispatcher.services
+        wake_at_next_due(job_queue, next_due, found.clock(), found.settings.delivery_poll_seconds)
 
 
-def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, poll_seconds: float) -> None:
+def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, now: datetime, poll_seconds: float) -> None:
     """A reminder due between two polls goes out on time, not up to a poll later: one wake-up job
     (replaced each time, never one per reminder) at the next due moment this process knows of."""
-    wait = (next_due - utcnow()).total_seconds()
+    wait = (next_due - now).total_seconds()
     if 0 < wait < poll_seconds:
         for job in job_queue.get_jobs_by_name(WAKE_UP):
             job.schedule_removal()
@@ -78,6 +78,7 @@ def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, poll_seconds:
 
 async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
-    removed = await found.questions.purge_old(found.settings.question_retention_days, utcnow())
-    await found.question_inbox.purge_old(found.settings.question_retention_days, utcnow())
+    now = found.clock()
+    removed = await found.questions.purge_old(found.settings.question_retention_days, now)
+    await found.question_inbox.purge_old(found.settings.question_retention_days, now)
     logger.info("removed %d questions past the retention period", removed)

@@ -12,8 +12,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.agenda_questions import CATEGORIES
 from bot.agenda_text import agenda_text, rsvp_line
+from bot.context import current_time
 from bot.services.agenda import views_to_ics
-from db.models import utcnow
 from handlers import callbacks
 from handlers.agenda_admin import show_managed_agenda
 from handlers.common import (
@@ -65,7 +65,7 @@ async def agenda(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    events = await services(context).agenda.for_user(user.id, utcnow())
+    events = await services(context).agenda.for_user(user.id, current_time(context))
     markup = None
     if events:
         button = InlineKeyboardButton("📅 Alles in mijn agenda", callback_data=callbacks.EVENT_FILE.pack(ALL_EVENTS))
@@ -94,7 +94,9 @@ async def set_subscription(update: Update, context: Context) -> None:
         return
     query, parsed = press
     switch, category = parsed
-    state = await services(context).agenda.subscribe(query.from_user.id, category, switch == "on", utcnow())
+    state = await services(context).agenda.subscribe(
+        query.from_user.id, category, switch == "on", current_time(context)
+    )
     if state is None:
         await acknowledge(context, query, NO_PROFILE)
         return
@@ -111,7 +113,7 @@ async def answer_reminder(update: Update, context: Context) -> None:
         return
     query, parsed = press
     event_id, coming = int(parsed[0]), parsed[1] == "ja"
-    view = await services(context).agenda.rsvp(event_id, query.from_user.id, coming, utcnow())
+    view = await services(context).agenda.rsvp(event_id, query.from_user.id, coming, current_time(context))
     if view is None:
         await acknowledge(context, query, GONE)
         return
@@ -136,7 +138,7 @@ async def send_calendar_file(update: Update, context: Context) -> None:
         return
     found = services(context).agenda
     if parsed[0] == ALL_EVENTS:
-        views = await found.for_user(query.from_user.id, utcnow(), limit=500) or []
+        views = await found.for_user(query.from_user.id, current_time(context), limit=500) or []
         name = "agenda.ics"
     else:
         view = await found.event_for(query.from_user.id, int(parsed[0]))
@@ -146,7 +148,7 @@ async def send_calendar_file(update: Update, context: Context) -> None:
         await acknowledge(context, query, GONE)
         return
     await acknowledge(context, query)
-    content = views_to_ics(views, "Samen Opleiden", utcnow())
+    content = views_to_ics(views, "Samen Opleiden", current_time(context))
     caption = html.escape("Open het bestand om het aan je eigen agenda toe te voegen.")
     await message.reply_document(io.BytesIO(content), filename=name, caption=caption, parse_mode=ParseMode.HTML)
 

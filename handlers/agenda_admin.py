@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.agenda_questions import CATEGORIES
 from bot.agenda_text import event_preview_text, managed_agenda_text, managed_event_text
+from bot.context import current_time
 from bot.services import Authority, EventView
 from bot.services.agenda import EventChange
 from bot.services.dutch_dates import EXAMPLE, WhenError, next_days, parse_when
@@ -49,7 +50,6 @@ from bot.services.event_drafts import (
 )
 from bot.services.roles import ROLES
 from bot.services.schedule import AMSTERDAM, WEEKDAYS, dutch_date, dutch_when
-from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, services
 from handlers.coordinators import require_coordinator
@@ -159,24 +159,24 @@ def _effective(draft: Draft) -> Draft:
     return replace(draft, step=missing)
 
 
-async def _ask(message: Message, draft: Draft, intro: str = "") -> int:
+async def _ask(context: Context, message: Message, draft: Draft, intro: str = "") -> int:
     draft = _effective(draft)
-    text, markup = step_prompt(draft, utcnow())
+    text, markup = step_prompt(draft, current_time(context))
     await message.reply_text(intro + text, parse_mode=ParseMode.HTML, reply_markup=markup)
     return STATE_OF_STEP[draft.step]
 
 
-async def _show(update: Update, draft: Draft, intro: str = "") -> int:
+async def _show(context: Context, update: Update, draft: Draft, intro: str = "") -> int:
     """The next question: in place of the pressed message for a button, else as a reply."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         draft = _effective(draft)
-        text, markup = step_prompt(draft, utcnow())
+        text, markup = step_prompt(draft, current_time(context))
         await edit(query, intro + text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return STATE_OF_STEP[draft.step]
     message = update.effective_message
     assert message is not None
-    return await _ask(message, draft, intro)
+    return await _ask(context, message, draft, intro)
 
 
 async def new_event(update: Update, context: Context) -> int:
@@ -185,12 +185,12 @@ async def new_event(update: Update, context: Context) -> int:
     message = update.effective_message
     if authority is None or message is None:
         return ConversationHandler.END
-    draft, resumed = await services(context).event_drafts.begin(authority, utcnow())
+    draft, resumed = await services(context).event_drafts.begin(authority, current_time(context))
     if resumed:
         intro = "Je was al bezig met een nieuwe bijeenkomst; we gaan verder waar je was. "
-        return await _ask(message, draft, html.escape(intro) + HOW_TO_STOP + "\n\n")
+        return await _ask(context, message, draft, html.escape(intro) + HOW_TO_STOP + "\n\n")
     intro = f"Een nieuwe bijeenkomst in de agenda van {html.escape(_name(context, authority))}.\n\n"
-    return await _ask(message, draft, intro)
+    return await _ask(context, message, draft, intro)
 
 
 async def _pressed(
@@ -220,8 +220,8 @@ async def picked_category(update: Update, context: Context) -> int:
     if pressed is None:
         return ConversationHandler.END
     authority, (category,) = pressed
-    draft = await services(context).event_drafts.update(authority, utcnow(), TITLE, category=category)
-    return await _show(update, draft) if draft is not None else await _gone(update)
+    draft = await services(context).event_drafts.update(authority, current_time(context), TITLE, category=category)
+    return await _show(context, update, draft) if draft is not None else await _gone(update)
 
 
 async def typed_title(update: Update, context: Context) -> int:
@@ -235,8 +235,8 @@ async def typed_title(update: Update, context: Context) -> int:
     except DraftError as error:
         await message.reply_text(str(error))
         return TITLE_STATE
-    draft = await drafts.update(authority, utcnow(), WHEN, title=title)
-    return await _ask(message, draft) if draft is not None else await _gone(update)
+    draft = await drafts.update(authority, current_time(context), WHEN, title=title)
+    return await _ask(context, message, draft) if draft is not None else await _gone(update)
 
 
 async def typed_when(update: Update, context: Context) -> int:
@@ -248,7 +248,7 @@ async def typed_when(update: Update, context: Context) -> int:
     current = await drafts.current(authority, NEW)
     if current is None:
         return await _gone(update)
-    now = utcnow()
+    now = current_time(context)
     try:
         when = parse_when(message.text, now, day=current.day if current.step == TIME else None)
     except WhenError as error:
@@ -257,7 +257,7 @@ async def typed_when(update: Update, context: Context) -> int:
     draft = await drafts.update(authority, now, PLACE, starts_at=when.start, ends_at=when.end)
     if draft is None:
         return await _gone(update)
-    return await _ask(message, draft, html.escape(f"Genoteerd: {dutch_when(when.start, when.end)}.") + "\n\n")
+    return await _ask(context, message, draft, html.escape(f"Genoteerd: {dutch_when(when.start, when.end)}.") + "\n\n")
 
 
 async def picked_day(update: Update, context: Context) -> int:
@@ -269,8 +269,8 @@ async def picked_day(update: Update, context: Context) -> int:
         picked = date.fromisoformat(day)
     except ValueError:
         return WHEN_STATE
-    draft = await services(context).event_drafts.update(authority, utcnow(), TIME, day=picked.isoformat())
-    return await _show(update, draft) if draft is not None else await _gone(update)
+    draft = await services(context).event_drafts.update(authority, current_time(context), TIME, day=picked.isoformat())
+    return await _show(context, update, draft) if draft is not None else await _gone(update)
 
 
 async def picked_time(update: Update, context: Context) -> int:
@@ -282,7 +282,7 @@ async def picked_time(update: Update, context: Context) -> int:
     current = await drafts.current(authority, NEW)
     if current is None or current.day is None:
         return await _gone(update)
-    now = utcnow()
+    now = current_time(context)
     try:
         when = parse_when(f"{clock[:2]}:{clock[2:]}", now, day=current.day)
     except WhenError as error:
@@ -291,7 +291,7 @@ async def picked_time(update: Update, context: Context) -> int:
     draft = await drafts.update(authority, now, PLACE, starts_at=when.start, ends_at=when.end)
     if draft is None:
         return await _gone(update)
-    return await _show(update, draft, html.escape(f"Genoteerd: {dutch_when(when.start, when.end)}.") + "\n\n")
+    return await _show(context, update, draft, html.escape(f"Genoteerd: {dutch_when(when.start, when.end)}.") + "\n\n")
 
 
 async def typed_place(update: Update, context: Context) -> int:
@@ -305,16 +305,16 @@ async def typed_place(update: Update, context: Context) -> int:
         await message.reply_text(str(error))
         return PLACE_STATE
     place = "" if place.lower() == "geen" else place
-    draft = await services(context).event_drafts.update(authority, utcnow(), AUDIENCE, location=place)
-    return await _ask(message, draft) if draft is not None else await _gone(update)
+    draft = await services(context).event_drafts.update(authority, current_time(context), AUDIENCE, location=place)
+    return await _ask(context, message, draft) if draft is not None else await _gone(update)
 
 
 async def no_place(update: Update, context: Context) -> int:
     pressed = await _pressed(update, context, callbacks.NEW_PLACE)
     if pressed is None:
         return ConversationHandler.END
-    draft = await services(context).event_drafts.update(pressed[0], utcnow(), AUDIENCE, location="")
-    return await _show(update, draft) if draft is not None else await _gone(update)
+    draft = await services(context).event_drafts.update(pressed[0], current_time(context), AUDIENCE, location="")
+    return await _show(context, update, draft) if draft is not None else await _gone(update)
 
 
 async def picked_audience(update: Update, context: Context) -> int:
@@ -335,8 +335,8 @@ async def picked_audience(update: Update, context: Context) -> int:
     elif action == "alle":
         chosen = []
     step = CONFIRM if action == "klaar" else AUDIENCE
-    draft = await drafts.update(authority, utcnow(), step, audience=",".join(chosen))
-    return await _show(update, draft) if draft is not None else await _gone(update)
+    draft = await drafts.update(authority, current_time(context), step, audience=",".join(chosen))
+    return await _show(context, update, draft) if draft is not None else await _gone(update)
 
 
 async def confirmed(update: Update, context: Context) -> int:
@@ -351,12 +351,12 @@ async def confirmed(update: Update, context: Context) -> int:
         await edit(query, "Oké, de bijeenkomst is niet opgeslagen en het concept is weg.")
         return ConversationHandler.END
     try:
-        saved = await drafts.save(authority, utcnow())
+        saved = await drafts.save(authority, current_time(context))
     except DraftError as error:
-        current = await drafts.update(authority, utcnow(), WHEN)
+        current = await drafts.update(authority, current_time(context), WHEN)
         if current is None:
             return await _gone(update)
-        return await _show(update, current, html.escape(str(error)) + "\n\n")
+        return await _show(context, update, current, html.escape(str(error)) + "\n\n")
     if saved is None:
         await edit(query, "Er is geen volledig concept meer. Met /nieuw begin je opnieuw.")
         return ConversationHandler.END
@@ -379,7 +379,7 @@ async def begin_edit(update: Update, context: Context) -> int:
     if pressed is None:
         return ConversationHandler.END
     authority, (field, event_id) = pressed
-    view = await services(context).event_drafts.begin_edit(authority, int(event_id), field, utcnow())
+    view = await services(context).event_drafts.begin_edit(authority, int(event_id), field, current_time(context))
     if view is None:
         await _reply(update, GONE)
         return ConversationHandler.END
@@ -412,7 +412,7 @@ async def _apply_edit(update: Update, context: Context, authority: Authority, te
     if current is None:
         await _reply(update, "Er wordt niets meer gewijzigd. Kies opnieuw via /agenda.")
         return ConversationHandler.END
-    now = utcnow()
+    now = current_time(context)
     try:
         if current.step == "titel":
             change = EventChange(title=clean_text(text or "", MAX_TITLE, "titel"))
@@ -471,7 +471,7 @@ async def repeat_step(update: Update, context: Context) -> int:
     current = await drafts.current(authority, NEW)
     if current is None or update.effective_message is None:
         return await _gone(update)
-    return await _ask(update.effective_message, current, html.escape("Dat past niet bij deze stap. ") + "\n")
+    return await _ask(context, update.effective_message, current, html.escape("Dat past niet bij deze stap. ") + "\n")
 
 
 async def step_button_outside_a_flow(update: Update, context: Context) -> None:
@@ -499,7 +499,7 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | None 
 
 async def show_managed_agenda(message: Message, context: Context, authority: Authority) -> None:
     """Under /agenda for a coordinator: the partnership's upcoming events with counts and a button each."""
-    events = await services(context).agenda.managed(authority, utcnow())
+    events = await services(context).agenda.managed(authority, current_time(context))
     text, shown = managed_agenda_text(events, _name(context, authority))
     rows = [
         [InlineKeyboardButton(label(f"{n}. {e.title}"), callback_data=callbacks.EVENT_MANAGE.pack("kies", e.id))]
@@ -530,7 +530,7 @@ async def manage_button(update: Update, context: Context) -> None:
     if pressed is None or query is None:
         return
     authority, (action, event_id) = pressed
-    agenda, now = services(context).agenda, utcnow()
+    agenda, now = services(context).agenda, current_time(context)
     if action == "ja":
         cancelled = await agenda.cancel_event(authority, int(event_id), now)
         if cancelled is None:

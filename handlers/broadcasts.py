@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.agenda_questions import CATEGORIES
+from bot.context import current_time
 from bot.services import Audience, Authority, BroadcastView
 from bot.services.broadcasts import (
     EmptyAudience,
@@ -42,7 +43,6 @@ from bot.services.dutch_dates import EXAMPLE, WhenError, parse_when
 from bot.services.roles import ROLES
 from bot.services.schedule import dutch_date, local
 from db.broadcast_repositories import CANCELLED_BROADCAST, DONE, SCHEDULED
-from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, sender_of, services
 from handlers.coordinators import REFUSAL, require_coordinator
@@ -123,7 +123,7 @@ def summary_text(view: BroadcastView) -> str:
     )
 
 
-def listing_text(views: list[BroadcastView]) -> str:
+def listing_text(views: list[BroadcastView], now: datetime) -> str:
     if not views:
         return "Er zijn nog geen berichten verstuurd of gepland. Een nieuw bericht maak je met /bericht."
     lines = ["<b>Laatste berichten</b>"]
@@ -133,15 +133,15 @@ def listing_text(views: list[BroadcastView]) -> str:
             f"\n• {html.escape(moment_text(started))}: ‘{html.escape(excerpt(view.text, 50))}’\n"
             f"  aan {html.escape(view.audience_text)} ({recipients_text(view.recipients)})"
         )
-        lines.append("  " + html.escape(state_line(view)))
+        lines.append("  " + html.escape(state_line(view, now)))
     return "\n".join(lines)
 
 
-def state_line(view: BroadcastView) -> str:
+def state_line(view: BroadcastView, now: datetime) -> str:
     report = view.report
     if view.status == CANCELLED_BROADCAST:
         return "geannuleerd"
-    if view.status == SCHEDULED and view.due_at is not None and view.due_at > utcnow():
+    if view.status == SCHEDULED and view.due_at is not None and view.due_at > now:
         return f"gepland op {moment_text(view.due_at)}"
     if view.status != DONE:
         done = report.sent + report.blocked + report.failed
@@ -149,8 +149,7 @@ def state_line(view: BroadcastView) -> str:
     return "klaar — " + "; ".join(report_lines(view)).replace("Redenen:; ", "redenen: ")
 
 
-def listing_keyboard(views: list[BroadcastView]) -> InlineKeyboardMarkup | None:
-    now = utcnow()
+def listing_keyboard(views: list[BroadcastView], now: datetime) -> InlineKeyboardMarkup | None:
     rows = [
         [
             InlineKeyboardButton(
@@ -173,7 +172,7 @@ async def begin(update: Update, context: Context) -> int:
     if authority is None or message is None or sender is None:
         return ConversationHandler.END
     try:
-        view = await services(context).broadcasts.draft(authority, sender, utcnow())
+        view = await services(context).broadcasts.draft(authority, sender, current_time(context))
     except NotAllowed:
         await message.reply_text(REFUSAL)
         return ConversationHandler.END
@@ -203,7 +202,9 @@ async def typed_text(update: Update, context: Context) -> int | None:
         )
         return None
     try:
-        view = await broadcasts.write(authority, None, message.text_html, utcnow(), sender=sender_of(update))
+        view = await broadcasts.write(
+            authority, None, message.text_html, current_time(context), sender=sender_of(update)
+        )
     except (NotAllowed, NothingToSend):
         await message.reply_text(GONE)
         return ConversationHandler.END
@@ -219,13 +220,13 @@ async def typed_moment(update: Update, context: Context) -> int | None:
     if authority is None or message is None or message.text is None:
         return ConversationHandler.END
     try:
-        moment = parse_when(message.text, utcnow()).start
+        moment = parse_when(message.text, current_time(context)).start
     except WhenError as error:
         await message.reply_text(str(error))
         return None
     broadcasts = services(context).broadcasts
     try:
-        view = await broadcasts.set_moment(authority, None, moment, utcnow())
+        view = await broadcasts.set_moment(authority, None, moment, current_time(context))
     except (NotAllowed, NothingToSend):
         await message.reply_text(GONE)
         return ConversationHandler.END
@@ -272,7 +273,7 @@ async def _audience(update: Update, context: Context, authority: Authority, pars
     broadcasts = services(context).broadcasts
     draft_id, kind = int(parsed[0]), parsed[1]
     if kind == "alle":
-        view = await broadcasts.set_audience(authority, draft_id, Audience(), utcnow())
+        view = await broadcasts.set_audience(authority, draft_id, Audience(), current_time(context))
         await acknowledge(context, query)
         await _ask_when(_message(update), view)
         return CHOOSING
@@ -310,7 +311,7 @@ async def _role(update: Update, context: Context, authority: Authority, parsed: 
         await acknowledge(context, query)
         await _ask_when(_message(update), view)
         return CHOOSING
-    view = await broadcasts.set_role(authority, draft_id, role, action == "aan", utcnow())
+    view = await broadcasts.set_role(authority, draft_id, role, action == "aan", current_time(context))
     await acknowledge(context, query)
     await edit(query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view))
     return CHOOSING
@@ -320,7 +321,7 @@ async def _school(update: Update, context: Context, authority: Authority, parsed
     query = update.callback_query
     assert query is not None
     view = await services(context).broadcasts.set_audience(
-        authority, int(parsed[0]), Audience(school_id=parsed[1]), utcnow()
+        authority, int(parsed[0]), Audience(school_id=parsed[1]), current_time(context)
     )
     await acknowledge(context, query)
     await _ask_when(_message(update), view)
@@ -331,7 +332,7 @@ async def _category(update: Update, context: Context, authority: Authority, pars
     query = update.callback_query
     assert query is not None
     view = await services(context).broadcasts.set_audience(
-        authority, int(parsed[0]), Audience(category=parsed[1]), utcnow()
+        authority, int(parsed[0]), Audience(category=parsed[1]), current_time(context)
     )
     await acknowledge(context, query)
     await _ask_when(_message(update), view)
@@ -355,7 +356,7 @@ async def _when(update: Update, context: Context, authority: Authority, parsed: 
         await broadcasts.view(authority, draft_id)  # still the author's draft
         await _message(update).reply_text(f"Wanneer moet het weg? {EXAMPLE} (Nederlandse tijd)")
         return MOMENT
-    view = await broadcasts.set_moment(authority, draft_id, None, utcnow())
+    view = await broadcasts.set_moment(authority, draft_id, None, current_time(context))
     await _preview(_message(update), context, view)
     return CHOOSING
 
@@ -371,7 +372,7 @@ async def _confirm(update: Update, context: Context, authority: Authority, parse
         await edit(query, "Oké, er is niets verstuurd en het concept is weggegooid.")
         return ConversationHandler.END
     try:
-        view = await broadcasts.confirm(authority, draft_id, utcnow())
+        view = await broadcasts.confirm(authority, draft_id, current_time(context))
     except EmptyAudience:
         await acknowledge(context, query, "Er is niemand in dit publiek die het kan krijgen. Kies een ander publiek.")
         return CHOOSING
@@ -411,7 +412,10 @@ async def listing(update: Update, context: Context) -> None:
     except NotAllowed:
         await message.reply_text(REFUSAL)
         return
-    await message.reply_text(listing_text(views), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views))
+    now = current_time(context)
+    await message.reply_text(
+        listing_text(views, now), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views, now)
+    )
 
 
 async def cancel_planned(update: Update, context: Context) -> None:
@@ -425,13 +429,14 @@ async def cancel_planned(update: Update, context: Context) -> None:
         return
     broadcasts = services(context).broadcasts
     try:
-        cancelled = await broadcasts.cancel(authority, int(parsed[0]), utcnow())
+        cancelled = await broadcasts.cancel(authority, int(parsed[0]), current_time(context))
         views = await broadcasts.recent(authority)
     except NotAllowed:
         await acknowledge(context, query, REFUSAL)
         return
     await acknowledge(context, query, "Geannuleerd." if cancelled else "Dit bericht is niet (meer) gepland.")
-    await edit(query, listing_text(views), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views))
+    now = current_time(context)
+    await edit(query, listing_text(views, now), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views, now))
 
 
 async def in_a_group(update: Update, context: Context) -> None:

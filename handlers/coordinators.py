@@ -10,10 +10,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.context import current_time
 from bot.services import Authority
 from bot.services.coordinators import Candidate
 from bot.services.roles import ROLES
-from db.models import utcnow
 from handlers import callbacks
 from handlers.common import Context, acknowledge, edit, is_private, label, pressed_by_owner, services
 from handlers.general import COMMANDS
@@ -124,7 +124,7 @@ async def coordinator_button(update: Update, context: Context) -> None:
     elif parsed[0] == "kies":
         await edit(query, _confirmation(target, authority), reply_markup=_yes_no(target.user_id))
     else:
-        await services(context).coordinators.grant(authority, target.user_id, utcnow())
+        await services(context).coordinators.grant(authority, target.user_id, current_time(context))
         await edit(query, f"Klaar: {target.name} is nu coördinator van je partnerschap.")
         if target.chat_id is not None:
             await show_coordinator_commands(context.bot, target.chat_id)

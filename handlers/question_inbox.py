@@ -24,10 +24,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import current_time
 from bot.services.coordinators import Authority
 from bot.services.question_inbox import MAX_ANSWER, PAGE_SIZE, DraftView, InboxPage, answer_message, quoted
 from bot.services.schedule import dutch_date, local
-from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
@@ -158,7 +158,7 @@ async def begin(update: Update, context: Context) -> int:
         await acknowledge(context, query, STALE_BUTTON)
         return ConversationHandler.END
     try:
-        view = await services(context).question_inbox.begin(authority, int(parsed[0]), utcnow())
+        view = await services(context).question_inbox.begin(authority, int(parsed[0]), current_time(context))
     except PermissionError:
         await acknowledge(context, query, REFUSAL)
         return ConversationHandler.END
@@ -187,7 +187,7 @@ async def typed(update: Update, context: Context) -> int | None:
         await message.reply_text("Typ een antwoord van minstens een paar woorden, of /annuleer om te stoppen.")
         return None
     try:
-        view = await services(context).question_inbox.write(authority, text, utcnow())
+        view = await services(context).question_inbox.write(authority, text, current_time(context))
     except PermissionError:
         await message.reply_text(REFUSAL)
         return ConversationHandler.END
@@ -221,7 +221,7 @@ async def confirm(update: Update, context: Context) -> int:
             await acknowledge(context, query)
             await edit(query, "Oké, er is niets verstuurd. De vraag blijft in /vragen staan.")
             return ConversationHandler.END
-        answered = await inbox_service.send(authority, int(parsed[0]), utcnow())
+        answered = await inbox_service.send(authority, int(parsed[0]), current_time(context))
     except PermissionError:
         await acknowledge(context, query, REFUSAL)
         return ConversationHandler.END

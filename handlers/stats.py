@@ -10,11 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.context import current_time
 from bot.services import Authority
 from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
 from bot.stats_chart import Point, render_chart
 from bot.stats_text import chart_caption, stats_text
-from db.models import utcnow
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
@@ -42,7 +42,7 @@ def _text(context: Context, stats: Stats) -> str:
 
 async def _figures(context: Context, authority: Authority, days: int) -> Stats | None:
     try:
-        return await services(context).stats.figures(authority, days, utcnow())
+        return await services(context).stats.figures(authority, days, current_time(context))
     except PermissionError:
         return None
 

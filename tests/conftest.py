@@ -14,10 +14,23 @@ from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import upgrade
 from knowledge import KnowledgeBase, Matcher, load_knowledge_base
 from tests.fake_bot_api import FakeBotAPI
+from tests.moments import NOW
 from tests.postgres import postgres_server, skip_or_fail
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = TESTS_DIR.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wall_clock_at_test_now() -> Iterator[None]:
+    """With TEST_NOW set, the wall clock starts there too (and ticks on), so the real bot agrees."""
+    if not os.environ.get("TEST_NOW"):
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

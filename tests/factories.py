@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from bot.services import Services
+from bot.services.clock import Clock, fixed_clock
 from bot.settings import Settings
 from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
-from db.models import utcnow
 from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
+from tests.moments import NOW
 
 
-def services_for(sessions: SessionFactory, matcher: Matcher, **settings: object) -> Services:
-    return Services(Settings(**settings), matcher, sessions)  # type: ignore[arg-type]
+def services_for(
+    sessions: SessionFactory, matcher: Matcher, clock: Clock | None = None, **settings: object
+) -> Services:
+    """Services on the tests' clock (a fixed NOW unless a test passes its own)."""
+    return Services(Settings(**settings), matcher, sessions, clock=clock or fixed_clock(NOW))  # type: ignore[arg-type]
 
 
 async def add_user(
@@ -30,4 +34,4 @@ async def add_user(
 async def add_coordinator(sessions: SessionFactory, user_id: int, partnership: str) -> None:
     """A coordinator right as the command line grants it (no audit row: this is set-up, not an action)."""
     async with sessions.begin() as session:
-        await CoordinatorRepository(session).grant(user_id, partnership, None, utcnow())
+        await CoordinatorRepository(session).grant(user_id, partnership, None, NOW)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
+from bot.services.clock import Clock
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
@@ -38,16 +39,24 @@ class Services:
     cache: ProfileCache
     writes: WriteBehind
     planner: Planner
+    clock: Clock
 
     def __init__(
-        self, settings: Settings, matcher: Matcher, sessions: SessionFactory, cache: ProfileCache | None = None
+        self,
+        settings: Settings,
+        matcher: Matcher,
+        sessions: SessionFactory,
+        *,
+        clock: Clock,
+        cache: ProfileCache | None = None,
     ) -> None:
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
+            ("clock", clock),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
-            ("writes", WriteBehind(sessions)),
+            ("writes", WriteBehind(sessions, clock)),
             ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
         ):
             object.__setattr__(self, name, value)
@@ -59,7 +68,7 @@ class Services:
 
     @property
     def onboarding(self) -> OnboardingService:
-        return OnboardingService(self.matcher, self.writes, self.cache, self.planner)
+        return OnboardingService(self.matcher, self.writes, self.cache, self.planner, self.clock)
 
     @property
     def agenda(self) -> AgendaService:
@@ -72,7 +81,9 @@ class Services:
 
     @property
     def questions(self) -> QuestionService:
-        return QuestionService(self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda)
+        return QuestionService(
+            self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda, self.clock
+        )
 
     @property
     def event_drafts(self) -> EventDraftService:
@@ -112,6 +123,7 @@ __all__ = [
     "Authority",
     "BroadcastService",
     "BroadcastView",
+    "Clock",
     "CoordinatorService",
     "DeliveryService",
     "EventDraftService",

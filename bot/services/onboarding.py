@@ -12,11 +12,12 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.clock import Clock
 from bot.services.planning import Planner
 from bot.services.roles import ROLES, ROLES_AT_A_SCHOOL
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
-from db.models import User, utcnow
+from db.models import User
 from db.repositories import InboxRepository, UserRepository
 from knowledge import Matcher
 from knowledge.overlay import scoped
@@ -58,15 +59,18 @@ class OnboardingService:
     """Every step writes at once (through the write-behind's ordered transaction) and drops the
     user's cached profile, so that the next question reads the new partnership and state."""
 
-    def __init__(self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache, planner: Planner) -> None:
+    def __init__(
+        self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache, planner: Planner, clock: Clock
+    ) -> None:
         self.matcher = matcher
         self.writes = writes
         self.cache = cache
         self.planner = planner
+        self.clock = clock
 
     async def _replan(self, session: AsyncSession, user_id: int) -> None:
         """A changed partnership, role or school changes which reminders the user gets (same transaction)."""
-        await self.planner.plan_user(session, user_id, utcnow())
+        await self.planner.plan_user(session, user_id, self.clock())
 
     async def begin(self, sender: Sender) -> OnboardingStep:
         """(Re)start: record the user, stop waiting for a school, offer the partnerships."""

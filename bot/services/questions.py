@@ -16,11 +16,11 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.agenda_questions import agenda_category
 from bot.services.agenda import AgendaService
 from bot.services.agenda_answers import next_event_answer
+from bot.services.clock import Clock
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
-from db.models import utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository, new_question_id
 from knowledge import Answer, Matcher
 from knowledge.normalize import looks_like_question
@@ -49,6 +49,7 @@ class QuestionService:
         cache: ProfileCache,
         onboarding: OnboardingService,
         agenda: AgendaService,
+        clock: Clock,
     ) -> None:
         self.matcher = matcher
         self.sessions = sessions
@@ -56,13 +57,14 @@ class QuestionService:
         self.cache = cache
         self.onboarding = onboarding
         self.agenda = agenda
+        self.clock = clock
 
     async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
         """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged)."""
         answer = self.matcher.match(text, partnership)
         if answer.kind == "invalid":
             return Asked(answer, None)
-        row = _log_row(user_id, chat_id, text, answer, partnership)
+        row = _log_row(user_id, chat_id, text, answer, partnership, self.clock())
         async with self.writes.transaction() as session:
             await QuestionRepository(session).add_many([row])
         return Asked(answer, row["id"])
@@ -83,7 +85,7 @@ class QuestionService:
         answer = await self._from_agenda(text, sender.user_id, profile.partnership) or answer
         if answer.kind == "invalid":
             return Asked(answer, None, school_still_wanted=waiting)
-        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership)
+        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership, self.clock())
         self.writes.log(row)
         return Asked(answer, row["id"], school_still_wanted=waiting)
 
@@ -105,7 +107,7 @@ class QuestionService:
         found = self.matcher.kb.partnerships.get(partnership or "")
         if category is None or found is None:
             return None
-        return next_event_answer(category, await self.agenda.next_for(user_id, category, utcnow()), found)
+        return next_event_answer(category, await self.agenda.next_for(user_id, category, self.clock()), found)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""
@@ -171,7 +173,7 @@ class QuestionService:
         answer = self.matcher.answer_entry(entry_id, scope)
         if answer is None:
             return None
-        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope)
+        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope, self.clock())
         self.writes.log(row)
         return Asked(answer, row["id"] if user else None)
 
@@ -187,7 +189,9 @@ class QuestionService:
             return await QuestionRepository(session).purge_older_than(now - timedelta(days=retention_days))
 
 
-def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None) -> dict[str, Any]:
+def _log_row(
+    user_id: int | None, chat_id: int | None, text: str, answer: Answer, scope: str | None, now: datetime
+) -> dict[str, Any]:
     return {
         "id": new_question_id(),
         "user_id": user_id,
@@ -197,5 +201,5 @@ def _log_row(user_id: int | None, chat_id: int | None, text: str, answer: Answer
         "confidence": answer.confidence,
         "fallback": answer.fallback,
         "partnership": scope,
-        "created_at": utcnow(),
+        "created_at": now,
     }

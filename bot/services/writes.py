@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.clock import Clock
 from bot.services.senders import Sender
 from db.engine import SessionFactory
-from db.models import utcnow
 from db.repositories import ChatRepository, InboxRepository, Profile, QuestionRepository, UserRepository
 
 logger = logging.getLogger(__name__)
@@ -122,8 +122,9 @@ class Taken:
 
 
 class WriteBehind:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
         self.sessions = sessions
+        self.clock = clock
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._questions: deque[dict[str, Any]] = deque()
@@ -143,7 +144,7 @@ class WriteBehind:
         return self.pending == 0 and not self._lock.locked()
 
     def record(self, sender: Sender) -> None:
-        now = utcnow()
+        now = self.clock()
         self._chats[sender.chat_id] = {
             "id": sender.chat_id,
             "type": sender.chat_type,

@@ -45,10 +45,11 @@ def settings(
         "database_url": database_url,
         "data_dir": tmp_path / "data",
         "webhook_url": None,
+        "chat_pacing_seconds": 0,  # pacing is tested where it matters; elsewhere it only makes tests wait
     }
     if knowledge_dir is not None:
         values["knowledge_dir"] = knowledge_dir
-    return Settings(**values, **extra_settings)
+    return Settings(**(values | extra_settings))
 
 
 @pytest.fixture

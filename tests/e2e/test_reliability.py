@@ -102,6 +102,7 @@ async def test_a_school_name_saved_before_the_crash_is_confirmed_after_it(
         await runner.stop()
 
 
+@pytest.mark.parametrize("extra_settings", [{"chat_pacing_seconds": 1.0}])  # the pacing is what is tested here
 async def test_a_flooding_user_is_told_once_and_does_not_hold_up_others(
     api: FakeBotAPI, bot: BotRunner, error_log: Any
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +17,9 @@ from db.models import Delivery
 from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
 from tests.factories import add_user, services_for
+from tests.moments import NOW, ics_local, local, today
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+START = ics_local(local(8, 15))  # an event eight days from now, 15:00 in Amsterdam
 MENTOR, STUDENT, ELSEWHERE = 8101, 8102, 8103
 
 
@@ -37,6 +38,14 @@ def event(uid: str, start: str, summary: str = "Fictieve intervisie", extra: str
     return f"UID:{uid}\nSUMMARY:{summary}\nDTSTART;TZID=Europe/Amsterdam:{start}\nDURATION:PT2H\n{extra}"
 
 
+def dutch_day(moment: datetime) -> str:
+    """ "woensdag 1 december", written out here so the test does not trust the code's own formatter."""
+    weekdays = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+    months = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+              "november", "december")  # fmt: skip
+    return f"{weekdays[moment.weekday()]} {moment.day} {months[moment.month - 1]}"
+
+
 async def rows(sessions: SessionFactory) -> list[Delivery]:
     async with sessions() as session:
         return list(await session.scalars(select(Delivery).order_by(Delivery.due_at, Delivery.chat_id)))
@@ -48,8 +57,8 @@ async def test_import_plans_reminders_for_the_audience_and_reimport_does_not_dup
     await people(sessions)
     services = services_for(sessions, matcher)
     calendar = ics(
-        event("i@fictief", "20261201T150000"),
-        event("m@fictief", "20261202T150000", "Fictieve mentortraining"),
+        event("i@fictief", START),
+        event("m@fictief", ics_local(local(9, 15)), "Fictieve mentortraining"),
     )
     result = await services.agenda.import_calendar(calendar, "poo-marnix", NOW)
     assert (result.added, result.updated) == (2, 0)
@@ -70,7 +79,7 @@ async def test_import_plans_reminders_for_the_audience_and_reimport_does_not_dup
 
 async def test_broken_file_imports_nothing(sessions: SessionFactory, matcher: Matcher) -> None:
     services = services_for(sessions, matcher)
-    broken = ics(event("goed@fictief", "20261201T150000"), "UID:kapot@fictief\nSUMMARY:Kapot\nDTSTART:x")
+    broken = ics(event("goed@fictief", START), "UID:kapot@fictief\nSUMMARY:Kapot\nDTSTART:x")
     with pytest.raises(IcsError, match="Kapot"):
         await services.agenda.import_calendar(broken, "poo-marnix", NOW)
     assert await services.agenda.listing("poo-marnix", NOW, everything=True) == []
@@ -85,9 +94,9 @@ async def test_claim_sends_due_rows_once_and_a_crash_resends_only_the_claimed_ba
 ) -> None:
     await people(sessions)
     services = services_for(sessions, matcher)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
     assert await claim_all(services, NOW) == []  # nothing due yet
-    due = datetime(2026, 11, 24, 8, 0, 1, tzinfo=UTC)  # 09:00:01 in Amsterdam, a week before
+    due = local(1, 9) + timedelta(seconds=1)  # a week before
     claimed = await services.deliveries.claim(due, 1)
     assert len(claimed) == 1
     # The process "crashes" here: sent, never marked. Another claim right after gets the other row only.
@@ -103,20 +112,18 @@ async def test_claim_sends_due_rows_once_and_a_crash_resends_only_the_claimed_ba
 
 async def test_restart_with_pending_rows_and_missed_reminders(sessions: SessionFactory, matcher: Matcher) -> None:
     await people(sessions)
-    await services_for(sessions, matcher).agenda.import_calendar(
-        ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW
-    )
+    await services_for(sessions, matcher).agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
     # A new process (fresh Services) after downtime: the 7-day reminders are late but the event has
     # not started, so they still go; the 1-day reminders too. After the start everything is skipped.
     restarted = services_for(sessions, matcher)
-    late = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    late = local(7, 13)
     claimed = await restarted.deliveries.claim(late, 10)
     assert sorted(o.chat_id for o in claimed) == [MENTOR, MENTOR, STUDENT, STUDENT]
     await restarted.deliveries.record([Outcome(o.id, o.chat_id, Result.SENT) for o in claimed], late)
     await services_for(sessions, matcher).agenda.import_calendar(
-        ics(event("j@fictief", "20261201T150000", "Fictieve intervisie twee")), "poo-marnix", NOW
+        ics(event("j@fictief", START, "Fictieve intervisie twee")), "poo-marnix", NOW
     )
-    after_start = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    after_start = local(8, 16)
     assert await claim_all(restarted, after_start) == []
     skipped = [r for r in await rows(sessions) if r.status == SKIPPED]
     assert len(skipped) == 4
@@ -128,13 +135,14 @@ async def test_moving_an_event_replans_and_cancelling_notifies_who_was_reminded(
 ) -> None:
     await people(sessions)
     services = services_for(sessions, matcher)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
-    week_before = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
+    week_before = local(1, 9)
     sent = await services.deliveries.claim(week_before, 10)
     await services.deliveries.record([Outcome(o.id, o.chat_id, Result.SENT) for o in sent], week_before)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261203T150000")), "poo-marnix", week_before)
+    await services.agenda.import_calendar(ics(event("i@fictief", ics_local(local(10, 15)))), "poo-marnix", week_before)
     pending = [r for r in await rows(sessions) if r.status == PENDING]
-    assert {r.due_at.astimezone(AMSTERDAM).day for r in pending} == {26, 2}  # moved to 3 Dec: 7 and 1 day before
+    # moved two days later: 7 and 1 day before the new date
+    assert {r.due_at.astimezone(AMSTERDAM).date() for r in pending} == {today() + timedelta(days=3), local(9, 9).date()}
 
     assert await services.agenda.cancel("poo-marnix", "i@fictief", week_before) == 1
     left = await rows(sessions)
@@ -151,7 +159,7 @@ async def test_unsubscribing_and_forgetting_remove_pending_reminders_at_once(
 ) -> None:
     await people(sessions)
     services = services_for(sessions, matcher)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
     state = await services.agenda.subscribe(STUDENT, "intervisie", False, NOW)
     assert state == {"intervisie": False, "mentortraining": True, "partnerscholendag": True, "overig": True}
     assert {r.chat_id for r in await rows(sessions)} == {MENTOR}
@@ -167,8 +175,8 @@ async def test_a_late_subscriber_gets_the_upcoming_reminders(sessions: SessionFa
         NewEvent(
             "poo-marnix",
             "Fictieve dag",
-            datetime(2026, 12, 1, 9, tzinfo=AMSTERDAM),
-            datetime(2026, 12, 1, 16, tzinfo=AMSTERDAM),
+            local(8, 9),
+            local(8, 16),
             "partnerscholendag",
         ),
         NOW,
@@ -179,15 +187,15 @@ async def test_a_late_subscriber_gets_the_upcoming_reminders(sessions: SessionFa
         await UserRepository(session).upsert(8200, "Fictief", private_chat_id=8200)
     await services.onboarding.choose_partnership(8200, "poo-marnix")
     await services.onboarding.choose_role(8200, "boc")
-    # 14 days before (17 Nov) is past; only the day before is still to come.
+    # 14 days before is past; only the day before is still to come.
     planned = await rows(sessions)
-    assert [(r.chat_id, r.due_at.astimezone(AMSTERDAM).day) for r in planned] == [(8200, 30)]
+    assert [(r.chat_id, r.due_at.astimezone(AMSTERDAM).date()) for r in planned] == [(8200, local(7, 9).date())]
 
 
 async def test_rsvp_can_change_and_counts_show_in_the_listing(sessions: SessionFactory, matcher: Matcher) -> None:
     await people(sessions)
     services = services_for(sessions, matcher)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
     [view] = await services.agenda.listing("poo-marnix", NOW)
     assert await services.agenda.rsvp(view.id, MENTOR, True, NOW) is not None
     assert await services.agenda.rsvp(view.id, STUDENT, True, NOW) is not None
@@ -210,11 +218,11 @@ async def test_next_event_answers_questions_without_inventing_dates(sessions: Se
     sender = Sender(MENTOR, "Fictief", MENTOR, "private")
     nothing = await services.questions.ask_from(sender, "wanneer is de volgende intervisie?")
     assert "Er staat nog geen intervisie gepland" in nothing.answer.text  # type: ignore[union-attr]
-    await services.agenda.import_calendar(ics(event("i@fictief", "20271201T150000")), "poo-marnix", datetime.now(UTC))
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
     found = await services.questions.ask_from(sender, "wanneer is de volgende intervisie?")
-    assert "woensdag 1 december, 15:00–17:00" in found.answer.text  # type: ignore[union-attr]
-    training = ics(event("m@fictief", "20271202T150000", "Fictieve mentortraining"))
-    await services.agenda.import_calendar(training, "poo-marnix", datetime.now(UTC))
+    assert dutch_day(local(8, 15)) + ", 15:00–17:00" in found.answer.text  # type: ignore[union-attr]
+    training = ics(event("m@fictief", ics_local(local(9, 15)), "Fictieve mentortraining"))
+    await services.agenda.import_calendar(training, "poo-marnix", NOW)
     question = "wanneer is de volgende mentortraining?"
     for_mentor = await services.questions.ask_from(sender, question)
     assert "De volgende mentortraining" in for_mentor.answer.text  # type: ignore[union-attr]
@@ -234,8 +242,8 @@ async def test_two_instances_never_claim_the_same_row(database_url: str, matcher
         for user_id in range(9000, 9040):
             await add_user(first, user_id, "poo-marnix", "mentor")
         instances = [services_for(session_factory(e), matcher) for e in engines]
-        await instances[0].agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
-        due = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        await instances[0].agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
+        due = local(7, 10)
 
         async def drain(services: Services) -> list[int]:
             got: list[int] = []
@@ -263,7 +271,7 @@ async def test_an_event_for_some_schools_reminds_only_their_people(sessions: Ses
             assert user is not None
             user.school_id = school
     services = services_for(sessions, matcher)
-    start = datetime(2026, 12, 1, 15, tzinfo=AMSTERDAM)
+    start = local(8, 15)
     new = NewEvent("groningen-kop-van-drenthe", "Fictieve schooldag", start, start + timedelta(hours=2),
                    schools=("school:kc-de-wegwijzer",))  # fmt: skip
     await services.agenda.add(new, NOW)
@@ -274,11 +282,11 @@ async def test_an_event_for_some_schools_reminds_only_their_people(sessions: Ses
 async def test_status_cancelled_on_reimport_cancels_and_notifies(sessions: SessionFactory, matcher: Matcher) -> None:
     await people(sessions)
     services = services_for(sessions, matcher)
-    await services.agenda.import_calendar(ics(event("i@fictief", "20261201T150000")), "poo-marnix", NOW)
-    week_before = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
+    week_before = local(1, 9)
     sent = await services.deliveries.claim(week_before, 10)
     await services.deliveries.record([Outcome(o.id, o.chat_id, Result.SENT) for o in sent], week_before)
-    cancelled = ics(event("i@fictief", "20261201T150000", extra="STATUS:CANCELLED"))
+    cancelled = ics(event("i@fictief", START, extra="STATUS:CANCELLED"))
     await services.agenda.import_calendar(cancelled, "poo-marnix", week_before)
     [view] = await services.agenda.listing("poo-marnix", week_before)
     assert view.cancelled

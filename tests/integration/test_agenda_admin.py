@@ -4,7 +4,7 @@ every action leaves an audit row in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,15 +13,14 @@ from bot.services import NewEvent, Services
 from bot.services.agenda import EventChange
 from bot.services.coordinators import Authority, command_line
 from bot.services.event_drafts import AUDIENCE, CONFIRM, EDIT, PLACE, TITLE, WHEN, DraftError
-from bot.services.schedule import AMSTERDAM
 from db.agenda_repositories import CANCELLED, PENDING, REMINDER, SENT
 from db.engine import SessionFactory
 from db.models import AuditEntry, Delivery, Event, EventDraft
 from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
+from tests.moments import NOW, local
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-START = datetime(2026, 12, 1, 15, 0, tzinfo=AMSTERDAM)
+START = local(8, 15)
 CHIEF, MENTOR, STUDENT, OTHER_CHIEF = 8301, 8302, 8303, 8304
 
 

@@ -4,7 +4,7 @@ mid-broadcast), the report once, unsubscribing and forgetting, audit rows."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +23,8 @@ from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
 from tests.fake_bot_api import TOKEN, FakeBotAPI
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CHIEF, MENTOR, STUDENT, BLOCKED, ELSEWHERE, OTHER_CHIEF, AT_SCHOOL = 8501, 8502, 8503, 8504, 8505, 8506, 8507
 WEGWIJZER = "school:kc-de-wegwijzer"
 
@@ -189,7 +189,8 @@ async def test_roles_are_set_and_unset_idempotently(sessions: SessionFactory, ma
 async def test_a_scheduled_broadcast_waits_and_can_be_cancelled_by_a_coordinator_of_the_partnership(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock)
     later = NOW + timedelta(hours=5)
     with pytest.raises(NothingToSend):
         await services.broadcasts.set_moment(
@@ -199,8 +200,7 @@ async def test_a_scheduled_broadcast_waits_and_can_be_cancelled_by_a_coordinator
     view = await services.broadcasts.confirm(chief(), draft_id, NOW)
     assert (view.status, view.due_at) == (SCHEDULED, later)
     assert {r.due_at for r in await rows(sessions)} == {later}
-    clock = Clock()
-    assert await Dispatcher(services, bot, clock=clock).tick() == 0  # not yet
+    assert await Dispatcher(services, bot).tick() == 0  # not yet
     assert api.calls_to("sendMessage") == []
 
     with pytest.raises(NotAllowed):
@@ -211,7 +211,7 @@ async def test_a_scheduled_broadcast_waits_and_can_be_cancelled_by_a_coordinator
     assert await rows(sessions) == []
     assert await services.broadcasts.cancel(chief(), draft_id, NOW) is None  # not planned any more
     clock.now = later
-    assert await Dispatcher(services, bot, clock=clock).tick() == 0
+    assert await Dispatcher(services, bot).tick() == 0
     assert api.calls_to("sendMessage") == []
     assert [a[1] for a in await audit_rows(sessions)] == ["bericht-gepland", "bericht-geannuleerd"]
 
@@ -220,12 +220,13 @@ async def test_a_scheduled_broadcast_waits_and_can_be_cancelled_by_a_coordinator
 async def test_a_scheduled_broadcast_goes_out_at_its_moment_with_its_report(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock)
     later = NOW + timedelta(hours=5)
     draft_id = await ready(services, chief(), "Fictief gepland", Audience(roles=("mentor",)), due=later)
     await services.broadcasts.confirm(chief(), draft_id, NOW)
-    clock = Clock(later)
-    await Dispatcher(services, bot, clock=clock).tick()
+    clock.now = later
+    await Dispatcher(services, bot).tick()
     assert [m["text"].splitlines()[-1] for m in api.sent_to(MENTOR)] == ["Fictief gepland"]
     [report] = api.sent_to(CHIEF)
     assert "Verzonden: 1" in report["text"]
@@ -235,7 +236,8 @@ async def test_a_scheduled_broadcast_goes_out_at_its_moment_with_its_report(
 async def test_the_report_counts_sent_blocked_and_failed_with_reasons_and_comes_once(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock)
     await add_user(sessions, 8510, "poo-marnix", "mentor")
     await add_user(sessions, 8511, "poo-marnix", "mentor")
     draft_id = await ready(services, chief(), "Fictief <i>rapport</i>", Audience(roles=("mentor",)))
@@ -244,8 +246,7 @@ async def test_the_report_counts_sent_blocked_and_failed_with_reasons_and_comes_
     # of the fixture was never queued.
     api.blocked_chats.add(8510)
     api.unknown_chats.add(8511)
-    clock = Clock()
-    dispatcher = Dispatcher(services, bot, clock=clock)
+    dispatcher = Dispatcher(services, bot)
     await dispatcher.tick()
     [report] = api.sent_to(CHIEF)
     lines = report["text"].splitlines()
@@ -271,12 +272,12 @@ async def test_the_report_counts_sent_blocked_and_failed_with_reasons_and_comes_
 async def test_429_is_honoured_and_the_report_waits_for_the_retry(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock)
     draft_id = await ready(services, chief(), "Fictief", Audience(roles=("mentor",)))
     await services.broadcasts.confirm(chief(), draft_id, NOW)
     api.rate_limit_next, api.retry_after = 1, 7
-    clock = Clock()
-    dispatcher = Dispatcher(services, bot, clock=clock)
+    dispatcher = Dispatcher(services, bot)
     await dispatcher.tick()
     assert api.sent_to(MENTOR) == []
     assert api.sent_to(CHIEF) == []  # no report while a row waits
@@ -290,7 +291,8 @@ async def test_429_is_honoured_and_the_report_waits_for_the_retry(
 async def test_a_restart_mid_broadcast_sends_the_rest_and_repeats_at_most_the_rows_in_flight(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher, delivery_batch_size=5, delivery_claim_timeout_seconds=60)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock, delivery_batch_size=5, delivery_claim_timeout_seconds=60)
     await add_user(sessions, CHIEF, "poo-marnix", "schoolopleider")
     await add_coordinator(sessions, CHIEF, "poo-marnix")
     for n in range(40):
@@ -299,14 +301,14 @@ async def test_a_restart_mid_broadcast_sends_the_rest_and_repeats_at_most_the_ro
     await services.broadcasts.confirm(chief(), draft_id, NOW)
     # The first process sends 15 messages and records them, then claims and sends 5 more and dies
     # before it records those: they stay "sending".
-    crashed = Dispatcher(services, bot, clock=Clock())
+    crashed = Dispatcher(services, bot)
     for _ in range(3):
         await services.deliveries.record([await crashed.send(o) for o in await services.deliveries.claim(NOW, 5)], NOW)
     in_flight = [await crashed.send(o) for o in await services.deliveries.claim(NOW, 5)]
     assert len(in_flight) == 5
     # The restarted process: the rest at once, the 5 in flight once their claim is stale.
-    clock = Clock(NOW + timedelta(seconds=1))
-    restarted = Dispatcher(services, bot, clock=clock)
+    clock.now = NOW + timedelta(seconds=1)
+    restarted = Dispatcher(services, bot)
     await restarted.tick()
     received = {8600 + n: len(api.sent_to(8600 + n)) for n in range(40)}
     assert sorted(received.values()) == [1] * 40
@@ -327,7 +329,8 @@ async def test_a_restart_mid_broadcast_sends_the_rest_and_repeats_at_most_the_ro
 async def test_unsubscribed_or_forgotten_recipients_never_get_a_pending_broadcast(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
-    services = services_for(sessions, matcher)
+    clock = Clock()
+    services = services_for(sessions, matcher, clock)
     later = NOW + timedelta(hours=1)
     for_subscribers = await ready(services, chief(), "Fictief intervisie", Audience(category="intervisie"), due=later)
     await services.broadcasts.confirm(chief(), for_subscribers, NOW)
@@ -342,7 +345,8 @@ async def test_unsubscribed_or_forgotten_recipients_never_get_a_pending_broadcas
     # /vergeetmij: everything to the chief goes, the chief's sent broadcast stays without its author.
     await services.profiles.forget(CHIEF, CHIEF)
     assert CHIEF not in {r.chat_id for r in await rows(sessions)}
-    await Dispatcher(services, bot, clock=Clock(later)).tick()
+    clock.now = later
+    await Dispatcher(services, bot).tick()
     assert api.sent_to(CHIEF) == []
     assert [m["text"].splitlines()[-1] for m in api.sent_to(STUDENT)] == ["Fictief iedereen"]
     assert len(api.sent_to(MENTOR)) == 3  # two broadcasts and the report of their own
@@ -376,10 +380,10 @@ async def test_paid_broadcast_only_when_switched_on_and_only_for_the_broadcast_r
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
     for allowed in (False, True):
-        services = services_for(sessions, matcher, allow_paid_broadcast=allowed)
+        services = services_for(sessions, matcher, Clock(), allow_paid_broadcast=allowed)
         draft_id = await ready(services, chief(), f"Fictief {allowed}", Audience(roles=("mentor",)))
         await services.broadcasts.confirm(chief(), draft_id, NOW)
-        await Dispatcher(services, bot, clock=Clock()).tick()
+        await Dispatcher(services, bot).tick()
     calls = [(int(c.params["chat_id"]), c.params.get("allow_paid_broadcast")) for c in api.calls_to("sendMessage")]
     # Off: no parameter at all (the message and its report); on: the broadcast row only, not the report.
     assert calls == [(MENTOR, None), (CHIEF, None), (MENTOR, "true"), (CHIEF, None)]

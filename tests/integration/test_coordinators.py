@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
@@ -13,8 +11,8 @@ from db.models import AuditEntry, Coordinator
 from db.repositories import UserRepository
 from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CHIEF, MENTOR, OTHER_MENTOR, ELSEWHERE = 8201, 8202, 8203, 8204
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,8 +20,7 @@ from db.models import Chat, Delivery
 from db.repositories import ChatRepository
 from knowledge import Matcher
 from tests.fake_bot_api import TOKEN, FakeBotAPI
-
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+from tests.moments import NOW
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ async def statuses(sessions: SessionFactory) -> dict[int, tuple[str, str | None]
 
 
 def dispatcher(sessions: SessionFactory, matcher: Matcher, bot: Bot, clock: Clock) -> Dispatcher:
-    return Dispatcher(Services(Settings(), matcher, sessions), bot, clock=clock)
+    return Dispatcher(Services(Settings(), matcher, sessions, clock=clock), bot)
 
 
 async def test_blocked_users_are_skipped_and_marked_inactive_the_others_get_it(

@@ -3,7 +3,7 @@ reload, grouping, and an answer from the inbox reaching the askers through the o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -17,8 +17,8 @@ from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher
 from knowledge.overlay import OverlayItem
 from tests.factories import add_coordinator, add_user, services_for
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 GRONINGEN, POO = "groningen-kop-van-drenthe", "poo-marnix"
 CHIEF, ASKER, SECOND_ASKER, ELSEWHERE, OTHER_CHIEF = 8301, 8302, 8303, 8304, 8305
 PARKING = "Waar kan ik parkeren bij de fictieve pabo?"

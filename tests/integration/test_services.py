@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from bot.services import Asked, OnboardingStep, Sender, Services, Step
-from bot.settings import Settings
 from db.engine import SessionFactory
 from db.models import utcnow
 from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher
+from tests.factories import services_for
 
 USER = 9001
 PRIVATE = Sender(USER, "Fictieve Student", USER, "private")
@@ -20,7 +20,7 @@ GRONINGEN = "groningen-kop-van-drenthe"
 
 @pytest.fixture
 async def services(matcher: Matcher, sessions: SessionFactory) -> Services:
-    found = Services(Settings(), matcher, sessions)
+    found = services_for(sessions, matcher)
     await found.onboarding.begin(PRIVATE)
     return found
 

@@ -4,7 +4,7 @@ names; only coordinators of that partnership get them."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,8 +15,10 @@ from db.models import Delivery, Event, Question
 from db.repositories import UserRepository
 from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
+from tests.moments import local, today
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+NOW = local(-today().weekday(), 11)  # Monday of this week, 11:00 in Amsterdam: the questions below fall in last week
+
 CHIEF, MENTOR, STUDENT, ELSEWHERE = 8401, 8402, 8403, 8404
 _ids = itertools.count(1)
 
@@ -151,8 +153,9 @@ async def test_the_figures_of_the_own_partnership_over_the_period(sessions: Sess
 
     # Twelve weeks for the chart, oldest first, empty weeks included: last week holds the four questions.
     assert len(stats.weeks) == 12
-    assert stats.weeks[-1].monday == date(2026, 11, 23)
-    assert (stats.weeks[-2].monday, stats.weeks[-2].asked, stats.weeks[-2].fallback) == (date(2026, 11, 16), 4, 2)
+    assert stats.weeks[-1].monday == NOW.date()
+    last_week = stats.weeks[-2]
+    assert (last_week.monday, last_week.asked, last_week.fallback) == (NOW.date() - timedelta(days=7), 4, 2)
     assert sum(w.asked for w in stats.weeks) == 5
 
 

@@ -10,11 +10,12 @@ from sqlalchemy import delete, select, text
 
 from bot.services import Asked, Sender, Services
 from bot.services import writes as write_module
-from bot.settings import Settings
 from db.engine import SessionFactory, create_engine, session_factory
 from db.models import Chat, InboxUpdate, Question, User, utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository
 from knowledge import Matcher
+from tests.factories import services_for
+from tests.moments import ticking_clock
 
 ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
 BRAM = Sender(9102, "Fictieve Bram", 9102, "private")
@@ -37,7 +38,7 @@ DROP_OTHER_CONNECTIONS = text(
 
 @pytest.fixture
 def services(matcher: Matcher, sessions: SessionFactory) -> Services:
-    return Services(Settings(), matcher, sessions)
+    return services_for(sessions, matcher, ticking_clock())
 
 
 @pytest.fixture
