@@ -147,7 +147,7 @@ async def bulk_import(database_url: str, series: int, per_series: int, subscribe
                 User(id=FIRST_CHAT + n, chat_id=FIRST_CHAT + n, display_name="Fictief", partnership="poo-marnix")
                 for n in range(subscribers)
             )
-        services = Services(Settings(), Matcher(load_knowledge_base()), sessions)
+        services = Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
         content = class_calendar(series, per_series)
         horizon = timedelta(days=services.settings.agenda_horizon_days)
         start = time.perf_counter()
