@@ -289,6 +289,11 @@ def _check_size(
         if rules is None:
             in_window += 1
         for rule in rules if isinstance(rules, list) else ([rules] if rules is not None else []):
+            if _never(rule):
+                raise IcsError(
+                    f"Afspraak {_name(component, line)}: de herhaling (RRULE) valt op een dag die niet bestaat "
+                    "(zoals 30 februari); controleer BYMONTH en BYMONTHDAY."
+                )
             try:
                 expanded = dateutil_rrule.rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=True)
             except Exception:
@@ -308,6 +313,19 @@ def _check_size(
                     raise IcsError(f"Afspraak {_name(component, line)}: {_too_many(limit)}")
     if in_window > limit:
         raise IcsError(_too_many(limit))
+
+
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February of a leap year
+
+
+def _never(rule: Any) -> bool:
+    """A rule whose BYMONTHDAY lies past the end of every BYMONTH (30 February): dateutil, and so the
+    library, would search for it up to the year 9999, which takes seconds per rule."""
+    months = [int(m) for m in rule.get("BYMONTH", [])]
+    days = [int(d) for d in rule.get("BYMONTHDAY", [])]
+    if not months or not days or any(d < 0 for d in days) or any(not 1 <= m <= 12 for m in months):
+        return False
+    return all(d > DAYS_IN_MONTH[m - 1] for m in months for d in days)
 
 
 def _length(component: Any) -> timedelta:

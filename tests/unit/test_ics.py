@@ -166,6 +166,15 @@ def test_a_series_without_end_is_refused_at_the_cap_without_expanding_it(rule: s
         parse_calendar(calendar(GOOD, f"UID:eindeloos@fictief\nSUMMARY:Eindeloos\n{rule}"), *WINDOW)
 
 
+def test_a_rule_on_a_day_that_does_not_exist_is_refused_at_once() -> None:
+    """FREQ=SECONDLY on 30 February: dateutil searches up to the year 9999 (23 s for one such rule)."""
+    event = "UID:nooit@fictief\nSUMMARY:Nooit\nDTSTART:20261210T150000Z\nRRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30"
+    with pytest.raises(IcsError, match="30 februari"):
+        parse_calendar(calendar(event), *WINDOW)
+    leap = "UID:schrikkel@fictief\nSUMMARY:Schrikkeldag\nDTSTART:20240229T150000Z\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
+    assert parse_calendar(calendar(leap), *WINDOW) == []  # 29 February exists, but not in 2026 or 2027
+
+
 def test_a_long_count_is_expanded_only_inside_the_window() -> None:
     event = "UID:lang@fictief\nSUMMARY:Dagelijks\nDTSTART:20270101T090000Z\nRRULE:FREQ=DAILY;COUNT=10000000"
     assert len(parse_calendar(calendar(event), *WINDOW)) == 365
