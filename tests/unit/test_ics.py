@@ -171,7 +171,8 @@ def test_a_rule_on_a_day_that_does_not_exist_is_refused_at_once() -> None:
     event = "UID:nooit@fictief\nSUMMARY:Nooit\nDTSTART:20261210T150000Z\nRRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30"
     with pytest.raises(IcsError, match="30 februari"):
         parse_calendar(calendar(event), *WINDOW)
-    leap = "UID:schrikkel@fictief\nSUMMARY:Schrikkeldag\nDTSTART:20240229T150000Z\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
+    leap = "UID:schrikkel@fictief\nSUMMARY:Schrikkeldag\nDTSTART:20240229T150000Z\n"
+    leap += "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
     assert parse_calendar(calendar(leap), *WINDOW) == []  # 29 February exists, but not in 2026 or 2027
 
 
