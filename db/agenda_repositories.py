@@ -16,6 +16,7 @@ from db.repositories import _dialect_insert
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 REMINDER, CANCELLED, MESSAGE = "reminder", "cancelled", "message"
 CHUNK = 500  # ids or keys per IN (...): far below the parameter limits of SQLite and asyncpg
+BIG_CHUNK = 5000  # ids per IN (...) where one query per chunk scans many rows (still below both limits)
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,9 @@ class DeliveryRepository:
             scope.append(Delivery.user_id == user_id)
         ids = list(event_ids)
         pending: list[Any] = []
-        for start in range(0, max(len(ids), 1), CHUNK):
-            chunk = [Delivery.event_id.in_(ids[start : start + CHUNK])] if ids else []
+        # Few big queries: each may scan the pending rows once (a big import re-plans thousands of events).
+        for start in range(0, max(len(ids), 1), BIG_CHUNK):
+            chunk = [Delivery.event_id.in_(ids[start : start + BIG_CHUNK])] if ids else []
             statement = select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
             pending.extend(await self.session.execute(statement))
         stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
