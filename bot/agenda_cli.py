@@ -77,12 +77,16 @@ def _roles(text: str | None) -> tuple[str, ...] | None:
     return roles
 
 
+def _known_school(services: Services, partnership: str, school_id: str) -> bool:
+    entry = lookup(services.matcher, school_id)
+    return entry is not None and entry.school is not None and entry.partnership == partnership
+
+
 def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
     """School ids (e.g. school:kc-de-wegwijzer) of the partnership; an unknown one is refused."""
     wanted = tuple(s.strip() for s in (args.schools or "").split(",") if s.strip())
     for school_id in wanted:
-        entry = lookup(services.matcher, school_id)
-        if entry is None or entry.school is None or entry.partnership != args.partnership:
+        if not _known_school(services, args.partnership, school_id):
             raise UnknownSchool(f"Onbekende school ‘{school_id}’ in dit partnerschap (gebruik bijv. school:kc-...).")
     return wanted
 
@@ -92,7 +96,13 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
         content = await asyncio.to_thread(Path(args.file).read_bytes)
         roles = _roles(args.audience)
         result = await services.agenda.import_calendar(
-            content, args.partnership, utcnow(), args.category, roles, _schools(services, args)
+            content,
+            args.partnership,
+            utcnow(),
+            args.category,
+            roles,
+            _schools(services, args),
+            lambda school_id: _known_school(services, args.partnership, school_id),
         )
     except OSError as exc:
         print(f"Kan {args.file} niet lezen: {exc.strerror or exc}.", file=sys.stderr)

@@ -7,7 +7,7 @@ affects in that same transaction, so the outbox never disagrees with the agenda.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agenda_questions import CATEGORIES
 from bot.services.coordinators import Authority, audit
-from bot.services.ics import ExportedEvent, ParsedEvent, export_calendar, parse_calendar
+from bot.services.ics import ExportedEvent, IcsError, ParsedEvent, export_calendar, parse_calendar
 from bot.services.planning import Planner, in_audience
 from bot.services.schedule import DEFAULT_AUDIENCE, Alarm, alarms_from_json, alarms_to_json
 from bot.services.writes import WriteBehind
@@ -47,6 +47,7 @@ class EventView:
     rsvp_no: int = 0
     my_rsvp: bool | None = None
     alarms: tuple[Alarm, ...] | None = None  # the event's own reminders; None: the category's defaults
+    schools: tuple[str, ...] = ()  # only people of these schools ("": everyone in the audience)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class AgendaService:
         category: str | None = None,
         audience: tuple[str, ...] | None = None,
         schools: tuple[str, ...] = (),
+        known_school: Callable[[str], bool] | None = None,
     ) -> ImportResult:
         """All or nothing: a broken file raises IcsError before anything is written.
 
@@ -102,6 +104,14 @@ class AgendaService:
         of an imported UID that the file no longer yields (an EXDATE added) is cancelled.
         """
         parsed = parse_calendar(content, now - self.horizon, now + self.horizon, category)
+        if not schools and known_school is not None:
+            for item in parsed:
+                unknown = [school for school in item.schools if not known_school(school)]
+                if unknown:
+                    raise IcsError(
+                        f"Afspraak ‘{item.title}’ (UID {item.uid}): X-SCHOOLS noemt ‘{unknown[0][:80]}’, geen school "
+                        "van dit partnerschap (gebruik bijv. school:kc-...)."
+                    )
         added = updated = cancelled = 0
         async with self.writes.transaction() as session:
             events = EventRepository(session)
@@ -349,6 +359,7 @@ class AgendaService:
             rsvp_no=no,
             my_rsvp=my_rsvp,
             alarms=alarms_from_json(event.alarms, event.category) if event.alarms is not None else None,
+            schools=tuple(split(event.schools)),
         )
 
 
@@ -370,7 +381,7 @@ def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, sc
     event.starts_at, event.ends_at = item.start, item.end
     event.location, event.description = item.location, item.description
     event.audience = ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category])
-    event.schools = ",".join(schools)
+    event.schools = ",".join(schools or item.schools)
     event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
     event.cancelled = item.cancelled
 
@@ -414,6 +425,7 @@ def _exported(view: EventView, complete: bool = False) -> ExportedEvent:
         cancelled=view.cancelled,
         alarms=view.alarms if complete else None,
         audience=view.audience if complete else None,
+        schools=view.schools if complete else (),
     )
 
 

@@ -50,6 +50,7 @@ USED_PROPERTIES = frozenset(
         "STATUS",
         "CATEGORIES",
         "X-AUDIENCE",
+        "X-SCHOOLS",
     }
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -72,6 +73,7 @@ class ParsedEvent:
     alarms: tuple[Alarm, ...] | None  # None: the category's defaults
     cancelled: bool
     audience: tuple[str, ...] | None  # None: not given in the file
+    schools: tuple[str, ...] = ()  # X-SCHOOLS: school ids of the knowledge base, as the export writes them
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class ExportedEvent:
     cancelled: bool
     alarms: tuple[Alarm, ...] | None = None  # None: the category's defaults (no VALARM written)
     audience: tuple[str, ...] | None = None  # () the whole partnership; None: not written
+    schools: tuple[str, ...] = ()  # written as X-SCHOOLS when not empty
 
 
 def occurrence_key(moment: datetime) -> str:
@@ -377,6 +380,7 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
         # X-AUDIENCE without roles (as the export writes it) is the whole partnership
         audience=_roles(str(audience)) if audience is not None else None,
+        schools=tuple(s.strip() for s in str(component.get("X-SCHOOLS", "")).split(",") if s.strip()),
     )
 
 
@@ -432,6 +436,8 @@ def export_calendar(events: Sequence[ExportedEvent], name: str, now: datetime) -
         component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
         if event.audience is not None:
             component.add("x-audience", ",".join(event.audience))
+        if event.schools:
+            component.add("x-schools", ",".join(plain(school) for school in event.schools))
         for alarm in event.alarms or ():
             valarm = icalendar.Alarm()
             valarm.add("action", "DISPLAY")

@@ -248,3 +248,21 @@ def test_export_then_import_changes_nothing(tmp_path: Path, capsysbinary: pytest
     assert b"0 nieuw, 7 bijgewerkt" in capsysbinary.readouterr().out
     assert state() == before
     assert {str(item["title"]): item["audience"] for item in before}["Fictieve mentortraining voor iedereen"] == []
+
+
+def test_the_schools_of_an_event_survive_the_round_trip(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    groningen = ["--partnership", "groningen-kop-van-drenthe"]
+    assert main(["events", "add", *groningen, "--title", "Fictief", "--start", f"{NEXT_YEAR}-04-01T15:00",
+                 "--schools", "school:kc-de-wegwijzer"]) == 0  # fmt: skip
+    capsysbinary.readouterr()
+    assert main(["events", "export", *groningen]) == 0
+    exported = tmp_path / "export.ics"
+    exported.write_bytes(capsysbinary.readouterr().out)
+    assert main(["events", "import", str(exported), *groningen]) == 0
+    assert main(["events", "export", *groningen]) == 0
+    assert b"X-SCHOOLS:school:kc-de-wegwijzer" in capsysbinary.readouterr().out
+    # A school of another partnership in X-SCHOOLS is refused, naming the event.
+    assert main(["events", "import", str(exported), "--partnership", "poo-marnix"]) == 2
+    assert "X-SCHOOLS" in capsysbinary.readouterr().err.decode()
