@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext
 from bot.services import Services
 
 SERVICES_KEY = "services"
+INBOX_KEY = "inbox"  # the update inbox (bot/inbox.py), for the inbox-leases job and the 409 hand-over
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

@@ -30,7 +30,7 @@ from bot.services.roles import ROLES
 from bot.services.schedule import dutch_date, local
 from bot.services.senders import Sender, storable
 from bot.services.writes import WriteBehind
-from db.agenda_repositories import MESSAGE, PENDING, SENDING, SENT, SKIPPED, DeliveryRepository
+from db.agenda_repositories import BLOCKED, MESSAGE, PENDING, SENDING, SENT, SKIPPED, DeliveryRepository
 from db.broadcast_repositories import (
     CANCELLED_BROADCAST,
     CONCEPT,
@@ -49,7 +49,6 @@ from knowledge import Matcher
 
 TELEGRAM_TEXT_LIMIT = 4096
 RECENT = 5
-BLOCKED_PREFIX = "geblokkeerd"
 MAX_STORED = 20_000  # characters of HTML; the text itself is at most 4096
 
 
@@ -464,7 +463,7 @@ async def _report(repository: BroadcastRepository, found: Broadcast) -> Report:
     reasons: dict[str, int] = {}
     blocked = failed = 0
     for status, error, number in await repository.reasons(key):
-        is_blocked = status == SKIPPED and (error == INACTIVE or error.startswith(BLOCKED_PREFIX))
+        is_blocked = status == BLOCKED or (status == SKIPPED and error == INACTIVE)
         blocked += number if is_blocked else 0
         failed += 0 if is_blocked else number
         reason = dutch_reason(error)
