@@ -30,9 +30,9 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
-from bot.context import FORGETTERS_KEY, SERVICES_KEY
-from bot.inbox import Inbox, InboxBot
-from bot.services import OnboardingStep, Services, Step
+from bot.context import FORGETTERS_KEY, INBOX_KEY, SERVICES_KEY
+from bot.inbox import Inbox, InboxBot, InboxQueue
+from bot.services import Services
 from bot.services.coordinators import UnknownPartnership
 from bot.settings import Settings
 from bot.terminal import run_chat
@@ -40,16 +40,19 @@ from bot.updates import ChatOrderedProcessor, FloodGuard
 from db.engine import UnsupportedSQLite, create_engine, session_factory
 from db.migrate import MigrationError, migrate
 from db.models import utcnow
-from handlers import onboarding as onboarding_handlers
 from handlers.coordinators import show_coordinator_commands
-from handlers.errors import CONFLICT_KEY
 from knowledge import Answer, Matcher, load_knowledge_base
 
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 WRITER_KEY = "write-behind"
 WRITER_STOP_SECONDS = 2.0
-RATE_LIMIT_RETRIES = 3
+# PTB's AIORateLimiter holds back *every* request while it waits out a 429 before a retry, so a 429
+# for one chat would make all chats wait (up to 4x retry_after with 3 retries). With no retries in
+# the limiter, a 429 reaches the caller at once and only that chat waits: the outbox puts the row
+# back until retry_after (bot/services/deliveries.py); a reply is tried again once after the wait,
+# in that chat's own turn (handlers/errors.py).
+RATE_LIMIT_RETRIES = 0
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
 # wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
 # every request, so a small pool also keeps the CPU per call low (benchmarks/README.md).
@@ -87,6 +90,9 @@ def rate_limiter_for_telegram() -> AIORateLimiter:
     message per 33.9 ms fits 30 in a second at most, and the timer's overshoot still leaves about
     28.7 messages/s (0.96 of Telegram's 30; at 29/s it was 28.2, 0.94).
     """
+    # With no retries the limiter logs every 429 it passes on with a traceback; the outbox and the
+    # error handler log it once, without one.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     return AIORateLimiter(
         overall_max_rate=1, overall_time_period=1 / OVERALL_MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES
     )
@@ -108,13 +114,16 @@ def build_application(
         application.bot_data[SERVICES_KEY] = services
         application.bot_data[WRITER_KEY] = asyncio.create_task(services.writes.run(), name="write-behind")
         inbox.attach(services)
+        application.bot_data[INBOX_KEY] = inbox
+        if not settings.webhook_url:
+            await inbox.start_polling()  # the newest poller: an older instance hands over on its next 409
         await application.bot.set_my_commands(handlers.COMMANDS)
         await services.overlay.reload()  # the overlay is in the index before the first question
         await services.coordinators.bootstrap(settings.coordinator_ids, set(matcher.kb.partnerships), utcnow())
         await coordinator_menus(application.bot, services)
-        await resume_after_crash(application, inbox)
+        await jobs.take_over_inbox(application, inbox)  # what a crash left, before new updates
         if application.job_queue is not None:
-            jobs.schedule(application.job_queue, settings.delivery_poll_seconds, settings.knowledge_reload_seconds)
+            jobs.schedule(application.job_queue, settings)
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(
@@ -123,11 +132,14 @@ def build_application(
         chat_burst=settings.chat_burst,
         accept=inbox.first_time,
         after=inbox.handled,
+        refused=inbox.refused,
         flood_guard=flood_guard,
     )
+    builder = ApplicationBuilder()
+    if settings.webhook_url:  # long polling writes the inbox in InboxBot.get_updates
+        builder = builder.update_queue(InboxQueue(inbox))
     application = (
-        ApplicationBuilder()
-        .bot(telegram_bot(settings, inbox, rate_limiter))
+        builder.bot(telegram_bot(settings, inbox, rate_limiter))
         .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -165,26 +177,16 @@ async def coordinator_menus(bot: Any, services: Services) -> None:
             await show_coordinator_commands(bot, coordinator.chat_id)
 
 
-async def resume_after_crash(application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:
-    """Handle what a crash left in the inbox before new updates; confirm school names already saved."""
-    again, to_confirm = await inbox.left_over(application.bot)
-    for update_id, user_id in to_confirm:
-        step = OnboardingStep(Step.DONE, school=await inbox.saved_school(user_id))
-        with contextlib.suppress(TelegramError):
-            await application.bot.send_message(user_id, onboarding_handlers.finished_text(step))
-        await inbox.handled_id(update_id)
-    for update in again:  # the processor handles each id once, should Telegram send it again too
-        await application.update_queue.put(update)
-    if again or to_confirm:
-        logger.info("after a restart: %d updates handled again, %d school names confirmed", len(again), len(to_confirm))
-
-
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """After the last handler: write what is pending, then close the database."""
     writer = application.bot_data.pop(WRITER_KEY, None)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
         await services.writes.stop()
+        inbox = application.bot_data.get(INBOX_KEY)
+        if isinstance(inbox, Inbox):
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await inbox.release()  # what is left goes to the instance that replaces this one, at once
     if writer is not None:
         # It returns once woken; only a retry back-off (database unreachable) needs cutting short.
         with contextlib.suppress(TimeoutError):
@@ -331,7 +333,7 @@ def run(settings: Settings, command: str, partnership: str | None = None) -> int
         except STARTUP_ERRORS as exc:
             logger.error("De bot kan niet starten: %s", exc)
             return 1
-        return 1 if application.bot_data.get(CONFLICT_KEY) else 0
+        return 0  # also after handing over to a newer instance (see handlers/errors.py)
     else:
         # The terminal is the user's chat window: only problems are logged there.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -2,7 +2,10 @@
 
 A ``run_repeating`` job (bot/jobs.py) wakes it every ``DELIVERY_POLL_SECONDS``; one run drains
 everything due, a batch (``DELIVERY_BATCH_SIZE``) at a time, and a tick while a run is still busy does
-nothing. No database session is open while Telegram is called. Pacing: every send goes through
+nothing. No database session is open while Telegram is called. While sends are under way their
+leases are renewed every third of ``DELIVERY_CLAIM_TIMEOUT_SECONDS``, so a slow send is never
+claimed (and sent) again by this or another instance; an outcome is written under its claim's
+fencing token (bot/services/deliveries.py). Pacing: every send goes through
 PTB's ``AIORateLimiter`` (29/s overall), and at most one batch is in flight, so an answer to a
 question never waits behind more than a batch of reminders. After each drain, broadcasts whose rows
 are all final get their report queued (``BroadcastService.complete``), which the next drain sends.
@@ -15,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -74,15 +78,33 @@ class Dispatcher:
         """
         window = self.services.settings.delivery_batch_size
         handled = 0
-        in_flight: set[asyncio.Task[Outcome]] = set()
-        claimed = await self._claim(window)
-        while claimed or in_flight:
-            in_flight |= {asyncio.ensure_future(self.send(outgoing)) for outgoing in claimed}
-            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            await self.services.deliveries.record([task.result() for task in done], self.clock())
-            handled += len(done)
-            claimed = await self._claim(window - len(in_flight))
+        in_flight: dict[asyncio.Task[Outcome], Outgoing] = {}
+        renewing = asyncio.create_task(self._renew_leases(in_flight), name="outbox-leases")
+        try:
+            claimed = await self._claim(window)
+            while claimed or in_flight:
+                in_flight |= {asyncio.ensure_future(self.send(outgoing)): outgoing for outgoing in claimed}
+                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del in_flight[task]
+                await self.services.deliveries.record([task.result() for task in done], self.clock())
+                handled += len(done)
+                claimed = await self._claim(window - len(in_flight))
+        finally:
+            renewing.cancel()
         return handled
+
+    async def _renew_leases(self, in_flight: dict[asyncio.Task[Outcome], Outgoing]) -> None:
+        """Keep the rows being sent ours while their sends take long (429 retries, a slow network)."""
+        every = self.services.settings.delivery_claim_timeout_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            claims = [outgoing.fence for outgoing in in_flight.values()]
+            if claims:
+                try:
+                    await self.services.deliveries.renew(claims, self.clock())
+                except (SQLAlchemyError, OSError) as exc:
+                    logger.warning("outbox: renewing leases failed (%s); trying again", type(exc).__name__)
 
     async def _claim(self, free: int) -> list[Outgoing]:
         if free <= 0 or not self.keep_going():
@@ -90,9 +112,17 @@ class Dispatcher:
         return await self.services.deliveries.claim(self.clock(), free)
 
     async def send(self, outgoing: Outgoing) -> Outcome:
-        """Send one message and classify what Telegram said; never raises for a Telegram error."""
-        text, markup = render(outgoing)
+        """Send one message and classify what happened; never raises, so one bad row never makes
+        the rest of its batch be sent again."""
         done: dict[str, Any] = {"delivery_id": outgoing.id, "chat_id": outgoing.chat_id, "attempts": outgoing.attempts}
+        try:
+            return await self._send(outgoing, done)
+        except Exception as exc:  # a bug in rendering, an unexpected error: this row fails, not the batch
+            logger.exception("delivery %d could not be sent", outgoing.id)
+            return Outcome(result=Result.FAILED, error=f"interne fout ({type(exc).__name__})", **done)
+
+    async def _send(self, outgoing: Outgoing, done: dict[str, Any]) -> Outcome:
+        text, markup = render(outgoing)
         # Paid broadcasts (beyond 30/s, paid in Stars) only for broadcast rows, and only when switched on.
         paid = bool(self.services.settings.allow_paid_broadcast and is_broadcast_key(outgoing.key)) or None
         try:
@@ -108,7 +138,8 @@ class Dispatcher:
             return Outcome(result=Result.RETRY, retry_after=float(wait), error=exc.message, **done)
         except BadRequest as exc:
             logger.warning("delivery %d refused by Telegram: %s", outgoing.id, exc.message)
-            return Outcome(result=Result.FAILED, error=exc.message, **done)
+            gone = "chat not found" in exc.message.lower()  # the chat was deleted: nothing will reach it
+            return Outcome(result=Result.UNREACHABLE if gone else Result.FAILED, error=exc.message, **done)
         except TelegramError as exc:  # time-outs and network errors: try again later
             return Outcome(result=Result.RETRY, error=f"{type(exc).__name__}: {exc.message}", **done)
         return Outcome(result=Result.SENT, **done)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.ext import ContextTypes, JobQueue
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, JobQueue
 
-from bot.context import services
+from bot.context import INBOX_KEY, services
 from bot.delivery import Dispatcher
+from bot.inbox import Inbox
+from bot.services import OnboardingStep, Step
+from bot.settings import Settings
+from handlers import onboarding as onboarding_handlers
 
 logger = logging.getLogger(__name__)
 PURGE_QUESTIONS = "vragen-opruimen"
@@ -17,18 +24,48 @@ DELIVER = "bezorgen"
 WAKE_UP = "bezorgen-wekker"
 DISPATCHER_KEY = "dispatcher"
 RELOAD_KNOWLEDGE = "kennis-verversen"
+INBOX_LEASES = "inbox-leases"
 
 
-def schedule(
-    job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], delivery_poll_seconds: float, knowledge_reload_seconds: float = 5.0
-) -> None:
+def schedule(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], settings: Settings) -> None:
     job_queue.run_repeating(
         purge_old_questions, interval=timedelta(days=1), first=timedelta(minutes=1), name=PURGE_QUESTIONS
     )
     # The outbox: polled, so rows written by another process (the CLI, a second instance) go out too.
-    job_queue.run_repeating(deliver_due, interval=delivery_poll_seconds, first=0.1, name=DELIVER)
+    job_queue.run_repeating(deliver_due, interval=settings.delivery_poll_seconds, first=0.1, name=DELIVER)
     # The knowledge overlay: an import by the command line (another process) is picked up here.
-    job_queue.run_repeating(reload_knowledge, interval=knowledge_reload_seconds, first=0.5, name=RELOAD_KNOWLEDGE)
+    job_queue.run_repeating(
+        reload_knowledge, interval=settings.knowledge_reload_seconds, first=0.5, name=RELOAD_KNOWLEDGE
+    )
+    # The update inbox: keep what this instance holds, take over what a dead instance left.
+    every = settings.inbox_lease_seconds / 3
+    job_queue.run_repeating(keep_inbox_leases, interval=every, first=every, name=INBOX_LEASES)
+
+
+async def keep_inbox_leases(context: ContextTypes.DEFAULT_TYPE) -> None:
+    inbox = context.application.bot_data.get(INBOX_KEY)
+    if not isinstance(inbox, Inbox) or not context.application.running:
+        return
+    try:
+        await inbox.renew()
+        await take_over_inbox(context.application, inbox)
+    except (SQLAlchemyError, OSError) as exc:  # the database is away: the next run tries again
+        logger.warning("inbox leases: %s; trying again", type(exc).__name__)
+
+
+async def take_over_inbox(application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox) -> None:
+    """Handle what a crashed instance left in the inbox (this one's at start, another's once its lease
+    ran out); confirm school names that were already saved."""
+    again, to_confirm = await inbox.left_over(application.bot)
+    for update_id, user_id in to_confirm:
+        step = OnboardingStep(Step.DONE, school=await inbox.saved_school(user_id))
+        with contextlib.suppress(TelegramError):
+            await application.bot.send_message(user_id, onboarding_handlers.finished_text(step))
+        await inbox.handled_id(update_id)
+    for update in again:  # the processor handles each id once, should Telegram send it again too
+        await application.update_queue.put(update)
+    if again or to_confirm:
+        logger.info("inbox: %d updates taken over and handled, %d school names confirmed", len(again), len(to_confirm))
 
 
 async def reload_knowledge(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,8 +114,10 @@ def wake_at_next_due(job_queue: JobQueue[Any], next_due: datetime, now: datetime
 
 
 async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: questions, inbox items and finished deliveries past their retention period go."""
     found = services(context)
     now = found.clock()
     removed = await found.questions.purge_old(found.settings.question_retention_days, now)
     await found.question_inbox.purge_old(found.settings.question_retention_days, now)
-    logger.info("removed %d questions past the retention period", removed)
+    delivered = await found.deliveries.purge_old(found.settings.delivery_retention_days, now)
+    logger.info("removed %d questions and %d finished deliveries past the retention period", removed, delivered)

@@ -51,7 +51,13 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-07:00"
     delivery_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     delivery_batch_size: int = Field(default=5, ge=1, le=30)
-    delivery_claim_timeout_seconds: int = Field(default=120, ge=10, le=3600)
+    # The lease of a claimed delivery: renewed while its send is under way; another instance takes
+    # the row over only once it ran out (its owner died or hangs).
+    delivery_claim_timeout_seconds: float = Field(default=120.0, ge=1, le=3600)
+    delivery_retention_days: int = Field(default=180, ge=1)
+    # Update inbox rows belong to the instance that received them while it renews this lease; another
+    # instance takes them over only once it ran out (bot/inbox.py).
+    inbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # How often the running bot looks for a changed knowledge overlay (bot/services/knowledge.py).
     knowledge_reload_seconds: float = Field(default=5.0, gt=0, le=10)
     # Broadcasts (bot/services/broadcasts.py): Telegram's paid broadcasts (up to 1000/s, paid in Stars)

@@ -26,7 +26,10 @@ def _period(days: int) -> str:
 
 
 def _deliveries(label: str, figures: DeliveryFigures) -> str:
-    return f"{label}: {figures.sent} verzonden, {figures.waiting} nog onderweg, {figures.not_delivered} niet bezorgd"
+    return (
+        f"{label}: {figures.sent} verzonden, {figures.waiting} nog onderweg, {figures.not_delivered} niet bezorgd, "
+        f"{figures.blocked} geblokkeerd"
+    )
 
 
 def stats_text(stats: Stats, partnership_name: str, school_name: Callable[[str], str | None]) -> str:

@@ -61,12 +61,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         chat_burst: int = 1,
         accept: Callable[[object], bool] | None = None,
         after: Callable[[Update], Awaitable[None]] | None = None,
+        refused: Callable[[object], Awaitable[None]] | None = None,
         flood_guard: FloodGuard | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(WAITING_UPDATES)
         self.slots, self.chat_interval, self.chat_burst, self.clock = slots, chat_interval, chat_burst, clock
-        self.accept, self.after, self.flood_guard = accept, after, flood_guard
+        self.accept, self.after, self.refused, self.flood_guard = accept, after, refused, flood_guard
         self._slots: asyncio.Semaphore | None = None
         self._chats: dict[int, _Chat] = {}
 
@@ -79,6 +80,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self.accept is not None and not self.accept(update):
             _discard(coroutine)
+            if self.refused is not None:
+                await self.refused(update)
             return
         try:
             chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None

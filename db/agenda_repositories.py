@@ -7,20 +7,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Chat, Delivery, Event, EventDraft, Rsvp, Subscription, User
 from db.repositories import _dialect_insert
 
-PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+PENDING, SENDING, SENT, FAILED, SKIPPED, BLOCKED = "pending", "sending", "sent", "failed", "skipped", "blocked"
+FINAL = (SENT, FAILED, SKIPPED, BLOCKED)
 REMINDER, CANCELLED, MESSAGE = "reminder", "cancelled", "message"
+CHUNK = 500  # ids or keys per IN (...): far below the parameter limits of SQLite and asyncpg
+BIG_CHUNK = 5000  # ids per IN (...) where one query per chunk scans many rows (still below both limits)
 
 
 @dataclass(frozen=True)
 class Recipient:
     user_id: int
     chat_id: int
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A claim of one outbox row: its id and the attempt that the claim made (the fencing token)."""
+
+    delivery_id: int
+    attempt: int
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,10 @@ class Claimed:
     text: str | None
     not_after: datetime | None
     attempts: int
+
+    @property
+    def fence(self) -> Fence:
+        return Fence(self.id, self.attempts)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,22 @@ class EventRepository:
         """Every stored occurrence of a source UID, by occurrence key."""
         rows = await self.session.scalars(select(Event).where(Event.partnership == partnership, Event.uid == uid))
         return {event.occurrence: event for event in rows}
+
+    async def by_sources(self, partnership: str, uids: Iterable[str]) -> dict[tuple[str, str], Event]:
+        """Every stored occurrence of these source UIDs, by (UID, occurrence key); one query per 500 UIDs."""
+        wanted = sorted(set(uids))
+        found: dict[tuple[str, str], Event] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            statement = select(Event).where(Event.partnership == partnership, Event.uid.in_(chunk))
+            found.update({(event.uid, event.occurrence): event for event in await self.session.scalars(statement)})
+        return found
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[Event]:
+        """New events in bulk (an ORM bulk INSERT ... RETURNING, batched by SQLAlchemy), as ORM objects."""
+        if not rows:
+            return []
+        return list(await self.session.scalars(insert(Event).returning(Event), list(rows)))
 
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
@@ -199,11 +230,15 @@ class DeliveryRepository:
         """
         wanted = {(row.key, row.chat_id): row for row in desired}
         scope = [Delivery.kind == kind, Delivery.status == PENDING]
-        if event_ids:
-            scope.append(Delivery.event_id.in_(event_ids))
         if user_id is not None:
             scope.append(Delivery.user_id == user_id)
-        pending = await self.session.execute(select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope))
+        ids = list(event_ids)
+        pending: list[Any] = []
+        # Few big queries: each may scan the pending rows once (a big import re-plans thousands of events).
+        for start in range(0, max(len(ids), 1), BIG_CHUNK):
+            chunk = [Delivery.event_id.in_(ids[start : start + BIG_CHUNK])] if ids else []
+            statement = select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
+            pending.extend(await self.session.execute(statement))
         stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
         for start in range(0, len(stale), 500):
             await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + 500])))
@@ -255,14 +290,15 @@ class DeliveryRepository:
         result = await self.session.execute(statement)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def claim(self, now: datetime, limit: int, stale_before: datetime) -> list[Claimed]:
-        """Claim up to ``limit`` due rows: pending ones whose moment came, and rows claimed before
-        ``stale_before`` whose sender never confirmed them (it crashed). One UPDATE ... RETURNING;
-        on PostgreSQL the rows are locked with SKIP LOCKED, so two instances never claim the same row.
+    async def claim(self, now: datetime, limit: int, owner: str, lease_until: datetime) -> list[Claimed]:
+        """Claim up to ``limit`` due rows for ``owner`` until ``lease_until``: pending ones whose moment
+        came, and rows whose lease ran out (their owner died or hangs). Each claim raises ``attempts``,
+        the fencing token that the outcome must carry. One UPDATE ... RETURNING; on PostgreSQL the rows
+        are locked with SKIP LOCKED, so two instances never claim the same row.
         """
         due = or_(
             and_(Delivery.status == PENDING, Delivery.due_at <= now),
-            and_(Delivery.status == SENDING, Delivery.claimed_at < stale_before),
+            and_(Delivery.status == SENDING, Delivery.lease_until < now),
         )
         # A CTE, not "id IN (subquery)": PostgreSQL may run such a subquery with LIMIT more than once
         # per UPDATE and then claims more rows than asked; a locking CTE is evaluated exactly once.
@@ -277,7 +313,9 @@ class DeliveryRepository:
         statement = (
             update(Delivery)
             .where(Delivery.id == chosen.c.id)
-            .values(status=SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
+            .values(
+                status=SENDING, claimed_at=now, owner=owner, lease_until=lease_until, attempts=Delivery.attempts + 1
+            )
             .returning(
                 Delivery.id,
                 Delivery.key,
@@ -294,20 +332,51 @@ class DeliveryRepository:
         rows = await self.session.execute(statement)
         return [Claimed(*row) for row in rows]
 
+    async def renew(self, claims: Iterable[Fence], lease_until: datetime) -> int:
+        """Extend the leases of rows still being sent under these claims; returns how many are still ours."""
+        held = [and_(Delivery.id == claim.delivery_id, Delivery.attempts == claim.attempt) for claim in claims]
+        if not held:
+            return 0
+        result = await self.session.execute(
+            update(Delivery)
+            .where(Delivery.status == SENDING, or_(*held))
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def finish(
-        self, delivery_id: int, status: str, now: datetime, error: str | None = None, retry_at: datetime | None = None
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "last_error": error[:255] if error else None}
+        self,
+        claim: Fence,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record the outcome of a claim, only while the row is still that claim's (status sending,
+        same attempt): an outcome of a claim that was taken over is dropped, and a row that is sent
+        never changes again. Returns whether it was written."""
+        values: dict[str, Any] = {"status": status, "last_error": error[:255] if error else None, "lease_until": None}
         if status == SENT:
             values["sent_at"] = now
         if retry_at is not None:
             values["due_at"] = retry_at
-        await self.session.execute(
+        result = await self.session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id)
+            .where(Delivery.id == claim.delivery_id, Delivery.attempts == claim.attempt, Delivery.status == SENDING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def purge_final(self, before: datetime) -> int:
+        """Rows done with (sent, failed, skipped, blocked) whose moment lies before ``before``."""
+        result = await self.session.execute(
+            delete(Delivery).where(
+                Delivery.status.in_(FINAL), func.coalesce(Delivery.sent_at, Delivery.due_at) < before
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its unsent rows follow the new id (duplicates there are dropped)."""
@@ -343,8 +412,10 @@ class DeliveryRepository:
 
 
 __all__ = [
+    "BLOCKED",
     "CANCELLED",
     "FAILED",
+    "FINAL",
     "MESSAGE",
     "PENDING",
     "REMINDER",
@@ -355,6 +426,7 @@ __all__ = [
     "DeliveryRepository",
     "DraftRepository",
     "EventRepository",
+    "Fence",
     "PlannedRow",
     "Recipient",
     "SubscriptionRepository",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.agenda_repositories import FAILED, MESSAGE, PENDING, SENDING, SKIPPED, DeliveryRepository, Recipient
+from db.agenda_repositories import BLOCKED, FAILED, MESSAGE, PENDING, SENDING, SKIPPED, DeliveryRepository, Recipient
 from db.models import Broadcast, Chat, Delivery, Subscription, User
 
 CONCEPT, SCHEDULED, SENDING_NOW, DONE, CANCELLED_BROADCAST = "concept", "scheduled", "sending", "done", "cancelled"
@@ -130,7 +130,7 @@ class BroadcastRepository:
         """(status, reason, count) of the rows that were not sent, most frequent first."""
         statement = (
             select(Delivery.status, Delivery.last_error, func.count())
-            .where(Delivery.key == key, Delivery.status.in_([FAILED, SKIPPED]))
+            .where(Delivery.key == key, Delivery.status.in_([FAILED, SKIPPED, BLOCKED]))
             .group_by(Delivery.status, Delivery.last_error)
         )
         found = [(status, error or "", number) for status, error, number in await self.session.execute(statement)]

@@ -131,6 +131,17 @@ class Question(Base):
     answered_at: Mapped[datetime | None]
 
 
+class Lease(Base):
+    """A named role that one instance holds at a time, e.g. "polling": the newest instance that
+    started long polling. On a 409 from Telegram an instance that no longer holds it hands over."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[datetime]
+
+
 class InboxUpdate(Base):
     """An update received but not yet handled: written before Telegram is told it arrived, deleted
     once handled, so that a crash loses none (see bot/inbox.py). Holds personal data only briefly."""
@@ -144,6 +155,9 @@ class InboxUpdate(Base):
     # What handling it already committed when its reply may not have gone out (e.g. "school").
     outcome: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The instance handling it and until when; another instance takes it over once the lease ran out.
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
 
 
 class Event(Base):
@@ -211,9 +225,9 @@ class Delivery(Base):
 
     ``key`` names what is sent ("reminder:<event>:<moment>", "cancelled:<event>", later broadcasts),
     so planning again never duplicates. Status: pending -> sending (claimed) -> sent, or failed /
-    skipped with ``last_error``. A row is skipped when its chat is inactive or, with ``not_after``
-    set (the event's start), when that moment has passed. ``text`` is for messages that are not
-    rendered from an event (broadcasts).
+    skipped with ``last_error``, or blocked (the user blocked the bot). A row is skipped when its
+    chat is inactive or, with ``not_after`` set (the event's start), when that moment has passed.
+    ``text`` is for messages that are not rendered from an event (broadcasts).
     """
 
     __tablename__ = "deliveries"
@@ -235,6 +249,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None]
+    # The instance that claimed the row and until when; ``attempts`` is the claim's fencing token.
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -15,7 +15,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import AuditEntry, Broadcast, Chat, Coordinator, InboxDraft, InboxUpdate, Question, User, utcnow
+from db.models import (
+    AuditEntry,
+    Broadcast,
+    Chat,
+    Coordinator,
+    InboxDraft,
+    InboxUpdate,
+    Lease,
+    Question,
+    User,
+    utcnow,
+)
 
 CHUNK = 1000  # values per IN (...) list
 FORGOTTEN_SUBJECT = "user:vergeten"
@@ -312,5 +323,51 @@ class InboxRepository:
             update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(outcome=outcome)
         )
 
-    async def left_over(self) -> list[InboxUpdate]:
-        return list(await self.session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+    async def renew(self, owner: str, lease_until: datetime) -> None:
+        """The instance is alive: the rows it holds stay its own until ``lease_until``."""
+        await self.session.execute(
+            update(InboxUpdate).where(InboxUpdate.owner == owner).values(lease_until=lease_until)
+        )
+
+    async def take_over(self, owner: str, now: datetime, lease_until: datetime) -> list[InboxUpdate]:
+        """Rows nobody holds (released, or left by a version without leases) or whose owner's lease ran
+        out (it died) become ``owner``'s; rows of an instance that is still alive are left alone."""
+        unheld = (InboxUpdate.owner.is_(None)) | (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now)
+        ids = list(
+            await self.session.scalars(select(InboxUpdate.update_id).where(unheld).with_for_update(skip_locked=True))
+        )
+        if not ids:
+            return []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            await self.session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(chunk))
+                .values(owner=owner, lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        statement = select(InboxUpdate).where(InboxUpdate.update_id.in_(ids)).order_by(InboxUpdate.update_id)
+        return list(await self.session.scalars(statement))
+
+    async def release(self, owner: str) -> None:
+        """Stopping: what this instance still holds may be taken over at once by another."""
+        await self.session.execute(
+            update(InboxUpdate).where(InboxUpdate.owner == owner).values(owner=None, lease_until=None)
+        )
+
+
+class LeaseRepository:
+    """Named roles held by one instance at a time (see db.models.Lease)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def take(self, name: str, owner: str, now: datetime) -> None:
+        insert = _dialect_insert(self.session.get_bind().dialect.name)
+        statement = insert(Lease).values(name=name, owner=owner, acquired_at=now)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=[Lease.name], set_={"owner": owner, "acquired_at": now})
+        )
+
+    async def holder(self, name: str) -> str | None:
+        return await self.session.scalar(select(Lease.owner).where(Lease.name == name))

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
+from datetime import timedelta
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from telegram import Update
-from telegram.error import Conflict, Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, RetryAfter, TelegramError
 
+from bot.context import INBOX_KEY
+from bot.inbox import Inbox
 from handlers.common import Context, acknowledged, is_not_modified, services
 
 logger = logging.getLogger(__name__)
 SORRY = "Sorry, er ging iets mis aan mijn kant. Probeer het over een paar minuten nog eens."
 BUSY = "Ik ben even druk, probeer het zo nog eens."
+
+
+async def answered_after_the_wait(update: Update, context: Context) -> bool:
+    """A 429 while answering: wait what Telegram asks, in this chat's turn only (other chats go on),
+    and handle the update once more. A second 429 for the same update goes the usual way ("Sorry")."""
+    error = context.error
+    assert isinstance(error, RetryAfter)
+    retried: OrderedDict[int, None] = context.application.bot_data.setdefault(RETRIED_KEY, OrderedDict())
+    if update.update_id in retried:
+        return False
+    retried[update.update_id] = None
+    while len(retried) > REMEMBERED_RETRIES:
+        retried.popitem(last=False)
+    wait = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else error.retry_after
+    logger.info("%s: 429 from Telegram; handled again after %.0f s", describe(update), wait)
+    await asyncio.sleep(float(wait) + 0.1)
+    await context.application.process_update(update)
+    return True
 
 
 def describe(update: object) -> str:
@@ -24,13 +47,17 @@ def describe(update: object) -> str:
     return f"update {update.update_id} ({kind})"
 
 
-CONFLICT_KEY = "stopped-by-conflict"
+HANDED_OVER_KEY = "handed-over"
+RETRIED_KEY = "retried-after-429"
+REMEMBERED_RETRIES = 1000
 
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
     if isinstance(error, Conflict):
-        return stop_for_another_instance(context)
+        return await hand_over_if_replaced(context)
+    if isinstance(error, RetryAfter) and isinstance(update, Update) and await answered_after_the_wait(update, context):
+        return
     chat = update.effective_chat if isinstance(update, Update) else None
     if error is not None and is_not_modified(error):
         return  # a double tap: the message already shows what it should
@@ -51,14 +78,28 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(chat.id, reply)
 
 
-def stop_for_another_instance(context: Context) -> None:
-    """409 from getUpdates: another process polls with this token. Say so once and stop (exit code 1),
-    instead of a traceback every few seconds forever."""
-    if context.application.bot_data.get(CONFLICT_KEY):
+async def hand_over_if_replaced(context: Context) -> None:
+    """409 from getUpdates: another getUpdates call took over. Telegram sends it to the *older* poll.
+
+    A rolling deploy relies on this: the newest instance holds the "polling" lease (bot/inbox.py).
+    An instance that no longer holds it has been replaced: it stops polling, finishes what it holds,
+    releases its leases and exits 0. The instance that holds it keeps running: a single 409 (the old
+    process's poll still open at Telegram after a restart) never stops the bot.
+    """
+    application = context.application
+    if application.bot_data.get(HANDED_OVER_KEY):
         return
-    context.application.bot_data[CONFLICT_KEY] = True
-    logger.error("een andere instantie gebruikt dit token; deze stopt")
+    inbox = application.bot_data.get(INBOX_KEY)
+    try:
+        replaced = isinstance(inbox, Inbox) and await inbox.replaced()
+    except (SQLAlchemyError, OSError):
+        replaced = False  # the database is away: keep going, the next 409 asks again
+    if not replaced:
+        logger.warning("409 van Telegram: een andere getUpdates-aanroep; deze instantie is de nieuwste en gaat door")
+        return
+    application.bot_data[HANDED_OVER_KEY] = True
+    logger.info("een nieuwere instantie neemt het over; deze rondt af, geeft haar werk vrij en stopt")
     # PTB's updater confirms the last updates once more while stopping; that call gets the same 409
     # and would log it with a traceback. The one line above says all there is to say.
     logging.getLogger("telegram.ext.Updater").setLevel(logging.CRITICAL)
-    context.application.stop_running()
+    application.stop_running()

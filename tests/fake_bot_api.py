@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 TOKEN = "123456:TEST-fictief-token"
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 BOT = {
     "id": 123456,
     "is_bot": True,
@@ -128,6 +129,8 @@ class FakeBotAPI:
         self.rate_limit_next = 0
         self.bad_gateway_next = 0  # the next sends fail with 502, as Telegram's front end sometimes does
         self.retry_after = 1
+        self._polls = 0  # getUpdates calls so far: a newer one ends the one waiting (409)
+        self.send_delay = 0.0  # seconds each send* call takes before it is accepted (a slow network)
         self.draining = False
         self.conflict = False  # another instance polls with this token
         self.flood_limit: int | None = None  # messages per second, as Telegram enforces per bot
@@ -187,6 +190,8 @@ class FakeBotAPI:
             return self._error(method, params, ApiError(404, "Not Found"))
         call = Call(method, params, 0)
         self.calls.append(call)  # recorded when it starts, so a held long poll is visible
+        if self.send_delay and method.startswith("send"):
+            await asyncio.sleep(self.send_delay)
         try:
             result = handler(params)
             if asyncio.iscoroutine(result):
@@ -230,17 +235,22 @@ class FakeBotAPI:
 
     async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.conflict:
-            raise ApiError(
-                409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-            )
+            raise ApiError(409, CONFLICT)
+        # As Telegram does: a new getUpdates call ends the one still waiting, which gets 409.
+        self._polls += 1
+        mine = self._polls
+        self._new_update.set()
         offset = int(params.get("offset") or 0)
         self.confirmed_offset = max(self.confirmed_offset, offset)
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
         if not self.pending and timeout > 0 and not self.draining:
+            # set() above already woke the older poll; clearing now cannot undo that
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
+        if mine != self._polls:
+            raise ApiError(409, CONFLICT)
         limit = int(params.get("limit") or 100)
         return self.pending[:limit]
 

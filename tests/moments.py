@@ -9,7 +9,9 @@ on the system clock) and the services under test agree. `.ci/run` runs the date-
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services.schedule import AMSTERDAM
@@ -48,3 +50,9 @@ def local(days: int, hour: int, minute: int = 0) -> datetime:
 def ics_local(moment: datetime) -> str:
     """The moment as an ICS local time for ``DTSTART;TZID=Europe/Amsterdam:``."""
     return moment.astimezone(AMSTERDAM).strftime("%Y%m%dT%H%M%S")
+
+
+def ticking_clock(step: timedelta = timedelta(milliseconds=1)) -> Callable[[], datetime]:
+    """A clock that starts at NOW and moves on by ``step`` each time it is read (so order shows)."""
+    moments = itertools.count()
+    return lambda: NOW + next(moments) * step

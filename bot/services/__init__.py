@@ -7,6 +7,9 @@ shared by all services of one process (see bot/services/writes.py).
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
@@ -31,6 +34,11 @@ from db.engine import SessionFactory
 from knowledge import Matcher
 
 
+def new_instance_id() -> str:
+    """Who owns a lease: this host and process, plus a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 @dataclass(frozen=True, init=False)
 class Services:
     settings: Settings
@@ -40,6 +48,7 @@ class Services:
     writes: WriteBehind
     planner: Planner
     clock: Clock
+    instance: str
 
     def __init__(
         self,
@@ -49,12 +58,14 @@ class Services:
         *,
         clock: Clock,
         cache: ProfileCache | None = None,
+        instance: str | None = None,
     ) -> None:
         planner = Planner(parse_quiet_hours(settings.quiet_hours))
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
             ("clock", clock),
+            ("instance", instance or new_instance_id()),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
             ("writes", WriteBehind(sessions, clock, planner)),
@@ -78,7 +89,8 @@ class Services:
     @property
     def deliveries(self) -> DeliveryService:
         view = self.agenda.view
-        return DeliveryService(self.writes, self.cache, view, self.settings.delivery_claim_timeout_seconds)
+        lease = self.settings.delivery_claim_timeout_seconds
+        return DeliveryService(self.writes, self.cache, view, lease, self.instance)
 
     @property
     def questions(self) -> QuestionService:

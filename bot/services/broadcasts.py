@@ -31,6 +31,7 @@ from bot.services.schedule import DEFAULT_AUDIENCE, dutch_date, local
 from bot.services.senders import Sender, storable
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import (
+    BLOCKED,
     MESSAGE,
     PENDING,
     SENDING,
@@ -59,7 +60,6 @@ from knowledge import Matcher
 
 TELEGRAM_TEXT_LIMIT = 4096
 RECENT = 5
-BLOCKED_PREFIX = "geblokkeerd"
 # Characters of HTML: the visible text is at most 4096, but links and formatting add to it. Never cut
 # (a cut inside a tag breaks the message); longer is refused up front (``html_too_long``).
 MAX_STORED = 100_000
@@ -482,7 +482,7 @@ async def _report(repository: BroadcastRepository, found: Broadcast) -> Report:
     reasons: dict[str, int] = {}
     blocked = failed = 0
     for status, error, number in await repository.reasons(key):
-        is_blocked = status == SKIPPED and (error == INACTIVE or error.startswith(BLOCKED_PREFIX))
+        is_blocked = status == BLOCKED or (status == SKIPPED and error == INACTIVE)
         blocked += number if is_blocked else 0
         failed += 0 if is_blocked else number
         reason = dutch_reason(error)

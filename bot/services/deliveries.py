@@ -1,16 +1,20 @@
 """The delivery outbox, seen from the dispatcher: claim due rows, then record what happened.
 
-Delivery is at least once, never twice for a confirmed row: a row is claimed (status ``sending``) in
-one short transaction, sent with no transaction open, and then marked. A process that dies between
-sending and marking leaves the rows it had in flight in ``sending``: at most ``DELIVERY_BATCH_SIZE``
-(5 by default), because the dispatcher claims a row only when it has a free slot to send it. After
-``DELIVERY_CLAIM_TIMEOUT_SECONDS`` any instance claims them again, so those few may arrive twice.
-Nothing else is ever sent twice: the unique (key, chat) of every row, and on PostgreSQL
+Leases with fencing: a row is claimed (status ``sending``) for one instance (``owner``) until
+``lease_until``, in one short transaction, and each claim raises ``attempts``: the fencing token.
+The row is sent with no transaction open; while the send is under way the dispatcher renews the
+lease, so a slow send (a 429 storm, a slow network) is never claimed again. The outcome is written
+only while the row is still that claim's: an outcome whose claim was taken over is dropped, and a
+sent row never goes back to pending. A process that dies (or hangs past its lease) leaves at most
+the rows it had in flight, ``DELIVERY_BATCH_SIZE`` (5 by default); once their lease of
+``DELIVERY_CLAIM_TIMEOUT_SECONDS`` ran out any instance claims them again, so those few may arrive
+twice. Nothing else is ever sent twice: the unique (key, chat) of every row, and on PostgreSQL
 ``FOR UPDATE SKIP LOCKED``, keep two instances from claiming the same row.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +23,7 @@ from enum import StrEnum
 from bot.services.agenda import EventView
 from bot.services.writes import ProfileCache, WriteBehind
 from db.agenda_repositories import (
+    BLOCKED,
     CANCELLED,
     FAILED,
     PENDING,
@@ -27,10 +32,12 @@ from db.agenda_repositories import (
     SKIPPED,
     Claimed,
     DeliveryRepository,
+    Fence,
 )
 from db.models import Event
 from db.repositories import ChatRepository
 
+logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (5, 15, 60, 300, 900, 1800, 3600)
 STARTED = "de bijeenkomst is al begonnen"
@@ -43,6 +50,7 @@ class Result(StrEnum):
     RETRY = "retry"  # transient: network, time-out, 429 after the rate limiter's own retries
     FAILED = "failed"  # permanent: Telegram refused the message itself
     BLOCKED = "blocked"  # 403: the user blocked the bot or is gone
+    UNREACHABLE = "unreachable"  # 400 "chat not found": failed, and the chat is marked inactive
     MIGRATED = "migrated"  # the group became a supergroup with a new id
 
 
@@ -56,8 +64,12 @@ class Outgoing:
     user_id: int | None
     event: EventView | None
     text: str | None
-    attempts: int = 1
+    attempts: int = 1  # this claim's attempt: the fencing token its outcome carries
     key: str = ""
+
+    @property
+    def fence(self) -> Fence:
+        return Fence(self.id, self.attempts)
 
 
 @dataclass(frozen=True)
@@ -70,21 +82,31 @@ class Outcome:
     new_chat_id: int | None = None
     attempts: int = 1
 
+    @property
+    def fence(self) -> Fence:
+        return Fence(self.delivery_id, self.attempts)
+
 
 class DeliveryService:
     def __init__(
-        self, writes: WriteBehind, cache: ProfileCache, view: Callable[[Event], EventView], claim_timeout: int
+        self,
+        writes: WriteBehind,
+        cache: ProfileCache,
+        view: Callable[[Event], EventView],
+        lease_seconds: float,
+        owner: str,
     ) -> None:
         self.writes = writes
         self.cache = cache
         self.view = view
-        self.claim_timeout = timedelta(seconds=claim_timeout)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.owner = owner
 
     async def claim(self, now: datetime, limit: int) -> list[Outgoing]:
         """Claim due rows; rows that must not go out any more are skipped here, with the reason."""
         async with self.writes.transaction() as session:
             deliveries = DeliveryRepository(session)
-            claimed = await deliveries.claim(now, limit, now - self.claim_timeout)
+            claimed = await deliveries.claim(now, limit, self.owner, now + self.lease)
             if not claimed:
                 return []
             active = await deliveries.active_chats(c.chat_id for c in claimed)
@@ -93,7 +115,7 @@ class DeliveryService:
             for row in claimed:
                 reason = _reason_to_skip(row, active, events, now)
                 if reason is not None:
-                    await deliveries.finish(row.id, SKIPPED, now, reason)
+                    await deliveries.finish(row.fence, SKIPPED, now, reason)
                     continue
                 event = events.get(row.event_id) if row.event_id is not None else None
                 view = self.view(event) if event is not None else None
@@ -102,14 +124,26 @@ class DeliveryService:
                 )
         return outgoing
 
-    async def record(self, outcomes: list[Outcome], now: datetime) -> None:
-        """Mark every outcome of one batch in one transaction."""
+    async def renew(self, claims: list[Fence], now: datetime) -> int:
+        """A send under way keeps its rows: their leases run ``lease`` from now. Returns how many are still ours."""
+        async with self.writes.transaction() as session:
+            return await DeliveryRepository(session).renew(claims, now + self.lease)
+
+    async def record(self, outcomes: list[Outcome], now: datetime) -> int:
+        """Mark every outcome of one batch in one transaction; returns how many were written (an
+        outcome whose claim was taken over meanwhile is dropped)."""
         blocked: set[int] = set()
+        written = 0
         async with self.writes.transaction() as session:
             deliveries = DeliveryRepository(session)
             for outcome in outcomes:
-                await _record_one(deliveries, outcome, now)
-                if outcome.result == Result.BLOCKED:
+                if not await _record_one(deliveries, outcome, now):
+                    logger.warning(
+                        "delivery %d: its claim was taken over; this outcome is dropped", outcome.delivery_id
+                    )
+                    continue
+                written += 1
+                if outcome.result in (Result.BLOCKED, Result.UNREACHABLE):
                     blocked.add(outcome.chat_id)
                 if outcome.result == Result.MIGRATED and outcome.new_chat_id is not None:
                     chats = ChatRepository(session)
@@ -120,30 +154,38 @@ class DeliveryService:
                 await ChatRepository(session).mark_blocked(chat_id)
         for chat_id in blocked:
             self.cache.forget_chat(chat_id)
+        return written
+
+    async def purge_old(self, retention_days: int, now: datetime) -> int:
+        """Rows done with, older than the retention period, go (the unique key of a reminder long past
+        is no longer needed: a reminder is planned only for a moment still to come)."""
+        async with self.writes.transaction() as session:
+            return await DeliveryRepository(session).purge_final(now - timedelta(days=retention_days))
 
     async def next_due(self) -> datetime | None:
         async with self.writes.sessions() as session:
             return await DeliveryRepository(session).next_due()
 
 
-async def _record_one(deliveries: DeliveryRepository, outcome: Outcome, now: datetime) -> None:
+async def _record_one(deliveries: DeliveryRepository, outcome: Outcome, now: datetime) -> bool:
+    """Write one outcome under its claim's fence; False when the claim is no longer the row's."""
+    claim = outcome.fence
     match outcome.result:
         case Result.SENT:
-            await deliveries.finish(outcome.delivery_id, SENT, now)
+            return await deliveries.finish(claim, SENT, now)
         case Result.BLOCKED:
-            await deliveries.finish(outcome.delivery_id, SKIPPED, now, f"geblokkeerd: {outcome.error}")
-        case Result.FAILED:
-            await deliveries.finish(outcome.delivery_id, FAILED, now, outcome.error)
+            return await deliveries.finish(claim, BLOCKED, now, outcome.error)
+        case Result.FAILED | Result.UNREACHABLE:
+            return await deliveries.finish(claim, FAILED, now, outcome.error)
         case Result.MIGRATED:
-            pass  # moved to the new chat id as pending by move_chat
+            # back to pending under the fence; move_chat then moves it to the new chat id
+            return await deliveries.finish(claim, PENDING, now, outcome.error)
         case Result.RETRY:
             tried = outcome.attempts
             if tried >= MAX_ATTEMPTS:
-                await deliveries.finish(outcome.delivery_id, FAILED, now, f"na {tried} pogingen: {outcome.error}")
-                return
+                return await deliveries.finish(claim, FAILED, now, f"na {tried} pogingen: {outcome.error}")
             wait = outcome.retry_after or BACKOFF_SECONDS[min(tried - 1, len(BACKOFF_SECONDS) - 1)]
-            retry_at = now + timedelta(seconds=wait)
-            await deliveries.finish(outcome.delivery_id, PENDING, now, outcome.error, retry_at)
+            return await deliveries.finish(claim, PENDING, now, outcome.error, now + timedelta(seconds=wait))
 
 
 def _reason_to_skip(row: Claimed, active: set[int], events: dict[int, Event], now: datetime) -> str | None:

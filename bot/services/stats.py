@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot.services.agenda import require_right
 from bot.services.coordinators import Authority
-from db.agenda_repositories import CANCELLED, FAILED, MESSAGE, PENDING, REMINDER, SENDING, SENT, SKIPPED
+from db.agenda_repositories import BLOCKED, CANCELLED, FAILED, MESSAGE, PENDING, REMINDER, SENDING, SENT, SKIPPED
 from db.engine import SessionFactory
 from db.stats_repositories import StatsRepository
 
@@ -23,7 +23,8 @@ MAX_QUESTION_TEXT = 120
 class DeliveryFigures:
     sent: int = 0
     waiting: int = 0  # pending or being sent
-    not_delivered: int = 0  # failed, or skipped (blocked, the event had started or was called off)
+    not_delivered: int = 0  # failed, or skipped (the chat was inactive, the event had started or was called off)
+    blocked: int = 0  # the user had blocked the bot
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _figures(counts: dict[tuple[str, str], int], kinds: tuple[str, ...]) -> Deli
     def total(statuses: tuple[str, ...]) -> int:
         return sum(n for (kind, status), n in counts.items() if kind in kinds and status in statuses)
 
-    return DeliveryFigures(total((SENT,)), total((PENDING, SENDING)), total((FAILED, SKIPPED)))
+    return DeliveryFigures(total((SENT,)), total((PENDING, SENDING)), total((FAILED, SKIPPED)), total((BLOCKED,)))
 
 
 def weeks_of(per_day: dict[date, tuple[int, int]], today: date, weeks: int = CHART_WEEKS) -> tuple[Week, ...]:

@@ -20,6 +20,8 @@ from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, onboard
 from tests.fake_bot_api import FakeBotAPI, buttons
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 
 @pytest.fixture
 def extra_settings() -> dict[str, Any]:

@@ -20,6 +20,8 @@ from tests.e2e.test_bot import ALICE, BOB, GROUP, onboard
 from tests.factories import services_for
 from tests.fake_bot_api import FakeBotAPI, buttons
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
 REFUSAL = "alleen voor coördinatoren"
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.context import SERVICES_KEY
 from bot.jobs import PURGE_QUESTIONS
 from db.engine import SessionFactory
-from db.models import Chat, Question, utcnow
+from db.models import Chat, InboxUpdate, Question, utcnow
 from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher, load_knowledge_base
 from tests.bot_runner import BotRunner
@@ -447,6 +447,33 @@ async def test_webhook_mode_receives_updates_and_replies(
     finally:
         await runner.stop()
     assert error_log.records == []
+
+
+async def test_webhook_mode_stores_an_update_in_the_inbox_before_it_answers_200(
+    api: FakeBotAPI, settings: Any, db: Any, unused_tcp_port: int
+) -> None:
+    """So several webhook instances on one database lose nothing when one is killed mid-answer: the row
+    is there with its owner and lease, for another instance to take over (tests/integration/test_inbox_leases.py)."""
+    webhook = webhook_settings(settings, unused_tcp_port, "fictief-geheim")
+    runner = BotRunner(api, webhook, Matcher(load_knowledge_base()))
+    await runner.start()
+    try:
+        api.send_delay = 2.0  # the answer is still on its way when we look
+        update = private_update(41, ALICE, "wat is intervisie")
+        assert await post_update(webhook.webhook_url, update, "fictief-geheim") == 200
+        async with db() as session:
+            row = await session.get(InboxUpdate, 41)
+        assert row is not None
+        assert row.owner is not None
+        assert row.lease_until is not None
+        assert api.sent_to(ALICE["id"]) == []
+        await api.reply(ALICE["id"], 0)
+        api.send_delay = 0
+        await runner.wait_idle()
+        async with db() as session:
+            assert await session.get(InboxUpdate, 41) is None  # handled: gone
+    finally:
+        await runner.stop()
 
 
 async def test_webhook_without_a_configured_secret_still_refuses_forged_updates(

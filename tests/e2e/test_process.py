@@ -25,25 +25,36 @@ def database_of_a_newer_release(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def start_bot(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
-    environment = {
+def instance_environment(api: FakeBotAPI, tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of ``python -m bot run`` against the fake Bot API, on a SQLite file in tmp_path."""
+    return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_of_a_newer_release(tmp_path / "bot.sqlite3"),
+        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         "DATA_DIR": str(tmp_path),
         "WEBHOOK_URL": "",
+        "CHAT_PACING_SECONDS": "0",
     }
+
+
+async def start_instance(
+    api: FakeBotAPI, tmp_path: Path, database_url: str | None = None
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
         cwd=PROJECT_DIR,
-        env=environment,
+        env=instance_environment(api, tmp_path, database_url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def start_bot(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
+    return await start_instance(api, tmp_path, database_of_a_newer_release(tmp_path / "bot.sqlite3"))
 
 
 async def test_failed_migration_ends_the_process_with_one_clear_line(api: FakeBotAPI, tmp_path: Path) -> None:
@@ -66,24 +77,48 @@ async def test_sigterm_during_a_failed_start_exits_within_5_seconds(api: FakeBot
     assert bot.returncode is not None
 
 
-async def test_a_second_instance_on_the_same_token_says_so_once_and_exits(api: FakeBotAPI, tmp_path: Path) -> None:
+ANNA = FakeBotAPI.user(7301, "Fictieve Anna")
+
+
+async def test_409s_while_this_instance_is_the_newest_do_not_stop_it(api: FakeBotAPI, tmp_path: Path) -> None:
+    """The previous process's poll can still be open at Telegram just after a restart."""
     api.conflict = True
-    environment = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-        "DATA_DIR": str(tmp_path),
-        "WEBHOOK_URL": "",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=PROJECT_DIR, env=environment, stderr=asyncio.subprocess.PIPE
-    )
-    _, stderr = await asyncio.wait_for(bot.communicate(), 30)
-    log = stderr.decode()
-    assert bot.returncode == 1
-    assert log.count("een andere instantie gebruikt dit token") == 1
-    assert "Traceback" not in log
+    bot = await start_instance(api, tmp_path)
+    try:
+        await api.wait_until(lambda: len([c for c in api.calls if c.status == 409]) >= 2, 30)
+        api.conflict = False
+        api.send_text(ANNA, "/help")
+        assert "Wat doet een schoolopleider?" in (await api.reply(ANNA["id"], 0, timeout=30))["text"]
+        assert bot.returncode is None
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_a_rolling_deploy_the_new_instance_takes_over_and_the_old_one_exits_0(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    old = await start_instance(api, tmp_path)
+    new: asyncio.subprocess.Process | None = None
+    try:
+        api.send_text(ANNA, "/help")
+        await api.reply(ANNA["id"], 0, timeout=30)
+        new = await start_instance(api, tmp_path)  # its polls end the old one's with 409
+        _, old_stderr = await asyncio.wait_for(old.communicate(), 60)
+        assert old.returncode == 0
+        log = old_stderr.decode()
+        assert log.count("een nieuwere instantie neemt het over") == 1
+        assert "Traceback" not in log
+        api.send_text(ANNA, "wat is intervisie")
+        assert (await api.reply(ANNA["id"], 1, timeout=30))["text"].startswith("Intervisie")
+        assert new.returncode is None
+    finally:
+        for process in (old, new):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.communicate(), 30)
 
 
 def test_a_data_folder_that_cannot_be_written_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:

@@ -175,6 +175,19 @@ async def test_a_locked_sqlite_database_gets_a_busy_message_not_silence(
         await runner.stop()
 
 
+async def test_a_429_for_one_chat_makes_only_that_chat_wait(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
+    """PTB's limiter would hold back every chat while it waits out one chat's 429; here only that chat waits."""
+    api.rate_limit_next, api.retry_after = 1, 3
+    api.send_text(ALICE, "wat is intervisie")  # the answer to Anna gets the 429
+    await api.wait_until(lambda: [c for c in api.calls if c.status == 429])
+    api.send_text(BOB, "wat is scorion")
+    assert (await api.reply(BOB["id"], 0)).get("text", "").startswith("Scorion")
+    assert api.sent_to(ALICE["id"]) == []  # Bram did not wait behind Anna's retry_after
+    assert (await api.reply(ALICE["id"], 0)).get("text", "").startswith("Intervisie")
+    assert len(api.sent_to(ALICE["id"])) == 1
+    assert error_log.records == []
+
+
 CAROL = FakeBotAPI.user(7103, "Fictieve Carla")
 
 

@@ -19,6 +19,8 @@ from knowledge import Matcher
 from tests.factories import add_user, services_for
 from tests.moments import NOW, ics_local, local, today
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 START = ics_local(local(8, 15))  # an event eight days from now, 15:00 in Amsterdam
 MENTOR, STUDENT, ELSEWHERE = 8101, 8102, 8103
 

@@ -20,6 +20,8 @@ from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
 from tests.moments import NOW, local
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 START = local(8, 15)
 CHIEF, MENTOR, STUDENT, OTHER_CHIEF = 8301, 8302, 8303, 8304
 

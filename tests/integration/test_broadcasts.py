@@ -25,6 +25,8 @@ from tests.factories import add_coordinator, add_user, services_for
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 from tests.moments import NOW, local
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 CHIEF, MENTOR, STUDENT, BLOCKED, ELSEWHERE, OTHER_CHIEF, AT_SCHOOL = 8501, 8502, 8503, 8504, 8505, 8506, 8507
 WEGWIJZER = "school:kc-de-wegwijzer"
 

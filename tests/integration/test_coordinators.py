@@ -13,6 +13,8 @@ from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
 from tests.moments import NOW
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 CHIEF, MENTOR, OTHER_MENTOR, ELSEWHERE = 8201, 8202, 8203, 8204
 
 

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.delivery import Dispatcher
 from bot.services import Services
 from bot.settings import Settings
-from db.agenda_repositories import FAILED, MESSAGE, PENDING, SENT, SKIPPED, DeliveryRepository
+from db.agenda_repositories import BLOCKED, FAILED, MESSAGE, PENDING, SENT, DeliveryRepository
 from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Chat, Delivery
@@ -21,6 +21,8 @@ from db.repositories import ChatRepository
 from knowledge import Matcher
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 from tests.moments import NOW
+
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def dispatcher(sessions: SessionFactory, matcher: Matcher, bot: Bot, clock: Cloc
     return Dispatcher(Services(Settings(), matcher, sessions, clock=clock), bot)
 
 
-async def test_blocked_users_are_skipped_and_marked_inactive_the_others_get_it(
+async def test_blocked_users_get_the_blocked_status_and_are_marked_inactive_the_others_get_it(
     api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
 ) -> None:
     await queue(sessions, (8301, "private"), (8302, "private"), (8303, "private"))
@@ -80,8 +82,9 @@ async def test_blocked_users_are_skipped_and_marked_inactive_the_others_get_it(
     assert [m["text"] for m in api.sent_to(8301)] == ["Fictief bericht"]
     found = await statuses(sessions)
     assert found[8301] == (SENT, None)
-    assert found[8302][0] == SKIPPED
+    assert found[8302][0] == BLOCKED
     assert "blocked" in (found[8302][1] or "")
+    assert found[8303][0] == BLOCKED  # a deleted account: 403 as well
     async with sessions() as session:
         assert {c.id: c.active for c in await session.scalars(select(Chat))} == {8301: True, 8302: False, 8303: False}
 

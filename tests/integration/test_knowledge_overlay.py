@@ -24,6 +24,8 @@ from knowledge.overlay import OverlayItem
 from tests.factories import add_coordinator, add_user, services_for
 from tests.moments import NOW
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 GRONINGEN, POO = "groningen-kop-van-drenthe", "poo-marnix"
 CHIEF, ASKER, SECOND_ASKER, ELSEWHERE, OTHER_CHIEF = 8301, 8302, 8303, 8304, 8305
 PARKING = "Waar kan ik parkeren bij de fictieve pabo?"

@@ -17,6 +17,8 @@ from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
 from tests.moments import local, today
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 NOW = local(-today().weekday(), 11)  # Monday of this week, 11:00 in Amsterdam: the questions below fall in last week
 
 CHIEF, MENTOR, STUDENT, ELSEWHERE = 8401, 8402, 8403, 8404

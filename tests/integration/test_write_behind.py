@@ -16,6 +16,7 @@ from db.models import Chat, InboxUpdate, Question, User, utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository
 from knowledge import Matcher
 from tests.factories import services_for
+from tests.moments import ticking_clock
 
 ANNA = Sender(9101, "Fictieve Anna", 9101, "private")
 BRAM = Sender(9102, "Fictieve Bram", 9102, "private")
@@ -38,7 +39,7 @@ DROP_OTHER_CONNECTIONS = text(
 
 @pytest.fixture
 def services(matcher: Matcher, sessions: SessionFactory) -> Services:
-    return services_for(sessions, matcher)
+    return services_for(sessions, matcher, ticking_clock())
 
 
 @pytest.fixture

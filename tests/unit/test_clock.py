@@ -12,6 +12,8 @@ from bot.services.clock import fixed_clock
 from tests.conftest import PROJECT_DIR
 from tests.moments import NOW
 
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
 WALL_CLOCK_READS = {"utcnow", "now", "today", "time", "time_ns"}
 
 
