@@ -95,7 +95,7 @@ class QuestionInboxService:
         """The partnership's open questions, grouped. Grouping thousands takes seconds, so it runs in a
         worker thread after a short read: no session (SQLite's one connection) and not the
         write-behind's lock are held meanwhile, and everyone else is answered and written."""
-        await self.writes.flush()  # questions logged behind are written first
+        await self.writes.settle()  # questions logged behind are written first
         async with self.writes.sessions() as session:
             await _check(session, actor)
             found = await QuestionInboxRepository(session).open_questions(actor.partnership)

@@ -261,6 +261,15 @@ class WriteBehind:
             async with self.transaction():
                 pass
 
+    async def settle(self) -> None:
+        """Until what was logged so far is in the database: pending rows, and a write under way
+        (``flush`` alone returns at once while the background task writes the last rows)."""
+        if self.pending:
+            await self.flush()
+        else:
+            async with self._lock:
+                pass
+
     async def run(self) -> None:
         """Write pending rows every FLUSH_SECONDS; retry with back-off while the database is unreachable."""
         failures = 0
