@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import Asked
 from handlers import callbacks
-from handlers.common import STALE_BUTTON, Context, acknowledge, is_not_modified, send_answer, sender_of, services
+from handlers.common import STALE_BUTTON, Context, acknowledge, edit_markup, send_answer, sender_of, services
 from handlers.general import HELP
 from handlers.onboarding import ASK_SCHOOL, reply_to_school_step, school_keyboard
 from knowledge.models import HELP_ENTRY
@@ -137,11 +136,7 @@ async def feedback(update: Update, context: Context) -> None:
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     if markup is not None:
         rows = [row for row in markup.inline_keyboard if not any(_is_feedback(button) for button in row)]
-        try:
-            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-        except BadRequest as error:
-            if not is_not_modified(error):
-                raise
+        await edit_markup(context, query, InlineKeyboardMarkup(rows) if rows else None)
 
 
 def _is_feedback(button: InlineKeyboardButton) -> bool:

@@ -63,6 +63,7 @@ class Services:
         cache: ProfileCache | None = None,
         instance: str | None = None,
     ) -> None:
+        planner = Planner(parse_quiet_hours(settings.quiet_hours))
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
@@ -70,8 +71,8 @@ class Services:
             ("instance", instance or new_instance_id()),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
-            ("writes", WriteBehind(sessions, clock)),
-            ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
+            ("writes", WriteBehind(sessions, clock, planner)),
+            ("planner", planner),
             ("conversations", Conversations(timedelta(minutes=settings.follow_up_minutes))),
         ):
             object.__setattr__(self, name, value)
@@ -135,7 +136,7 @@ class Services:
 
     @property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.conversations)
+        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.planner, self.conversations)
 
 
 __all__ = [

@@ -107,9 +107,12 @@ class QuestionService:
         answer = self._match(sender.chat_id, text, profile.partnership, now)
         waiting = sender.private and profile.awaiting == AWAITING_SCHOOL
         if waiting and not self._is_question(text, answer, profile.partnership):
-            async with self.writes.transaction() as session:
-                await record_sender(session, sender)
-                return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
+            try:
+                async with self.writes.transaction() as session:
+                    await record_sender(session, sender)
+                    return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
+            finally:  # after the commit (or the failure): see OnboardingService.school_typed
+                self.cache.forget_user(sender.user_id)
         answer = await self._from_agenda(text, sender.user_id, profile.partnership, now) or answer
         self._remember(sender.chat_id, sender.user_id, answer, now)
         if not _logged(answer):
