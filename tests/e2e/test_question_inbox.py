@@ -18,7 +18,7 @@ from bot.settings import Settings
 from knowledge import DEFAULT_DATA_DIR
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, onboard
-from tests.fake_bot_api import TOKEN, FakeBotAPI, buttons
+from tests.fake_bot_api import FakeBotAPI, buttons
 
 CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
 GRONINGEN = "groningen-kop-van-drenthe"
@@ -29,18 +29,14 @@ WHO = "wie is de schoolopleider van KC De Wegwijzer?"
 
 
 @pytest.fixture
-def settings(api: FakeBotAPI, database_url: str, tmp_path: Path) -> Settings:
-    """Alice coordinates poo-marnix and Carla groningen-kop-van-drenthe; a short outbox poll."""
-    return Settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=api.base_url,
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        webhook_url=None,
-        quiet_hours="",
-        delivery_poll_seconds=0.2,
-        coordinator_ids=f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
-    )
+def extra_settings() -> dict[str, Any]:
+    """Alice coordinates poo-marnix and Carla groningen-kop-van-drenthe; a short outbox poll and reload."""
+    return {
+        "quiet_hours": "",
+        "delivery_poll_seconds": 0.2,
+        "knowledge_reload_seconds": 0.5,
+        "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
+    }
 
 
 async def cli(monkeypatch: pytest.MonkeyPatch, settings: Settings, *arguments: str) -> tuple[int, str, str]:
