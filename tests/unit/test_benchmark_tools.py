@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from benchmarks.baselines import DifflibScan, NaiveRapidfuzz
+from benchmarks.broadcast import FIRST_CHAT
 from benchmarks.common import synthetic_kb, table
 from benchmarks.load import _busiest_second
-from benchmarks.rolling import FIRST_ASKER, FIRST_CHAT, count, figures
+from benchmarks.rolling import FIRST_ASKER, count, figures
 from knowledge import Matcher
 from knowledge.models import ENTRY_ID
 from tests.fake_bot_api import Call, FakeBotAPI
