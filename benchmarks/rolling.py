@@ -56,6 +56,7 @@ CLAIM_TIMEOUT_SECONDS = 10  # as benchmarks.broadcast: rows in flight at a stop 
 SLOW_CLAIM_TIMEOUT_SECONDS = 1  # the smallest the settings allow
 SLOW_SEND_SECONDS = 2.5  # every send takes longer than that claim time-out
 SLOW_RECIPIENTS = 50
+STEADY_PER_SECOND = 25.0  # questions per second in the steady variant of the rolling deploy
 ENVIRONMENT = {
     "DELIVERY_BATCH_SIZE": "5",
     "DELIVERY_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT_SECONDS),
@@ -204,7 +205,17 @@ def wait_budget(questions: int, recipients: int) -> float:
     return 60 + 2 * (questions + recipients) / TELEGRAM_MESSAGES_PER_SECOND
 
 
-async def rolling_deploy(folder: Path, database_url: str, questions: int, recipients: int) -> dict[str, Any]:
+async def trickle(api: FakeBotAPI, numbers: range, per_second: float) -> None:
+    for number in numbers:
+        api.send_text(asker(number), QUESTION)
+        await asyncio.sleep(1 / per_second)
+
+
+async def rolling_deploy(
+    folder: Path, database_url: str, questions: int, recipients: int, steady: bool = False
+) -> dict[str, Any]:
+    """``steady``: the second half arrives as a steady stream from B's start on (A still receives part
+    of it, and B's first poll comes while A is between two polls); otherwise all at once once B polls."""
     api = telegram_limits()
     await api.start()
     await fill(database_url, recipients)
@@ -223,16 +234,22 @@ async def rolling_deploy(folder: Path, database_url: str, questions: int, recipi
             new_started = time.monotonic()
             conflicts_before = len(conflicts(api))
             new = await start_bot(api, folder, log, database_url=database_url, extra_environment=ENVIRONMENT)
-            # B polls: Telegram ends A's waiting poll with 409. The second half arrives from then on.
+            stream = (
+                asyncio.create_task(trickle(api, range(first_half, questions), STEADY_PER_SECOND)) if steady else None
+            )
+            # B polls: Telegram ends A's waiting poll with 409.
             await api.wait_until(lambda: len(conflicts(api)) > conflicts_before, START_TIMEOUT)
             new_polling = time.monotonic()
-            for number in range(first_half, questions):
-                api.send_text(asker(number), QUESTION)
+            if stream is None:
+                for number in range(first_half, questions):
+                    api.send_text(asker(number), QUESTION)
             try:
                 await asyncio.wait_for(old.wait(), START_TIMEOUT)
             except TimeoutError:
                 raise RuntimeError("instance A did not hand over within a minute of B's start") from None
             old_exited = time.monotonic()
+            if stream is not None:
+                await stream
             done = await until(everything_done(api, questions, recipients), wait_budget(questions, recipients))
             final = await all_final(database_url, CLAIM_TIMEOUT_SECONDS + 30)
             await asyncio.sleep(QUIET_AFTER_SECONDS)
@@ -407,6 +424,9 @@ async def run(questions: int = 1000, recipients: int = 1000) -> dict[str, Any]:
                 results[f"rolling_{database}"] = await rolling_deploy(
                     folder, await fresh(f"rolling_{kind}"), questions, recipients
                 )
+                results[f"rolling_steady_{database}"] = await rolling_deploy(
+                    folder, await fresh(f"steady_{kind}"), questions, recipients, steady=True
+                )
                 results[f"side_by_side_{database}"] = await side_by_side(
                     folder, await fresh(f"side_{kind}"), questions, recipients
                 )
@@ -432,7 +452,12 @@ def report(results: dict[str, Any], questions: int, recipients: int) -> None:
         "x 30/s",
         "429's",
     ]
-    names = {"rolling": "rolling deploy", "side_by_side": "naast elkaar", "slow_send": "trage verzending"}
+    names = {
+        "rolling": "rolling deploy",
+        "rolling_steady": "rolling, gestage stroom",
+        "side_by_side": "naast elkaar",
+        "slow_send": "trage verzending",
+    }
     rows = []
     for key, r in results.items():
         scenario, database = key.rsplit("_", 1)
