@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-lowest lint bench clean
+.PHONY: run test test-lowest lint bench clean lock
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package (the dev extra included) for reproducible installs; pyproject.toml
+# keeps ranges, whose lower bounds `make test-lowest` tests. Refresh the lock: `make lock`.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+# pip-tools in a venv of its own (not a dependency of the bot): the newest versions the ranges allow.
+lock:
+	test -x .venv-tools/bin/pip-compile || ($(PYTHON) -m venv .venv-tools && .venv-tools/bin/pip install --quiet pip-tools)
+	.venv-tools/bin/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --output-file requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python -m bot run
@@ -36,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .venv-tools .pytest_cache .mypy_cache .ruff_cache

@@ -20,8 +20,32 @@ from knowledge.models import Entry, School
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
-DEV_SET = PROJECT_DIR.parent / "shared" / "eval" / "dev.yaml"
+EVAL_DIR = PROJECT_DIR.parent / "shared" / "eval"
+DEV_SET = EVAL_DIR / "dev.yaml"
+SHARED_SETS = (("dev", DEV_SET), ("dev-2", EVAL_DIR / "dev-2.yaml"), ("dev-3", EVAL_DIR / "dev-3.yaml"))
 PHRASINGS_SET = PROJECT_DIR / "tests" / "data" / "phrasings.yaml"
+LONG_MESSAGE_WORDS = 60
+# Made-up situations, as people write them before their question in a chat (issue 18).
+SITUATIONS = (
+    "hoi ik ben sinds september leerkracht in groep 6 op een kleine school en dit jaar krijg ik voor het "
+    "eerst een student van de pabo in mijn klas, mijn directeur zegt dat ik het goed moet regelen",
+    "goedemiddag, wij zijn een basisschool met een peutergroep en we hebben al een paar jaar stagiairs "
+    "van verschillende opleidingen, nu willen we meer samenwerken met de pabo en de andere scholen",
+    "ik ben tweedejaars student en loop stage op een school in een dorp, mijn mentor is heel aardig maar "
+    "ze heeft het vaak over dingen die ik niet ken en ik durf het niet steeds te vragen 😅",
+)
+
+
+def long_messages(asked: Sequence[str]) -> list[str]:
+    """Each question after a made-up situation, cut to ``LONG_MESSAGE_WORDS`` words in all."""
+    found = []
+    for index, question in enumerate(asked):
+        context = SITUATIONS[index % len(SITUATIONS)].split()
+        wanted = max(LONG_MESSAGE_WORDS - len(question.split()), 0)
+        while len(context) < wanted:
+            context = context + SITUATIONS[(index + 1) % len(SITUATIONS)].split()
+        found.append(" ".join([*context[:wanted], "..", question]))
+    return found
 
 
 def machine() -> dict[str, Any]:
@@ -36,9 +60,9 @@ def machine() -> dict[str, Any]:
 
 
 def questions() -> list[str]:
-    """Questions as users type them: the shared dev set and our own phrasings."""
+    """Questions as users type them: the shared dev sets and our own phrasings."""
     found: list[str] = []
-    for path in (DEV_SET, PHRASINGS_SET):
+    for path in (*(path for _, path in SHARED_SETS), PHRASINGS_SET):
         if path.exists():
             found.extend(str(case["q"]) for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"])
     return found

@@ -1,4 +1,5 @@
-"""Answer quality on the shared dev set, per tag: ``match()`` against the two baselines.
+"""Answer quality on the shared dev sets (dev, dev-2, dev-3) and our own phrasings, per tag: ``match()``
+against the two baselines.
 
 Run: ``python -m benchmarks.quality``. Shows what the Dutch normalisation, abbreviations, structured
 school questions and the honest fallback add over plain fuzzy matching.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.baselines import DifflibScan, NaiveRapidfuzz
-from benchmarks.common import DEV_SET, PHRASINGS_SET, table, write_results
+from benchmarks.common import PHRASINGS_SET, SHARED_SETS, table, write_results
 from bot.evaluation import Answerer, accuracy_by_tag, load_cases, run_case
 from knowledge import Matcher, load_knowledge_base
 
@@ -22,7 +23,7 @@ def run() -> dict[str, Any]:
         "difflib-scan": DifflibScan(kb),
     }
     results: dict[str, Any] = {}
-    for label, path in (("dev", DEV_SET), ("eigen formuleringen", PHRASINGS_SET)):
+    for label, path in (*SHARED_SETS, ("eigen formuleringen", PHRASINGS_SET)):
         if not path.exists():
             print(f"overgeslagen: {path} ontbreekt")
             continue

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from bot.services import EventView, NewEvent, Services
 from bot.services.agenda_answers import next_event_answer
 from bot.services.coordinators import command_line
-from bot.services.ics import IcsError
+from bot.services.ics import CONTROL, MAX_UID, IcsError, plain
+from bot.services.roles import ROLES
 from bot.services.schedule import AMSTERDAM, dutch_when, iso_local
 from bot.settings import Settings
 from db.engine import create_engine, session_factory
@@ -60,20 +61,32 @@ async def with_services(settings: Settings, matcher: Matcher, work: Callable[[Se
         await engine.dispose()
 
 
-def _roles(text: str | None) -> tuple[str, ...] | None:
-    return tuple(r.strip().lower() for r in text.split(",") if r.strip()) if text else None
-
-
 class UnknownSchool(ValueError):
-    pass
+    """Bad input on the command line (a school, a role, a too long UID); the message is Dutch."""
+
+
+def _roles(text: str | None) -> tuple[str, ...] | None:
+    """``--audience``: known roles only (an unknown one would reach nobody)."""
+    if not text:
+        return None
+    roles = tuple(r.strip().lower() for r in text.split(",") if r.strip())
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        shown = ", ".join(f"‘{plain(role)[:40]}’" for role in unknown)
+        raise UnknownSchool(f"--audience: onbekende rol {shown}; kies uit {', '.join(ROLES)}.")
+    return roles
+
+
+def _known_school(services: Services, partnership: str, school_id: str) -> bool:
+    entry = lookup(services.matcher, school_id)
+    return entry is not None and entry.school is not None and entry.partnership == partnership
 
 
 def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
     """School ids (e.g. school:kc-de-wegwijzer) of the partnership; an unknown one is refused."""
     wanted = tuple(s.strip() for s in (args.schools or "").split(",") if s.strip())
     for school_id in wanted:
-        entry = lookup(services.matcher, school_id)
-        if entry is None or entry.school is None or entry.partnership != args.partnership:
+        if not _known_school(services, args.partnership, school_id):
             raise UnknownSchool(f"Onbekende school ‘{school_id}’ in dit partnerschap (gebruik bijv. school:kc-...).")
     return wanted
 
@@ -81,14 +94,21 @@ def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
 async def _import(services: Services, args: argparse.Namespace) -> int:
     try:
         content = await asyncio.to_thread(Path(args.file).read_bytes)
+        roles = _roles(args.audience)
         result = await services.agenda.import_calendar(
-            content, args.partnership, utcnow(), args.category, _roles(args.audience), _schools(services, args)
+            content,
+            args.partnership,
+            utcnow(),
+            args.category,
+            roles,
+            _schools(services, args),
+            lambda school_id: _known_school(services, args.partnership, school_id),
         )
     except OSError as exc:
         print(f"Kan {args.file} niet lezen: {exc.strerror or exc}.", file=sys.stderr)
         return EXIT_INVALID
     except IcsError as exc:
-        print(f"{args.file}: {exc} Er is niets geïmporteerd.", file=sys.stderr)
+        print(f"{plain(args.file)}: {exc} Er is niets geïmporteerd.", file=sys.stderr)
         return EXIT_INVALID
     except UnknownSchool as exc:
         print(exc, file=sys.stderr)
@@ -97,34 +117,54 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def event_json(view: EventView) -> dict[str, Any]:
-    """One occurrence in ``events list --json`` (times in Europe/Amsterdam with their offset)."""
+def event_json(view: EventView, now: datetime) -> dict[str, Any]:
+    """One occurrence in ``events list --json`` (times in Europe/Amsterdam with their offset).
+
+    ``reminders`` are the moments still to come, which will be sent; ``reminders_past`` the moments
+    already past: sent then, or skipped because they had passed when the event was planned (a
+    reminder is never sent late after an import). A cancelled event sends none.
+    """
+    upcoming = [m for m in view.reminders if m > now and not view.cancelled]
     return {
-        "uid": view.uid,
+        "uid": plain(view.uid),
         "category": view.category,
-        "title": view.title,
+        "title": plain(view.title),
         "start": iso_local(view.start),
         "end": iso_local(view.end),
-        "location": view.location,
+        "location": plain(view.location),
         "audience": list(view.audience),
         "cancelled": view.cancelled,
-        "reminders": [iso_local(moment) for moment in view.reminders],
+        "reminders": [iso_local(moment) for moment in upcoming],
+        "reminders_past": [iso_local(moment) for moment in view.reminders if moment <= now],
         "rsvp": {"yes": view.rsvp_yes, "no": view.rsvp_no},
     }
 
 
 async def _list(services: Services, args: argparse.Namespace) -> int:
-    views = await services.agenda.listing(args.partnership, utcnow(), everything=args.all)
+    now = utcnow()
+    views = await services.agenda.listing(args.partnership, now, everything=args.all)
     if args.json:
-        print(json.dumps([event_json(v) for v in views], ensure_ascii=False))
+        print(json.dumps([event_json(v, now) for v in views], ensure_ascii=False))
         return 0
     if not views:
         print("Er staan geen bijeenkomsten in de agenda.")
     for view in views:
         state = " (gaat niet door)" if view.cancelled else ""
-        when = dutch_when(view.start, view.end, view.location)
-        print(f"{when} — {view.title} [{view.category}]{state}; komt: {view.rsvp_yes}, kan niet: {view.rsvp_no}")
+        when = dutch_when(view.start, view.end, plain(view.location))
+        waiting = sum(1 for m in view.reminders if m > now) if not view.cancelled else 0
+        reminders = f"; herinneringen nog te versturen: {waiting}" if waiting else ""
+        print(
+            f"{when} — {plain(view.title)} [{view.category}]{state}; komt: {view.rsvp_yes}, "
+            f"kan niet: {view.rsvp_no}{reminders}"
+        )
     return 0
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    """What ``events add`` stores in a column of 255 characters, without control characters."""
+    for option, value in (("--title", args.title), ("--location", args.location), ("--uid", args.uid)):
+        if value is not None and (len(value) > MAX_UID or CONTROL.search(value)):
+            raise UnknownSchool(f"{option} is te lang (hooguit {MAX_UID} tekens) of bevat stuurtekens.")
 
 
 def _local_time(text: str) -> datetime:
@@ -144,6 +184,8 @@ async def _add(services: Services, args: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         schools = _schools(services, args)
+        roles = _roles(args.audience)
+        _check_text(args)
     except UnknownSchool as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
@@ -155,7 +197,7 @@ async def _add(services: Services, args: argparse.Namespace) -> int:
         category=args.category or "overig",
         location=args.location or "",
         description=args.description or "",
-        audience=_roles(args.audience),
+        audience=roles,
         schools=schools,
         uid=args.uid,
     )

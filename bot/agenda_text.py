@@ -9,11 +9,13 @@ import html
 from collections.abc import Sequence
 
 from bot.agenda_questions import CATEGORIES
+from bot.rendering import TELEGRAM_LIMIT
 from bot.services.agenda import EventView
 from bot.services.roles import ROLES
 from bot.services.schedule import dutch_when
 
 MAX_LISTED = 10
+MAX_FIELD = 1500  # a title or a place longer than this is cut in /agenda, so one event fits a message
 ASK_ELSEWHERE = "Vraag het je schoolopleider of de coördinator van je partnerschap."
 
 
@@ -35,16 +37,31 @@ def rsvp_line(my_rsvp: bool | None) -> str:
     return "je komt ✅" if my_rsvp else "je kunt niet ❌"
 
 
-def agenda_text(events: Sequence[EventView] | None) -> str:
+def _cut(text: str, limit: int = MAX_FIELD) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def agenda_messages(events: Sequence[EventView] | None, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+    """/agenda as messages of at most ``limit`` characters each (long titles and places make long
+    agendas): split between events, never inside one; a single event is at most a few thousand."""
     if events is None:
-        return "Je hebt nog geen profiel. Met /start kies je je partnerschap; dan zie je hier je agenda."
+        return ["Je hebt nog geen profiel. Met /start kies je je partnerschap; dan zie je hier je agenda."]
     if not events:
-        return f"Er staat nog niets in jouw agenda. {ASK_ELSEWHERE}"
-    lines = ["<b>Jouw agenda</b>"]
+        return [f"Er staat nog niets in jouw agenda. {ASK_ELSEWHERE}"]
+    messages, current = [], "<b>Jouw agenda</b>"
     for event in events[:MAX_LISTED]:
-        lines.append(f"\n• <b>{html.escape(event.title)}</b> ({CATEGORIES[event.category]})\n  {_line(event)}")
-        lines.append(f"  {rsvp_line(event.my_rsvp)}")
-    return "\n".join(lines)
+        when = html.escape(_cut(dutch_when(event.start, event.end, event.location)))
+        block = (
+            f"\n\n• <b>{html.escape(_cut(event.title))}</b> ({CATEGORIES[event.category]})\n  {when}"
+            f"\n  {rsvp_line(event.my_rsvp)}"
+        )
+        if limit is not None and len(current) + len(block) > limit:
+            messages.append(current)
+            current = block.lstrip("\n")
+        else:
+            current += block
+    messages.append(current)
+    return messages
 
 
 # -- coordinators ----------------------------------------------------------------------------------

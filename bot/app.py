@@ -24,13 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
-from bot.context import INBOX_KEY, SERVICES_KEY
+from bot.context import FORGETTERS_KEY, INBOX_KEY, SERVICES_KEY
 from bot.inbox import Inbox, InboxBot, InboxQueue
 from bot.services import Services
 from bot.services.coordinators import UnknownPartnership
@@ -145,6 +145,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data[FORGETTERS_KEY] = [flood_guard.forget]
     # The coordinator flows mix text and buttons, so they track per chat (per_message=False) on purpose.
     warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     handlers.register(application)
@@ -162,6 +163,8 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter_for_telegram() if rate_limiter else None,
+        # A group question deleted before its answer goes out is still answered (not a 400, "Sorry").
+        defaults=Defaults(allow_sending_without_reply=True),
         inbox=inbox,
     )
 
@@ -246,6 +249,9 @@ def serve(
         application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
 
 
+TERMINAL_CONVERSATION = 0  # the terminal chat's follow-up context (no Telegram chat has id 0)
+
+
 def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) -> None:
     """The terminal chat on the same database as the bot; questions are logged like in Telegram."""
     loop = asyncio.new_event_loop()
@@ -257,7 +263,7 @@ def run_terminal(settings: Settings, matcher: Matcher, partnership: str | None) 
         questions = services.questions
 
         def ask(text: str, scope: str | None) -> Answer:
-            return loop.run_until_complete(questions.ask(None, None, text, scope)).answer
+            return loop.run_until_complete(questions.ask(None, None, text, scope, TERMINAL_CONVERSATION)).answer
 
         run_chat(matcher, partnership, ask, history_file=settings.data_dir / "chat_history")
     finally:

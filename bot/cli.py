@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {run,ask,chat,eval,kb validate|import|export|remove,events,coordinators,broadcast}``.
+"""Command line: ``python -m bot {run,ask,chat,eval,kb ...,events,coordinators,broadcast,backup}``.
 
 Each command imports only what it needs: ``ask``, ``eval`` and ``kb validate`` load the knowledge base
 and never import Telegram or the database layer, so that one question answers fast; only a question
@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     removed = kb_commands.add_parser("remove", help="haal een geïmporteerd of beantwoord item weg")
     removed.add_argument("entry_id", help="het id van het item, zoals kb export het toont (bijv. contact:...)")
     removed.add_argument("--partnership", required=True)
+    saved = commands.add_parser("backup", help="kopie van de ingebouwde SQLite-database, ook terwijl de bot draait")
+    saved.add_argument("file", type=Path, help="het nieuwe bestand, bijv. backup-2026-12-01.sqlite3")
     _add_events_parser(commands)
     _add_coordinators_parser(commands)
     _add_broadcast_parser(commands)
@@ -241,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_coordinators(settings, args)
         if args.command == "broadcast":
             return cmd_broadcast(settings, args)
+        if args.command == "backup":
+            from bot.backup import backup
+
+            return backup(settings, args.file)
         from bot.app import run
 
         return run(settings, args.command, getattr(args, "partnership", None))

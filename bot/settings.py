@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "data"
     knowledge_dir: Path = PROJECT_DIR / "knowledge" / "data"
     match_threshold: float = Field(default=0.6, gt=0, le=1)
+    # How long a chat's previous question is kept for a follow-up ("en in Groningen?"); 0 = never.
+    follow_up_minutes: float = Field(default=10.0, ge=0, le=120)
     default_partnership: str | None = None
     question_retention_days: int = Field(default=180, ge=1)
     # Agenda and delivery (bot/services/agenda.py, bot/delivery.py).
@@ -70,10 +72,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     use_uvloop: bool = False
     # Updates one user may send per window before the bot ignores them for a while.
-    # Per private chat: a few updates start at once, then one per interval (Telegram answers about one
-    # message per second per chat). 0 switches the pacing off (the tests, except where pacing is tested).
+    # Per private chat: CHAT_BURST updates start at once, then one per interval after the previous one
+    # is done (Telegram takes about one message per second per chat; a 429 pauses every chat's replies).
+    # 0 switches the pacing off (the tests, except where pacing is tested).
     chat_pacing_seconds: float = Field(default=1.0, ge=0, le=10)
-    chat_burst: int = Field(default=3, ge=1, le=30)
+    chat_burst: int = Field(default=1, ge=1, le=30)
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from knowledge import Answer, Matcher
+from knowledge.models import HELP_ENTRY
 
 WELCOME = (
     "Welkom bij de Samen Opleiden-assistent. Stel je vraag over rollen, scholen, begrippen of het partnerschap.\n"
@@ -63,7 +64,10 @@ def run_chat(
             if command == "/partnerschap":
                 partnership = _choose_partnership(matcher, argument.strip(), partnership, write)
                 continue
-            write(ask(line, partnership).text)
+            answer = ask(line, partnership)
+            write(WELCOME if answer.matched == HELP_ENTRY else answer.text)
+            if answer.see_also:
+                write("Zie ook: " + ", ".join(s.title for s in answer.see_also))
     finally:
         save_history()
     write("Tot ziens!")

@@ -7,10 +7,12 @@ one user's burst can take every slot. This processor keeps PTB's public extensio
 - Updates of one chat run one after the other, in order.
 - A chat waits for its turn *before* it takes one of the ``slots`` shared by all chats, so a chat
   with a queue (a flood, or a reply held up by a 429) holds at most one slot.
-- A private chat starts a few updates at once (``chat_burst``) and then one per ``chat_interval``
-  seconds. Telegram allows about one message per second per chat; without this pacing a burst of one
-  user leads to 429s, and AIORateLimiter answers a 429 by pausing *every* request, everyone's
-  replies included.
+- A private chat starts ``chat_burst`` updates at once (one by default) and then one per
+  ``chat_interval`` seconds, counted from the moment the previous update of that chat was *done*
+  (its replies sent). Telegram allows about one message per second per chat; counted from the start
+  instead, a slow reply followed by a fast one went out less than a second apart. Every such 429
+  matters: AIORateLimiter answers a 429 by pausing *every* request, everyone's replies included,
+  and a flood of one user then kept other users waiting for a minute and more.
 
 Updates that no chat can be found for run without the ordering. ``accept`` may refuse an update
 (one already handled in this run); ``after`` is called with every accepted update once its handlers
@@ -36,6 +38,7 @@ from telegram.ext import BaseUpdateProcessor
 logger = logging.getLogger(__name__)
 # Waiting updates are cheap tasks; PTB's own bound only has to be high enough never to matter.
 WAITING_UPDATES = 100_000
+REMEMBERED_USERS = 10_000  # the flood guard forgets users quiet for a window beyond this many
 FLOOD_NOTICE = (
     "Je stuurt me erg veel berichten achter elkaar. Ik sla de komende berichten even over; "
     "probeer het over een halve minuut opnieuw."
@@ -47,7 +50,7 @@ class _Chat:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     waiting: int = 0
     tokens: float = 0.0  # a token bucket: updates that may start now without pacing
-    last_start: float = float("-inf")
+    last_done: float = float("-inf")  # when the chat's previous update was done (its replies out)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -55,7 +58,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self,
         slots: int,
         chat_interval: float = 1.0,
-        chat_burst: int = 3,
+        chat_burst: int = 1,
         accept: Callable[[object], bool] | None = None,
         after: Callable[[Update], Awaitable[None]] | None = None,
         refused: Callable[[object], Awaitable[None]] | None = None,
@@ -122,22 +125,25 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         chat.waiting += 1
         try:
             async with chat.lock:
-                if chat_id > 0 and self.chat_interval > 0:  # private chats: Telegram's one message per second
+                paced = chat_id > 0 and self.chat_interval > 0  # private chats: one message per second
+                if paced:
                     await self._pace(chat)
-                await self._run(coroutine)
+                try:
+                    await self._run(coroutine)
+                finally:
+                    if paced:
+                        chat.last_done = self.clock()
         finally:
             chat.waiting -= 1
             self._forget_quiet_chats()
 
     async def _pace(self, chat: _Chat) -> None:
-        now = self.clock()
-        elapsed = now - chat.last_start
+        elapsed = self.clock() - chat.last_done
         chat.tokens = min(float(self.chat_burst), chat.tokens + elapsed / self.chat_interval)
         if chat.tokens < 1:
             await asyncio.sleep((1 - chat.tokens) * self.chat_interval)
             chat.tokens = 1.0
         chat.tokens -= 1
-        chat.last_start = self.clock()
 
     def _forget_quiet_chats(self) -> None:
         """Drop the state of chats with nothing waiting whose pacing no longer matters."""
@@ -145,7 +151,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             return
         now = self.clock()
         for chat_id, chat in list(self._chats.items()):
-            if chat.waiting == 0 and now - chat.last_start > self.chat_interval:
+            if chat.waiting == 0 and now - chat.last_done > self.chat_interval:
                 del self._chats[chat_id]
 
 
@@ -179,11 +185,17 @@ class FloodGuard:
         if not recent:
             self._warned.discard(user_id)
         recent.append(now)
-        if len(self._recent) > 10_000:
+        if len(self._recent) > REMEMBERED_USERS:
             self._recent = {
                 uid: times for uid, times in self._recent.items() if times and now - times[-1] < self.window
             }
+            self._warned &= self._recent.keys()  # a warned user who went quiet starts afresh anyway
         return len(recent) <= self.limit
+
+    def forget(self, user_id: int) -> None:
+        """/vergeetmij: nothing of the user stays in memory."""
+        self._recent.pop(user_id, None)
+        self._warned.discard(user_id)
 
     def first_refusal(self, user_id: int) -> bool:
         """True once per flood: the moment to tell the user."""

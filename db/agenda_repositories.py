@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Chat, Delivery, Event, EventDraft, Rsvp, Subscription, User
@@ -16,6 +16,8 @@ from db.repositories import _dialect_insert
 PENDING, SENDING, SENT, FAILED, SKIPPED, BLOCKED = "pending", "sending", "sent", "failed", "skipped", "blocked"
 FINAL = (SENT, FAILED, SKIPPED, BLOCKED)
 REMINDER, CANCELLED, MESSAGE = "reminder", "cancelled", "message"
+CHUNK = 500  # ids or keys per IN (...): far below the parameter limits of SQLite and asyncpg
+BIG_CHUNK = 5000  # ids per IN (...) where one query per chunk scans many rows (still below both limits)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,22 @@ class EventRepository:
         """Every stored occurrence of a source UID, by occurrence key."""
         rows = await self.session.scalars(select(Event).where(Event.partnership == partnership, Event.uid == uid))
         return {event.occurrence: event for event in rows}
+
+    async def by_sources(self, partnership: str, uids: Iterable[str]) -> dict[tuple[str, str], Event]:
+        """Every stored occurrence of these source UIDs, by (UID, occurrence key); one query per 500 UIDs."""
+        wanted = sorted(set(uids))
+        found: dict[tuple[str, str], Event] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            statement = select(Event).where(Event.partnership == partnership, Event.uid.in_(chunk))
+            found.update({(event.uid, event.occurrence): event for event in await self.session.scalars(statement)})
+        return found
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[Event]:
+        """New events in bulk (an ORM bulk INSERT ... RETURNING, batched by SQLAlchemy), as ORM objects."""
+        if not rows:
+            return []
+        return list(await self.session.scalars(insert(Event).returning(Event), list(rows)))
 
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
@@ -212,11 +230,15 @@ class DeliveryRepository:
         """
         wanted = {(row.key, row.chat_id): row for row in desired}
         scope = [Delivery.kind == kind, Delivery.status == PENDING]
-        if event_ids:
-            scope.append(Delivery.event_id.in_(event_ids))
         if user_id is not None:
             scope.append(Delivery.user_id == user_id)
-        pending = await self.session.execute(select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope))
+        ids = list(event_ids)
+        pending: list[Any] = []
+        # Few big queries: each may scan the pending rows once (a big import re-plans thousands of events).
+        for start in range(0, max(len(ids), 1), BIG_CHUNK):
+            chunk = [Delivery.event_id.in_(ids[start : start + BIG_CHUNK])] if ids else []
+            statement = select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
+            pending.extend(await self.session.execute(statement))
         stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
         for start in range(0, len(stale), 500):
             await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + 500])))

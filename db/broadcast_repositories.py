@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.agenda_repositories import BLOCKED, FAILED, MESSAGE, PENDING, SENDING, SKIPPED, DeliveryRepository, Recipient
@@ -64,9 +64,18 @@ class BroadcastRepository:
         return list(await self.session.scalars(statement.order_by(Broadcast.id)))
 
     async def audience(
-        self, partnership: str, roles: Sequence[str], school_id: str | None, category: str | None
+        self,
+        partnership: str,
+        roles: Sequence[str],
+        school_id: str | None,
+        category: str | None,
+        reminded: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
     ) -> list[Recipient]:
-        """Users of the partnership reachable in private (active chat) who are in the audience."""
+        """Users of the partnership reachable in private (active chat) who are in the audience.
+
+        With a ``category``: who gets its reminders, that is, not opted out and in one of the
+        ``reminded`` audiences, each (roles, schools) as an event stores them (empty: everyone).
+        """
         statement = (
             select(User.id, User.chat_id)
             .join(Chat, Chat.id == User.chat_id)
@@ -80,7 +89,7 @@ class BroadcastRepository:
             opted_out = exists().where(
                 Subscription.user_id == User.id, Subscription.category == category, Subscription.enabled.is_(False)
             )
-            statement = statement.where(~opted_out)
+            statement = statement.where(~opted_out, or_(false(), *(_in_audience(r, s) for r, s in reminded)))
         rows = await self.session.execute(statement.order_by(User.id))
         return [Recipient(user_id, chat_id) for user_id, chat_id in rows if chat_id is not None]
 
@@ -161,3 +170,13 @@ __all__ = [
     "is_broadcast_key",
     "report_key",
 ]
+
+
+def _in_audience(roles: Sequence[str], schools: Sequence[str]) -> Any:
+    """The SQL condition of ``bot.services.planning.in_audience``."""
+    condition: Any = true()
+    if roles:
+        condition = and_(condition, User.role.in_(roles))
+    if schools:
+        condition = and_(condition, User.school_id.in_(schools))
+    return condition

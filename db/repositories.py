@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -149,6 +150,26 @@ class ChatRepository:
 
     async def get(self, chat_id: int) -> Chat | None:
         return await self.session.get(Chat, chat_id)
+
+    async def inactive(self, chat_ids: Sequence[int]) -> list[int]:
+        """Those of these chats that are known and marked inactive (blocked)."""
+        if not chat_ids:
+            return []
+        found = await self.session.scalars(select(Chat.id).where(Chat.id.in_(chat_ids), Chat.active.is_(False)))
+        return list(found)
+
+    async def reactivate(self, chat_id: int) -> bool:
+        """The chat takes our messages again (unblocked). True if it was marked inactive."""
+        result = await self.session.execute(
+            update(Chat).where(Chat.id == chat_id, Chat.active.is_(False)).values(active=True, blocked_at=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def users_of(self, chat_ids: Sequence[int]) -> list[int]:
+        """The users whose private chat is one of these."""
+        if not chat_ids:
+            return []
+        return list(await self.session.scalars(select(User.id).where(User.chat_id.in_(chat_ids))))
 
 
 class UserRepository:

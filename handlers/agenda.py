@@ -7,11 +7,10 @@ import io
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.agenda_questions import CATEGORIES
-from bot.agenda_text import agenda_text, rsvp_line
+from bot.agenda_text import agenda_messages, rsvp_line
 from bot.context import current_time
 from bot.services.agenda import views_to_ics
 from handlers import callbacks
@@ -21,7 +20,7 @@ from handlers.common import (
     Context,
     acknowledge,
     edit,
-    is_not_modified,
+    edit_markup,
     own_press,
     services,
 )
@@ -70,7 +69,9 @@ async def agenda(update: Update, context: Context) -> None:
     if events:
         button = InlineKeyboardButton("📅 Alles in mijn agenda", callback_data=callbacks.EVENT_FILE.pack(ALL_EVENTS))
         markup = InlineKeyboardMarkup([[button]])
-    await message.reply_text(agenda_text(events), parse_mode=ParseMode.HTML, reply_markup=markup)
+    parts = agenda_messages(events)
+    for number, part in enumerate(parts, 1):
+        await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup if number == len(parts) else None)
     # A coordinator also gets the partnership's events to manage; everyone else sees nothing more.
     authority = await services(context).coordinators.authority(user.id)
     if authority is not None:
@@ -103,7 +104,7 @@ async def set_subscription(update: Update, context: Context) -> None:
     await acknowledge(
         context, query, f"Herinneringen voor {CATEGORIES[category]}: {'aan' if switch == 'on' else 'uit'}"
     )
-    await edit(query, SUBSCRIPTIONS, reply_markup=subscriptions_keyboard(state))
+    await edit(context, query, SUBSCRIPTIONS, reply_markup=subscriptions_keyboard(state))
 
 
 async def answer_reminder(update: Update, context: Context) -> None:
@@ -119,11 +120,7 @@ async def answer_reminder(update: Update, context: Context) -> None:
         return
     await acknowledge(context, query, f"Genoteerd: {rsvp_line(coming)}.")
     if isinstance(query.message, Message):
-        try:
-            await query.edit_message_reply_markup(rsvp_keyboard(event_id, coming))
-        except BadRequest as error:  # a double tap: the same keyboard again is harmless
-            if not is_not_modified(error):
-                raise
+        await edit_markup(context, query, rsvp_keyboard(event_id, coming))
 
 
 async def send_calendar_file(update: Update, context: Context) -> None:

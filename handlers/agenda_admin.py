@@ -172,7 +172,7 @@ async def _show(context: Context, update: Update, draft: Draft, intro: str = "")
     if query is not None and isinstance(query.message, Message):
         draft = _effective(draft)
         text, markup = step_prompt(draft, current_time(context))
-        await edit(query, intro + text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await edit(context, query, intro + text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return STATE_OF_STEP[draft.step]
     message = update.effective_message
     assert message is not None
@@ -348,7 +348,7 @@ async def confirmed(update: Update, context: Context) -> int:
     drafts = services(context).event_drafts
     if choice == "annuleren":
         await drafts.discard(authority, NEW)
-        await edit(query, "Oké, de bijeenkomst is niet opgeslagen en het concept is weg.")
+        await edit(context, query, "Oké, de bijeenkomst is niet opgeslagen en het concept is weg.")
         return ConversationHandler.END
     try:
         saved = await drafts.save(authority, current_time(context))
@@ -358,10 +358,11 @@ async def confirmed(update: Update, context: Context) -> int:
             return await _gone(update)
         return await _show(context, update, current, html.escape(str(error)) + "\n\n")
     if saved is None:
-        await edit(query, "Er is geen volledig concept meer. Met /nieuw begin je opnieuw.")
+        await edit(context, query, "Er is geen volledig concept meer. Met /nieuw begin je opnieuw.")
         return ConversationHandler.END
     when = dutch_when(saved.start, saved.end, saved.location)
     await edit(
+        context,
         query,
         f"Opgeslagen: <b>{html.escape(saved.title)}</b>\n{html.escape(when)}\n\n"
         f"Herinneringsmomenten: {len(saved.reminders)}. Met /agenda zie je wie komt.",
@@ -534,10 +535,11 @@ async def manage_button(update: Update, context: Context) -> None:
     if action == "ja":
         cancelled = await agenda.cancel_event(authority, int(event_id), now)
         if cancelled is None:
-            await edit(query, GONE)
+            await edit(context, query, GONE)
             return
         when = dutch_when(cancelled.start, cancelled.end, cancelled.location)
         await edit(
+            context,
             query,
             f"Afgelast: <b>{html.escape(cancelled.title)}</b>\n{html.escape(when)}\n\n"
             "Wie al een herinnering kreeg, krijgt bericht dat het niet doorgaat.",
@@ -546,16 +548,19 @@ async def manage_button(update: Update, context: Context) -> None:
         return
     view = await agenda.managed_event(authority, int(event_id), now)
     if view is None:
-        await edit(query, GONE)
+        await edit(context, query, GONE)
     elif action == "kies":
-        await edit(query, managed_event_text(view), parse_mode=ParseMode.HTML, reply_markup=_manage_keyboard(view))
+        await edit(
+            context, query, managed_event_text(view), parse_mode=ParseMode.HTML, reply_markup=_manage_keyboard(view)
+        )
     elif action == "nee":
-        await edit(query, f"Oké, ‘{view.title}’ gaat gewoon door.")
+        await edit(context, query, f"Oké, ‘{view.title}’ gaat gewoon door.")
     else:
         when = dutch_when(view.start, view.end, view.location)
         yes = InlineKeyboardButton("Ja, afgelasten", callback_data=callbacks.EVENT_MANAGE.pack("ja", view.id))
         no = InlineKeyboardButton("Nee", callback_data=callbacks.EVENT_MANAGE.pack("nee", view.id))
         await edit(
+            context,
             query,
             f"Wil je <b>{html.escape(view.title)}</b> ({html.escape(when)}) afgelasten? Wie al een herinnering "
             "kreeg, krijgt bericht dat het niet doorgaat.",

@@ -31,11 +31,13 @@ from bot.agenda_questions import CATEGORIES
 from bot.context import current_time
 from bot.services import Audience, Authority, BroadcastView
 from bot.services.broadcasts import (
+    MAX_STORED,
     EmptyAudience,
     NotAllowed,
     NothingToSend,
     broadcast_message,
     excerpt,
+    html_too_long,
     max_body_length,
     report_lines,
 )
@@ -57,6 +59,8 @@ ASK_TEXT = (
 )
 REPEAT = "Typ je bericht of het moment als tekst, of kies met de knoppen hierboven. Stoppen kan met /annuleer."
 GONE = "Dit concept bestaat niet meer of is al verstuurd. Begin opnieuw met /bericht."
+TOO_LATE = "Niet geannuleerd: dit bericht is al verstuurd of gepland. Een gepland bericht annuleer je in /berichten."
+NOT_YOUR_DRAFT = "Dit concept is niet van jou; er is niets veranderd."
 
 
 def moment_text(moment: datetime) -> str:
@@ -201,6 +205,12 @@ async def typed_text(update: Update, context: Context) -> int | None:
             f"Je bericht is te lang ({len(message.text)} tekens, hooguit {limit}). Maak het korter."
         )
         return None
+    if html_too_long(message.text_html):
+        await message.reply_text(
+            f"Je bericht is te lang: met opmaak en links is het {len(message.text_html)} tekens, hooguit "
+            f"{MAX_STORED}. Gebruik minder of kortere links."
+        )
+        return None
     try:
         view = await broadcasts.write(
             authority, None, message.text_html, current_time(context), sender=sender_of(update)
@@ -280,20 +290,25 @@ async def _audience(update: Update, context: Context, authority: Authority, pars
     view = await broadcasts.view(authority, draft_id)  # the author's own draft, or NotAllowed
     await acknowledge(context, query)
     if kind == "rollen":
-        await edit(query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view))
+        await edit(
+            context, query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view)
+        )
     elif kind == "school":
         rows = [
             [InlineKeyboardButton(label(s.name), callback_data=callbacks.BROADCAST_SCHOOL.pack(draft_id, s.id))]
             for s in broadcasts.schools(authority.partnership)[:MAX_SCHOOL_BUTTONS]
         ]
-        await edit(query, "Welke school?", reply_markup=InlineKeyboardMarkup(rows))
+        await edit(context, query, "Welke school?", reply_markup=InlineKeyboardMarkup(rows))
     else:
         rows = [
             [InlineKeyboardButton(name, callback_data=callbacks.BROADCAST_CATEGORY.pack(draft_id, category))]
             for category, name in CATEGORIES.items()
         ]
         await edit(
-            query, "Wie herinneringen krijgt voor welke soort bijeenkomst?", reply_markup=InlineKeyboardMarkup(rows)
+            context,
+            query,
+            "Wie herinneringen krijgt voor welke soort bijeenkomst?",
+            reply_markup=InlineKeyboardMarkup(rows),
         )
     return CHOOSING
 
@@ -313,7 +328,9 @@ async def _role(update: Update, context: Context, authority: Authority, parsed: 
         return CHOOSING
     view = await broadcasts.set_role(authority, draft_id, role, action == "aan", current_time(context))
     await acknowledge(context, query)
-    await edit(query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view))
+    await edit(
+        context, query, "Welke rollen? Kies er een of meer en druk op ‘Klaar’.", reply_markup=roles_keyboard(view)
+    )
     return CHOOSING
 
 
@@ -351,12 +368,14 @@ async def _when(update: Update, context: Context, authority: Authority, parsed: 
     assert query is not None
     broadcasts = services(context).broadcasts
     draft_id = int(parsed[0])
-    await acknowledge(context, query)
+    # Answered only after the service call: a stale button then gets its explanation (answered once).
     if parsed[1] == "later":
         await broadcasts.view(authority, draft_id)  # still the author's draft
+        await acknowledge(context, query)
         await _message(update).reply_text(f"Wanneer moet het weg? {EXAMPLE} (Nederlandse tijd)")
         return MOMENT
     view = await broadcasts.set_moment(authority, draft_id, None, current_time(context))
+    await acknowledge(context, query)
     await _preview(_message(update), context, view)
     return CHOOSING
 
@@ -367,9 +386,19 @@ async def _confirm(update: Update, context: Context, authority: Authority, parse
     broadcasts = services(context).broadcasts
     draft_id = int(parsed[0])
     if parsed[1] == "nee":
-        await broadcasts.discard(authority, draft_id)
-        await acknowledge(context, query)
-        await edit(query, "Oké, er is niets verstuurd en het concept is weggegooid.")
+        if await broadcasts.discard(authority, draft_id):
+            await acknowledge(context, query)
+            await edit(context, query, "Oké, er is niets verstuurd en het concept is weggegooid.")
+            return ConversationHandler.END
+        # Nothing thrown away: say why, and leave the message as it is (it may say "Verstuurd").
+        try:
+            await broadcasts.view(authority, draft_id)
+        except NotAllowed:
+            await acknowledge(context, query, NOT_YOUR_DRAFT)
+        except NothingToSend:
+            await acknowledge(context, query, TOO_LATE)
+        else:
+            await acknowledge(context, query, GONE)
         return ConversationHandler.END
     try:
         view = await broadcasts.confirm(authority, draft_id, current_time(context))
@@ -387,7 +416,7 @@ async def _confirm(update: Update, context: Context, authority: Authority, parse
             f"Verstuurd naar {recipients_text(view.recipients)}. Als alles weg is, krijg je een rapport; "
             "de voortgang zie je in /berichten."
         )
-    await edit(query, done)
+    await edit(context, query, done)
     return ConversationHandler.END
 
 
@@ -436,7 +465,9 @@ async def cancel_planned(update: Update, context: Context) -> None:
         return
     await acknowledge(context, query, "Geannuleerd." if cancelled else "Dit bericht is niet (meer) gepland.")
     now = current_time(context)
-    await edit(query, listing_text(views, now), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views, now))
+    await edit(
+        context, query, listing_text(views, now), parse_mode=ParseMode.HTML, reply_markup=listing_keyboard(views, now)
+    )
 
 
 async def in_a_group(update: Update, context: Context) -> None:

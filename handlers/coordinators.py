@@ -116,16 +116,16 @@ async def coordinator_button(update: Update, context: Context) -> None:
     target = await services(context).coordinators.candidate(authority, int(parsed[1])) if parsed else None
     await acknowledge(context, query)
     if parsed is None or target is None:
-        await edit(query, "Deze knop werkt niet meer, of die gebruiker hoort niet (meer) bij je partnerschap.")
+        await edit(context, query, "Deze knop werkt niet meer, of die gebruiker hoort niet (meer) bij je partnerschap.")
     elif parsed[0] == "nee":
-        await edit(query, "Oké, er is niemand coördinator gemaakt.")
+        await edit(context, query, "Oké, er is niemand coördinator gemaakt.")
     elif target.is_coordinator:
-        await edit(query, f"{target.name} is al coördinator van je partnerschap.")
+        await edit(context, query, f"{target.name} is al coördinator van je partnerschap.")
     elif parsed[0] == "kies":
-        await edit(query, _confirmation(target, authority), reply_markup=_yes_no(target.user_id))
+        await edit(context, query, _confirmation(target, authority), reply_markup=_yes_no(target.user_id))
     else:
         await services(context).coordinators.grant(authority, target.user_id, current_time(context))
-        await edit(query, f"Klaar: {target.name} is nu coördinator van je partnerschap.")
+        await edit(context, query, f"Klaar: {target.name} is nu coördinator van je partnerschap.")
         if target.chat_id is not None:
             await show_coordinator_commands(context.bot, target.chat_id)
 

@@ -69,13 +69,16 @@ async def stale_button(update: Update, context: Context) -> None:
 
 
 async def membership(update: Update, context: Context) -> None:
-    """A user blocking the bot (or removing it from a group) means: stop sending there."""
+    """A user blocking the bot (or removing it from a group) means: stop sending there; unblocking
+    (or adding it again) means: send again, upcoming reminders included."""
     change = update.my_chat_member
     if change is None:
         return
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):
         await services(context).profiles.mark_blocked(change.chat.id)
+    elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+        await services(context).profiles.reactivate(change.chat.id)
 
 
 def register_first(application: Application) -> None:  # type: ignore[type-arg]

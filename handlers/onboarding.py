@@ -107,6 +107,7 @@ async def choose_partnership(update: Update, context: Context) -> None:
     await acknowledge(context, query)
     name = step.partnership or "geen partnerschap gekozen"
     await edit(
+        context,
         query,
         f"Partnerschap: {html.escape(name)}\n\nWat is je rol?",
         parse_mode=ParseMode.HTML,
@@ -124,9 +125,9 @@ async def choose_role(update: Update, context: Context) -> None:
         return await acknowledge(context, query, _refusal(step))
     await acknowledge(context, query)
     if step.step == Step.TYPE_SCHOOL:
-        await edit(query, f"Rol: {step.role}\n\n{ASK_SCHOOL}", reply_markup=school_keyboard())
+        await edit(context, query, f"Rol: {step.role}\n\n{ASK_SCHOOL}", reply_markup=school_keyboard())
         return
-    await edit(query, finished_text(step))
+    await edit(context, query, finished_text(step))
 
 
 async def choose_school(update: Update, context: Context) -> None:
@@ -141,7 +142,7 @@ async def choose_school(update: Update, context: Context) -> None:
     if step.step != Step.DONE:
         return await acknowledge(context, query, _refusal(step))
     await acknowledge(context, query)
-    await edit(query, finished_text(step))
+    await edit(context, query, finished_text(step))
 
 
 def _refusal(step: OnboardingStep) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.context import forget_in_memory
 from handlers import callbacks
 from handlers.common import Context, acknowledge, edit, own_press, services
 from handlers.coordinators import hide_coordinator_commands
@@ -69,13 +70,18 @@ async def confirm_forget(update: Update, context: Context) -> None:
     query, parsed = press
     await acknowledge(context, query)
     if parsed != ("ja",):
-        await edit(query, "Oké, er is niets verwijderd.")
+        await edit(context, query, "Oké, er is niets verwijderd.")
         return
     chat = update.effective_chat
     await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
+    if context.chat_data is not None:  # the texts of answered questions (see handlers/questions.py)
+        context.chat_data.clear()
+    forget_in_memory(context, query.from_user.id)
     if chat is not None:  # a coordinator's rights went too: so does their menu
         await hide_coordinator_commands(context.bot, chat.id)
-    await edit(query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen.")
+    await edit(
+        context, query, "Klaar: ik heb je profiel en al je vragen verwijderd. Met /start kun je opnieuw beginnen."
+    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -144,7 +144,7 @@ async def inbox_page(update: Update, context: Context) -> None:
         return
     await acknowledge(context, query)
     text = page_text(page, _name(context, authority))
-    await edit(query, text, parse_mode=ParseMode.HTML, reply_markup=page_keyboard(page))
+    await edit(context, query, text, parse_mode=ParseMode.HTML, reply_markup=page_keyboard(page))
 
 
 async def begin(update: Update, context: Context) -> int:
@@ -219,7 +219,7 @@ async def confirm(update: Update, context: Context) -> int:
         if parsed[1] == "nee":
             await inbox_service.cancel(authority)
             await acknowledge(context, query)
-            await edit(query, "Oké, er is niets verstuurd. De vraag blijft in /vragen staan.")
+            await edit(context, query, "Oké, er is niets verstuurd. De vraag blijft in /vragen staan.")
             return ConversationHandler.END
         answered = await inbox_service.send(authority, int(parsed[0]), current_time(context))
     except PermissionError:
@@ -229,10 +229,11 @@ async def confirm(update: Update, context: Context) -> int:
     if answered is None:
         # A second tap on "Versturen": the first one sent it, and its "Klaar" stays.
         if not await inbox_service.is_answered(authority, int(parsed[0])):
-            await edit(query, "Dit antwoord kan niet meer worden verstuurd. " + GONE)
+            await edit(context, query, "Dit antwoord kan niet meer worden verstuurd. " + GONE)
         return ConversationHandler.END
     reach = "1 persoon" if answered.recipients == 1 else f"{answered.recipients} personen"
     await edit(
+        context,
         query,
         f"Klaar: je antwoord staat in de kennisbank van je partnerschap en gaat naar {reach} die de vraag "
         f"stelden ({answered.questions}×).",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import Asked
 from handlers import callbacks
-from handlers.common import STALE_BUTTON, Context, acknowledge, is_not_modified, send_answer, sender_of, services
+from handlers.common import STALE_BUTTON, Context, acknowledge, edit_markup, send_answer, sender_of, services
+from handlers.general import HELP
 from handlers.onboarding import ASK_SCHOOL, reply_to_school_step, school_keyboard
+from knowledge.models import HELP_ENTRY
 
 GROUP_HINT = "Stel je vraag achter /vraag, bijvoorbeeld: /vraag Wat is intervisie?"
 THANKS = "Bedankt voor je feedback!"
@@ -30,7 +31,10 @@ async def _answer(update: Update, context: Context, text: str) -> None:
     if not isinstance(result, Asked):
         await reply_to_school_step(message, result)
         return
-    await send_answer(message, result)
+    if result.answer.matched == HELP_ENTRY:  # "help" typed as a message: the /help text
+        await message.reply_text(HELP)
+    else:
+        await send_answer(message, result)
     if result.school_still_wanted:
         await message.reply_text(SCHOOL_STILL_WANTED, reply_markup=school_keyboard())
 
@@ -132,11 +136,7 @@ async def feedback(update: Update, context: Context) -> None:
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     if markup is not None:
         rows = [row for row in markup.inline_keyboard if not any(_is_feedback(button) for button in row)]
-        try:
-            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-        except BadRequest as error:
-            if not is_not_modified(error):
-                raise
+        await edit_markup(context, query, InlineKeyboardMarkup(rows) if rows else None)
 
 
 def _is_feedback(button: InlineKeyboardButton) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -18,6 +18,8 @@ from bot.stats_text import chart_caption, stats_text
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
+
+CHART_FILE_NAME = "vragen-per-week.png"
 
 
 def period_keyboard(days: int) -> InlineKeyboardMarkup:
@@ -61,7 +63,8 @@ async def stats(update: Update, context: Context) -> None:
     )
     series = [Point(week.monday, week.asked, week.fallback) for week in figures.weeks]
     chart = await asyncio.to_thread(render_chart, series)
-    await message.reply_photo(io.BytesIO(chart), caption=chart_caption(figures), parse_mode=ParseMode.HTML)
+    photo = InputFile(io.BytesIO(chart), filename=CHART_FILE_NAME)
+    await message.reply_photo(photo, caption=chart_caption(figures), parse_mode=ParseMode.HTML)
 
 
 async def other_period(update: Update, context: Context) -> None:
@@ -77,7 +80,11 @@ async def other_period(update: Update, context: Context) -> None:
     figures = await _figures(context, authority, int(parsed[0]))
     if figures is not None:
         await edit(
-            query, _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
+            context,
+            query,
+            _text(context, figures),
+            parse_mode=ParseMode.HTML,
+            reply_markup=period_keyboard(figures.days),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-AnswerKind = Literal["entry", "list", "ambiguous", "fallback", "invalid"]
+AnswerKind = Literal["entry", "list", "ambiguous", "fallback", "invalid", "chitchat"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Answer:
     partnership: str | None = None
     explanation: str = ""
     title: str | None = None
+    # The entry's see_also entries, offered as "Zie ook: ..." buttons.
+    see_also: tuple[Suggestion, ...] = ()
+    # The question this answer is about, follow-ups included: what a chat keeps as context.
+    about: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -24,9 +24,15 @@ from knowledge.models import Entry
 from knowledge.normalize import fold, tokens
 from knowledge.overlay import OverlayItem, OverlayKind, natural_key, resolve_school
 
+# The limits of one import (README, "Grenzen van een import"). An .xlsx file is a zip archive: its
+# members are measured unpacked before openpyxl opens anything, so a zip bomb costs nothing.
 MAX_ROWS = 5000
 EMPTY_RUN = 1000  # empty rows in a row that end a sheet
 MAX_FILE_BYTES = 5_000_000
+MAX_XLSX_UNPACKED = 50_000_000  # all members of the archive together, unpacked
+MAX_XLSX_MEMBERS = 1000
+SNIFF_SAMPLE = 64 * 1024  # characters of a CSV the dialect is guessed from
+FORMULA = object()  # an Excel cell with a formula but no value Excel computed and saved
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ def _header(text: str) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if value is FORMULA:
+        return "="
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
@@ -99,30 +107,86 @@ def _raw_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]
     return _xlsx_rows(path, shown, problems) if suffix == ".xlsx" else _csv_rows(path, shown, problems)
 
 
-def _csv_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
-    data = path.read_bytes()
+def _decoded(data: bytes, shown: str, problems: list[Problem]) -> str | None:
+    """UTF-8 (with or without BOM); a file without any UTF-8 character is Excel's cp1252 ("CSV
+    (gescheiden door lijstscheidingsteken)"). A UTF-8 file with a stray byte is refused by line:
+    decoding all of it as cp1252 would turn every "ö" into "Ã¶"."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # "CSV (gescheiden door lijstscheidingsteken)" from Excel
-    first_line = text.split("\n", 1)[0]
+        pass
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+    if not any(127 < ord(character) < 0xDC80 or ord(character) > 0xDCFF for character in text):
+        return data.decode("cp1252", errors="replace")
+    bad = [number for number, line in enumerate(text.splitlines(), start=1) if re.search("[\udc80-\udcff]", line)]
+    for number in bad[:3]:
+        problems.append(
+            Problem(
+                shown,
+                number,
+                "deze regel bevat een teken dat geen UTF-8 is, terwijl de rest van het bestand UTF-8 is; "
+                "verbeter het teken of sla het bestand op als ‘CSV UTF-8’",
+            )
+        )
+    return None
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Excel's dialect (a quote in a field is doubled: ""Handboek"") with the separator found in a
+    real sample of the file, not in the header line alone."""
     try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:SNIFF_SAMPLE], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
+        header = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=header.count)
+
+    class Found(csv.excel):
+        pass
+
+    Found.delimiter = delimiter
+    return Found
+
+
+def _csv_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    text = _decoded(path.read_bytes(), shown, problems)
+    if text is None:
+        return []
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
     except csv.Error as exc:
         problems.append(Problem(shown, 1, f"ongeldige CSV: {exc}"))
         return []
+
+
+def _unpacked_size_problem(path: Path) -> str | None:
+    """Why an .xlsx archive is refused before it is opened (too big unpacked), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "dit is geen geldig Excel-bestand (.xlsx)"
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED:
+        return (
+            f"het Excel-bestand is uitgepakt te groot (meer dan {MAX_XLSX_UNPACKED // 1_000_000} MB of "
+            f"{MAX_XLSX_MEMBERS} onderdelen); sla alleen de tabel op in een nieuw bestand"
+        )
+    return None
 
 
 def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
     import openpyxl  # only this command needs it: `python -m bot ask` stays light
     from openpyxl.utils.exceptions import InvalidFileException
 
+    refused = _unpacked_size_problem(path)
+    if refused is not None:
+        problems.append(Problem(shown, 1, refused))
+        return []
     try:
+        # The values Excel computed and saved, and the cells themselves (to tell a formula without a
+        # saved value from an empty cell).
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         problems.append(Problem(shown, 1, "dit is geen geldig Excel-bestand (.xlsx)"))
         return []
@@ -132,18 +196,25 @@ def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any
         filled = empty_run = 0
         # A formatted but empty range (a column set to text down to row 6000) is no data: trailing
         # empty rows are dropped, and a long run of them ends the sheet.
-        for row in sheet.iter_rows(values_only=True):
-            empty = not any(_cell(value) for value in row)
+        for row, written in zip(
+            sheet.iter_rows(values_only=True), formulas.worksheets[0].iter_rows(values_only=True), strict=False
+        ):
+            values = [
+                FORMULA if value is None and isinstance(formula, str) and formula.startswith("=") else value
+                for value, formula in zip(row, written, strict=False)
+            ]
+            empty = not any(_cell(value) for value in values)
             empty_run = empty_run + 1 if empty else 0
             if empty_run > EMPTY_RUN or filled > MAX_ROWS + 1:
                 break
             filled += not empty
-            rows.append(list(row))
+            rows.append(values)
         while rows and not any(_cell(value) for value in rows[-1]):
             rows.pop()
         return rows
     finally:
         workbook.close()
+        formulas.close()
 
 
 def read_table(path: Path, kind: str, problems: list[Problem]) -> list[Row]:
@@ -178,8 +249,18 @@ def read_table(path: Path, kind: str, problems: list[Problem]) -> list[Row]:
         return []
     rows = []
     for index, values in enumerate(raw[1:], start=2):
+        formulas = [name for p, name in positions.items() if p < len(values) and values[p] is FORMULA]
+        for name in formulas:
+            problems.append(
+                Problem(
+                    shown,
+                    index,
+                    f"kolom {name}: een formule zonder opgeslagen uitkomst (open het bestand in Excel en sla "
+                    "het opnieuw op, of zet er de waarde in)",
+                )
+            )
         cells = {name: _cell(values[p]) if p < len(values) else "" for p, name in positions.items()}
-        if any(cells.values()):
+        if any(cells.values()) and not formulas:
             rows.append(Row(index, cells))
     if not rows and not problems:
         problems.append(Problem(shown, 2, "het bestand heeft geen rijen onder de kolomnamen"))
@@ -292,4 +373,4 @@ def _without_empty(fields: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v}
 
 
-__all__ = ["COLUMNS", "MAX_ROWS", "Column", "Row", "overlay_items", "read_table"]
+__all__ = ["COLUMNS", "MAX_FILE_BYTES", "MAX_ROWS", "MAX_XLSX_UNPACKED", "Column", "Row", "overlay_items", "read_table"]

@@ -33,17 +33,31 @@ answer is an honest fallback. The rules, each in its own method:
 9. Ties go to the more specific entry: the partnership's own, then a general one, then the knowledge
    base's order (``_specificity``). Two schools with one name, or two partnerships' entries when the
    asker's partnership is unknown, make the bot ask which is meant.
-10. A question for a phone number, e-mail address or date gets an honest "not in my knowledge base"
-    with where to ask (``_missing_detail``).
+10. A question for a detail no source gives (a phone number, e-mail address, date, cost, salary,
+    study points, opening hours, parking, who directs or chairs) gets an honest "not in my knowledge
+    base" with where to ask (``missing_detail``), unless the best entry was written for that question
+    (its phrasing asks for the detail: an answer from /vragen, an imported FAQ) or its answer gives
+    the detail (a year, a date): then that entry answers (``_Detail.given_by``).
+11. A message is read as clauses (``normalize.clauses``): the last one with a question word asks, the
+    others are context. Context words count for an entry that knows them, never against one that does
+    not; a phrasing found only through context counts half (``_read``, ``_score``). A clause that only
+    refers back ("wat is dat?") is answered by the entry the message names most specifically: later
+    words and the word after "zo'n" weigh more (``_focus_and_context``, ``_topics``).
+12. Small talk ("hoi", "dank je wel", "wie ben jij") is answered from entries of kind ``praatje`` when
+    the whole message is small talk (``_small_talk_answer``).
+13. A follow-up ("en in Groningen?", "en wie ondersteunt die?") is read against the chat's previous
+    question, which the caller passes in (``_follow_up``).
+14. "ons partnerschap", "onze pabo": with a known asker, other partnerships' entries are left out.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 
@@ -52,7 +66,7 @@ from rapidfuzz import fuzz, process
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import KnowledgeBase
 from knowledge.models import Entry
-from knowledge.normalize import canonical, language, rejoin, terms, tokens, word_set, words
+from knowledge.normalize import canonical, clauses, language, rejoin, terms, tokens, word_set, words
 from knowledge.render import bullet_list, entry_text, school_label
 from knowledge.schools import Asked, SchoolLists
 
@@ -67,6 +81,46 @@ LINKING_LETTERS = ("", "s", "e", "en")
 SUBJECTS = frozenset({"ik", "wij", "we"})
 ARTICLES = frozenset({"een", "de", "het"})
 FOCUS_FACTOR = 2.0
+PREFIX_AT_LEAST = 6  # a detail word this long also counts at the start of a compound
+SMALL_TALK_WORDS = 8  # no small talk is longer
+CONTEXT_ONLY_FACTOR = 0.5  # a phrasing found only by words of the context ("ik ben mentor, ...")
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """A detail no source gives: the words or word pairs that ask for it, and the honest answer."""
+
+    words: frozenset[str]
+    pairs: frozenset[tuple[str, ...]]
+    with_words: frozenset[str]
+    answered_by: re.Pattern[str] | None
+    text: str
+    long_words: tuple[str, ...] = ()  # the words that also count at the start of a compound
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return self.long_words
+
+    def asked_in(self, asked: list[str], pairs: set[tuple[str, ...]]) -> bool:
+        """A detail word, a compound that starts with a long one ("parkeergelegenheid"), or a word pair."""
+        said = self.words.intersection(asked) or any(word.startswith(self.prefixes) for word in asked)
+        if not (said or self.pairs & pairs):
+            return False
+        return not self.with_words or not self.with_words.isdisjoint(asked)
+
+    def given_by(self, entry: Entry, phrasing: str) -> bool:
+        """The entry answers it: it was written for this kind of question, or its answer has the detail."""
+        said = words(phrasing)
+        if self.words.intersection(said) or self.pairs & set(pairwise(said)):
+            return True
+        return self.answered_by is not None and self.answered_by.search(entry.answer) is not None
+
+
+@dataclass(frozen=True)
+class _FollowUp:
+    starters: frozenset[str]  # "en in Groningen?"
+    references: frozenset[str]  # "wie ondersteunt die?"
+    short: int  # a message of at most this many words with a reference may be a follow-up
 
 
 @dataclass(frozen=True)
@@ -79,8 +133,10 @@ class MatcherWords:
     compare: frozenset[str]
     compare_joins: frozenset[str]  # 'verschil tussen A en B'
     alternative_joins: frozenset[str]  # 'A of B' without a word for difference
-    # Phone numbers, e-mail addresses and dates are in no source: (words, word pairs, honest answer).
-    missing_details: tuple[tuple[frozenset[str], frozenset[tuple[str, ...]], str], ...]
+    # Details no source gives (phone numbers, costs, opening hours, ...): see ``_missing_detail``.
+    missing_details: tuple[_Detail, ...]
+    topic_markers: tuple[tuple[str, ...], ...]
+    follow_up: _FollowUp
 
 
 @cache
@@ -93,10 +149,35 @@ def matcher_words() -> MatcherWords:
         compare_joins=word_set("compare_joins"),
         alternative_joins=word_set("alternative_joins"),
         missing_details=tuple(
-            (frozenset(words(" ".join(d.words))), frozenset(tuple(words(p)) for p in d.pairs), d.text)
+            _Detail(
+                frozenset(words(" ".join(d.words))),
+                frozenset(tuple(words(p)) for p in d.pairs),
+                frozenset(words(" ".join(d.with_words))),
+                re.compile(d.answered_by, re.IGNORECASE) if d.answered_by else None,
+                d.text,
+                _long_words(frozenset(words(" ".join(d.words)))),
+            )
             for d in found.missing_details
         ),
+        topic_markers=tuple(tuple(words(marker)) for marker in found.topic_markers),
+        follow_up=_FollowUp(
+            frozenset(words(" ".join(found.follow_up.starters))),
+            frozenset(words(" ".join(found.follow_up.references))),
+            found.follow_up.short,
+        ),
     )
+
+
+@cache
+def _long_words(found: frozenset[str]) -> tuple[str, ...]:
+    """The words long enough to count at the start of a compound (``str.startswith`` takes a tuple)."""
+    return tuple(sorted(word for word in found if len(word) >= PREFIX_AT_LEAST))
+
+
+def missing_detail(asked: list[str]) -> _Detail | None:
+    """The detail no source gives that the question's words ask for (a phone number, a date, a cost)."""
+    pairs: set[tuple[str, ...]] = set(pairwise(asked))
+    return next((d for d in matcher_words().missing_details if d.asked_in(asked, pairs)), None)
 
 
 def _fuzzy_cutoff(token: str) -> float | None:
@@ -173,7 +254,17 @@ class Matcher:
             raise ValueError("threshold must be in (0, 1]")
         self.kb = kb
         self.threshold = threshold
-        self._entries = kb.entries
+        # Small talk is matched on whole messages (``_small_talk``), never by the scoring below.
+        self._entries = tuple(e for e in kb.entries if not e.small_talk)
+        self._small_talk = {
+            " ".join(words(text)): entry for entry in kb.entries if entry.small_talk for text in entry.keywords
+        }
+        self._small_talk_phrases = list(self._small_talk)
+        # Words of small talk: a clause with two other words is a question (a quick "no").
+        self._small_talk_words = frozenset(w for phrase in self._small_talk for w in phrase.split()) | frozenset(
+            language().small_talk.filler
+        )
+        self._labels: dict[str, str] = {}
         self._phrasings: list[_Phrasing] = []
         self._universe: list[frozenset[str]] = []
         for index, entry in enumerate(self._entries):
@@ -299,9 +390,13 @@ class Matcher:
                 result.append(_QueryToken(token, 0.0))
         return result
 
-    @staticmethod
-    def _without_self_description(asked: list[str], raw: list[str]) -> list[str]:
-        """Drop the word after 'ik ben (een)' or 'als (een)', when the question has more to say."""
+    def _without_self_description(self, asked: list[str], raw: list[str]) -> tuple[list[str], list[str]]:
+        """Move the word after 'ik ben (een)' or 'als (een)' to the context, when the question says more.
+
+        Returns (what is asked, the self-description). The asker's role only helps an entry that
+        knows it; the question keeps it when nothing else it says is as specific ("wat moet ik als
+        directeur doen in het partnerschap" asks about the directeur).
+        """
         described: set[str] = set()
         for index, word in enumerate(asked[:-1]):
             previous = asked[index - 1] if index else None
@@ -311,7 +406,14 @@ class Matcher:
                     following = asked[index + 2]
                 described.update(terms(following))
         rest = [token for token in raw if token not in described]
-        return rest if rest else raw
+        if rest and self._specificity_of(rest) >= self._specificity_of([t for t in raw if t in described]):
+            return rest, [token for token in raw if token in described]
+        return raw, []
+
+    def _specificity_of(self, said: list[str]) -> float:
+        """The weight of the rarest known word (partnership names not counted); 0 when none is known."""
+        known = (self._weight.get(canonical(term), 0.0) for term in said if canonical(term) not in self._name_tokens)
+        return max(known, default=0.0)
 
     @staticmethod
     def _focus(asked: list[str]) -> set[str]:
@@ -352,24 +454,43 @@ class Matcher:
             yield -coverage, position
 
     def _score(
-        self, query: list[_QueryToken], scope: str | None, focus: set[str], schools_only: bool = False
+        self,
+        query: list[_QueryToken],
+        scope: str | None,
+        focus: set[str],
+        schools_only: bool = False,
+        context: list[_QueryToken] | None = None,
+        emphasis: dict[str, float] | None = None,
+        context_only: float = CONTEXT_ONLY_FACTOR,
+        own_only: bool = False,
     ) -> list[_Scored]:
-        """The best ``TOP_K`` entries (and any tied with them) by score, best first."""
+        """The best ``TOP_K`` entries (and any tied with them) by score, best first.
+
+        ``context`` (the words around the question) counts for an entry that knows a word of it and
+        never against one that does not: for that entry the word is added to both sides of its
+        question coverage. ``own_only``: "ons partnerschap" leaves out other partnerships' entries.
+        """
+        context = context or []
         found = {q.token: q.similarity for q in query if q.similarity > 0}
+        for q in context:
+            found.setdefault(q.token, q.similarity)
 
         unknown = self._unknown_word_weight(query)
         # A partnership's name says where, not what: it does not count when the question says more.
-        context = self._name_tokens if any(q.token not in self._name_tokens for q in query) else frozenset()
+        where_only = self._name_tokens if any(q.token not in self._name_tokens for q in query) else frozenset()
 
         def weight(token: str) -> float:
             base = self._weight.get(token)
             if base is None:
                 return unknown
-            if token in context:
+            if token in where_only:
                 return 0.0
+            base *= emphasis.get(token, 1.0) if emphasis else 1.0
             return base * FOCUS_FACTOR if token in focus else base
 
         total_query = sum(weight(q.token) for q in query)
+        if total_query <= 0 and not context:
+            return []
         ranked: Iterable[tuple[float, int]]
         if len(found) == 1:
             # One known word: its postings, lightest phrasing first, are already in coverage order.
@@ -386,6 +507,8 @@ class Matcher:
             if schools_only and entry.school is None:
                 return
             if scope is not None and entry.partnership not in (None, scope):
+                if own_only:
+                    return
                 score *= OTHER_PARTNERSHIP_FACTOR
             if score > best.get(index, (0.0, ""))[0]:
                 best[index] = (score, text)
@@ -399,17 +522,28 @@ class Matcher:
 
         # score <= sqrt(phrasing coverage * share of the question known at all): visit candidates by
         # that bound and stop once it cannot reach the TOP_K-th best score any more.
-        known_at_all = sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
+        known_at_all = (
+            1.0
+            if context or total_query <= 0
+            else sum(weight(q.token) * q.similarity for q in query if q.similarity > 0) / total_query
+        )
+        matched_weight: dict[int, float] = {}
+        asked_tokens = {q.token for q in query if q.similarity > 0}
         question_coverage: dict[int, float] = {}
         floor = 0.0
         for visited, (phrasing_coverage, position) in enumerate(ranked):
             if math.sqrt(phrasing_coverage * known_at_all) < floor - 1e-9:
                 break
             phrasing = self._phrasings[position]
+            if context and phrasing.tokens.isdisjoint(asked_tokens):
+                phrasing_coverage *= context_only  # it names the situation, not what is asked
             if phrasing.entry not in question_coverage:
                 universe = self._universe[phrasing.entry]
                 known = sum(weight(q.token) * q.similarity for q in query if q.token in universe)
-                question_coverage[phrasing.entry] = known / total_query
+                helping = sum(weight(q.token) * q.similarity for q in context if q.token in universe)
+                matched_weight[phrasing.entry] = known + helping
+                denominator = total_query + helping
+                question_coverage[phrasing.entry] = (known + helping) / denominator if denominator > 0 else 0.0
             offer(phrasing.entry, math.sqrt(phrasing_coverage * question_coverage[phrasing.entry]), phrasing.text)
             if visited % 32 == 31 and len(best) >= TOP_K:
                 floor = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1]
@@ -418,7 +552,15 @@ class Matcher:
         # wins: the partnership's own, then a general one; then the knowledge base's order.
         cut = heapq.nlargest(TOP_K, (score for score, _ in best.values()))[-1] - 1e-9 if best else 0.0
         leaders = [(index, found) for index, found in best.items() if found[0] >= cut]
-        leaders.sort(key=lambda item: (-round(item[1][0], 9), self._specificity(item[0], scope), item[0]))
+        # With context, of two entries that fit as well the one matching more (rarer) words wins.
+        leaders.sort(
+            key=lambda item: (
+                -round(item[1][0], 9),
+                -round(matched_weight.get(item[0], 0.0), 9) if context else 0.0,
+                self._specificity(item[0], scope),
+                item[0],
+            )
+        )
         return [_Scored(self._entries[index], score, text) for index, (score, text) in leaders]
 
     def _specificity(self, index: int, scope: str | None) -> int:
@@ -428,7 +570,12 @@ class Matcher:
         return 1 if owner is None else 2
 
     # -- answers ------------------------------------------------------------------------------
-    def match(self, question: str, partnership: str | None = None) -> Answer:
+    def match(self, question: str, partnership: str | None = None, previous: str | None = None) -> Answer:
+        """The answer to ``question`` for a user of ``partnership``.
+
+        ``previous`` is the chat's previous question (kept by the caller for a short while): a
+        follow-up like "en in Groningen?" or "en wie ondersteunt die?" is read against it.
+        """
         asker = partnership if partnership in self.kb.partnerships else None
         question = question.strip()
         if not question:
@@ -439,28 +586,234 @@ class Matcher:
                 f"{MAX_QUESTION_CHARS} tekens, bijvoorbeeld: ‘Wat is intervisie?’",
                 asker,
             )
-        asked = words(question)
-        raw = self._without_self_description(asked, terms(question))
-        if not raw:
-            if not asked:
+        small_talk = self._small_talk_answer(question)
+        if small_talk is not None:
+            return small_talk
+        asked, context_words, asking = self._focus_and_context(question)
+        alone = replace(self._read(question, asked, context_words, asking, asker), about=question)
+        if previous and len(previous) <= MAX_QUESTION_CHARS:
+            followed, certain = self._follow_up(question, previous, asker)
+            if followed is not None and (certain or alone.fallback or followed.confidence > alone.confidence):
+                return followed
+        return alone
+
+    def _follow_up(self, question: str, previous: str, asker: str | None) -> tuple[Answer | None, bool]:
+        """ "en in Groningen?" asks the previous question again for that partnership; "en wie
+        ondersteunt die?" is read with the previous question as its context.
+
+        Returns the answer (None: not a follow-up, or one the previous question does not help) and
+        whether the message surely is one (it starts with "en"); a short message that only refers
+        ("wie ondersteunt die?") is a follow-up when that reading answers it better.
+        """
+        said = words(question)
+        follow = matcher_words().follow_up
+        starts = bool(said) and said[0] in follow.starters
+        refers = len(said) <= follow.short and not follow.references.isdisjoint(said)
+        if not (starts or refers):
+            return None, False
+        rest = said[1:] if starts else said
+        query = self._canonical(terms(" ".join(rest)))
+        named = self._named_partnership(query)
+        if named is not None and all(q.token in self._name_tokens for q in query):
+            answer = self.match(previous, named)
+            return (None if answer.fallback else replace(answer, about=previous)), starts
+        answer = self._read(question, rest, words(previous), rest, asker, follow_up=True)
+        if answer.fallback:
+            return None, False
+        return replace(answer, about=f"{previous} {' '.join(rest)}"), starts
+
+    def _read(
+        self,
+        question: str,
+        asked: list[str],
+        context_words: list[str],
+        asking: list[str],
+        asker: str | None,
+        follow_up: bool = False,
+    ) -> Answer:
+        """Answer the words that ask (``asked``) with the words around them (``context_words``).
+
+        A phrasing found only through the context counts half: it names the situation, not what is
+        asked. Not so when the asking clause of a message points back into it ("wat is daar het plan
+        mee"); a follow-up does ask about something else than the previous question ("en wie
+        ondersteunt die?").
+        """
+        points_back = not matcher_words().follow_up.references.isdisjoint(asking)
+        context_only = CONTEXT_ONLY_FACTOR if follow_up or not points_back else 1.0
+        raw, described = self._without_self_description(asked, terms(" ".join(asked)))
+        context_terms = described + terms(" ".join(context_words))
+        if not raw and not context_terms:
+            if not words(question):
                 return self._invalid(
                     "Ik zie geen woorden in je bericht. Stel je vraag in een paar woorden, "
                     "bijvoorbeeld: ‘Wat is lesson study?’",
                     asker,
                 )
             return self._fallback([], asker, "Kun je je vraag wat uitgebreider stellen?")
-        query = self._canonical(raw)
-        scope = self._named_partnership(query) or asker
-        return self._comparison(asked, scope, asker) or self._answer(asked, query, scope, asker)
+        emphasis: dict[str, float] = {}
+        if raw:
+            query = self._canonical(raw)
+            in_focus = {q.token for q in query}
+            context = [q for q in self._canonical(context_terms) if q.similarity > 0 and q.token not in in_focus]
+        else:
+            # "... wat is dat?": what it refers to is among the known words; the later one is meant more
+            # likely. Who the asker is ("ik ben student") is not what they refer to.
+            said, _ = self._without_self_description(context_words, context_terms)
+            query = [q for q in self._canonical(said) if q.similarity > 0]
+            context = []
+            last = max(len(query) - 1, 1)
+            emphasis = {q.token: 0.5 + position / last for position, q in enumerate(query)}
+            emphasis.update(dict.fromkeys(self._topics(context_words), 2.0))
+        named = self._named_partnership([*query, *context])
+        scope = named or asker
+        whole = words(question)
+        # "ons partnerschap", "onze studenten": the asker's own partnership, never another's facts.
+        own_only = asker is not None and named in (None, asker) and not word_set("own").isdisjoint(whole)
+        return self._comparison(whole, scope, asker) or self._answer(
+            asked, query, scope, asker, context, asking, emphasis, context_only, own_only
+        )
 
-    def _answer(self, asked: list[str], query: list[_QueryToken], scope: str | None, asker: str | None) -> Answer:
-        scored = self._score(query, scope, self._focus(asked))
+    def _focus_and_context(self, question: str) -> tuple[list[str], list[str], list[str]]:
+        """(the words that say what is asked, the words around them, the clause that asks).
+
+        The asking clause is the last one with a question word (else the last one). When it says
+        nothing of its own ("kan je het uitleggen"), or points back and names nothing the knowledge
+        base knows ("wat is daar het plan mee"), it refers back: then the whole
+        message is context and the entry it names most specifically is the answer. Context words
+        help an entry that knows them; an entry is not blamed for those it does not know
+        ("ik ben net mentor 😅 wat doet een mentor").
+        """
+        parts = clauses(question)
+        if len(parts) < 2:
+            only = parts[0] if parts else []
+            return only, [], only
+        markers = word_set("question_markers")
+        ask = next((i for i in range(len(parts) - 1, -1, -1) if markers.intersection(parts[i])), len(parts) - 1)
+        asking = parts[ask]
+        refers = not matcher_words().follow_up.references.isdisjoint(asking)
+        if not terms(" ".join(asking)) or (refers and not self._names_something(asking)):
+            return [], [w for part in parts for w in part], asking
+        context = [w for i, part in enumerate(parts) if i != ask for w in part]
+        return asking, context, asking
+
+    def _small_talk_answer(self, question: str) -> Answer | None:
+        """ "hoi", "top bedankt 👍", "wie ben jij?": a message that is small talk as a whole, typos allowed.
+
+        A message of several clauses is small talk when each clause is ("hoi! dank je wel"), and so
+        is a clause of small-talk words only ("oké top", "super bedankt voor de info"); the weightiest
+        one is answered (thanks before a goodbye before a greeting, see ``small_talk`` in the language
+        file). "hoi, wat is intervisie?" is a question.
+        """
+        if len(question.split()) > SMALL_TALK_WORDS:
+            return None
+        parts = clauses(question)
+        if not parts or len(parts) > 3:
+            return None
+        if any(sum(word not in self._small_talk_words for word in part) > 1 for part in parts):
+            return None
+        found: list[Entry] = []
+        for part in parts:
+            entry = self._small_talk_phrase(" ".join(part))
+            if entry is not None:
+                found.append(entry)
+                continue
+            pieces = self._small_talk_pieces(part)
+            if not pieces:
+                return None
+            found.extend(pieces)
+        order = language().small_talk.priority
+        best = min(found, key=lambda e: order.index(e.id) if e.id in order else len(order))
+        return Answer(
+            text=best.answer,
+            confidence=1.0,
+            matched=best.id,
+            fallback=False,
+            kind="chitchat",
+            explanation=f"{best.id}: een praatje",
+            title=best.title,
+        )
+
+    def _small_talk_pieces(self, said: list[str]) -> list[Entry]:
+        """A clause cut into small-talk phrases and filler words ("hoi hoe gaat het", "ok dankje");
+        empty when it cannot be. Exact phrases only: a typo is forgiven in a whole clause."""
+        fillers = language().small_talk.filler
+        best: list[list[Entry] | None] = [[], *([None] * len(said))]
+        for end in range(1, len(said) + 1):
+            for start in range(end):
+                before = best[start]
+                if before is None:
+                    continue
+                piece = said[start:end]
+                if all(word in fillers for word in piece):
+                    best[end] = before
+                    break
+                entry = self._small_talk.get(" ".join(piece))
+                if entry is not None:
+                    best[end] = [*before, entry]
+                    break
+        return best[-1] or []
+
+    def _small_talk_phrase(self, said: str) -> Entry | None:
+        entry = self._small_talk.get(said)
+        if entry is None and len(said) >= 5:
+            close = process.extractOne(said, self._small_talk_phrases, scorer=fuzz.ratio, score_cutoff=88)
+            entry = self._small_talk[close[0]] if close else None
+        return entry
+
+    @staticmethod
+    def _topics(said: list[str]) -> set[str]:
+        """Tokens of the word after "zo'n", "iets met", "over": what the asker is unsure about."""
+        markers = matcher_words().topic_markers
+        found: set[str] = set()
+        for index in range(len(said)):
+            for marker in markers:
+                size = len(marker)
+                if tuple(said[index : index + size]) != marker:
+                    continue
+                rest = [w for w in said[index + size :] if w not in ARTICLES]
+                if rest:
+                    found.update(tokens(rest[0]))
+        return found
+
+    def _names_something(self, clause: list[str]) -> bool:
+        return any(
+            (token := canonical(term)) in self._weight and token not in self._name_tokens
+            for term in terms(" ".join(clause))
+        )
+
+    def _answer(
+        self,
+        asked: list[str],
+        query: list[_QueryToken],
+        scope: str | None,
+        asker: str | None,
+        context: list[_QueryToken] | None = None,
+        asking: list[str] | None = None,
+        emphasis: dict[str, float] | None = None,
+        context_only: float = CONTEXT_ONLY_FACTOR,
+        own_only: bool = False,
+    ) -> Answer:
+        scored = self._score(
+            query,
+            scope,
+            self._focus(asked),
+            context=context or [],
+            emphasis=emphasis,
+            context_only=context_only,
+            own_only=own_only,
+        )
         top = scored[0] if scored else None
-        listed = self._school_list(asked, query, scope, top)
+        missing = missing_detail(asked if asking is None else asking)
+        # A question for a detail ("hoeveel EC ...") is no list question.
+        listed = self._school_list(asked, query, scope, top) if missing is None else None
         if listed is not None:
             return listed
         if top is None or top.score < self.threshold:
-            return self._fallback(scored, scope)
+            # The detail's own answer only when the question is about something in the knowledge base.
+            in_scope = missing is not None and (
+                (top is not None and top.score >= SUGGESTION_THRESHOLD) or any(q.similarity > 0 for q in query)
+            )
+            return self._fallback(scored, scope, missing.text if missing and in_scope else "Dat weet ik helaas niet.")
         if top.entry.school is not None:
             same_name = self._same_name_choice(top.entry, query)
             if same_name is not None:
@@ -474,9 +827,8 @@ class Matcher:
                     [top.entry, second.entry],
                     top.score,
                 )
-        missing = self._missing_detail(asked)
-        if missing is not None:
-            return self._fallback(scored[:1], scope, missing)
+        if missing is not None and not missing.given_by(top.entry, top.phrasing):
+            return self._fallback(scored[:1], scope, missing.text)
         return self._entry_answer(top.entry, scope, top.score, f"via ‘{top.phrasing}’", asker)
 
     def _named_partnership(self, query: list[_QueryToken]) -> str | None:
@@ -516,15 +868,6 @@ class Matcher:
             title=f"{first.entry.title} en {second.entry.title}",
         )
 
-    @staticmethod
-    def _missing_detail(asked: list[str]) -> str | None:
-        """The honest answer when the question asks for a detail no source gives (a phone number, a date)."""
-        pairs = set(pairwise(asked))
-        for detail_words, detail_pairs, text in matcher_words().missing_details:
-            if detail_words.intersection(asked) or detail_pairs & pairs:
-                return text
-        return None
-
     def answer_entry(self, entry_id: str, partnership: str | None = None) -> Answer | None:
         """The answer of a known entry, e.g. after the user picked a suggestion."""
         entry = self.kb.get(entry_id)
@@ -543,7 +886,12 @@ class Matcher:
             partnership=entry.partnership,
             explanation=f"{entry.id} {why} (score {score:.2f})",
             title=entry.title,
+            see_also=self._see_also(entry),
         )
+
+    def _see_also(self, entry: Entry) -> tuple[Suggestion, ...]:
+        found = (self.kb.get(ref) for ref in entry.see_also)
+        return tuple(Suggestion(e.id, self._label(e)) for e in found if e is not None)
 
     def find_schools(self, name: str, partnership: str | None = None, limit: int = 5) -> list[Entry]:
         """Schools whose name fits ``name`` best first; one result when it is clear which is meant."""
@@ -559,6 +907,13 @@ class Matcher:
         return [s.entry for s in scored[:limit]]
 
     def _label(self, entry: Entry) -> str:
+        """The entry's title for a button or list, with its partnership when the title lacks it (cached)."""
+        label = self._labels.get(entry.id)
+        if label is None:
+            label = self._labels[entry.id] = self._make_label(entry)
+        return label
+
+    def _make_label(self, entry: Entry) -> str:
         if entry.school is not None:
             return school_label(entry.title, entry.school)
         owner = self.kb.partnerships.get(entry.partnership or "")

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Kind = Literal["rol", "school", "contact", "begrip", "partnerschap", "faq"]
-ENTRY_ID = re.compile(r"^(rol|school|contact|begrip|partnerschap|faq):[a-z0-9]+(-[a-z0-9]+)*$")
+# "praatje": small talk ("hoi", "dank je wel", "wie ben jij"), answered only when the whole message is one.
+Kind = Literal["rol", "school", "contact", "begrip", "partnerschap", "faq", "praatje"]
+ENTRY_ID = re.compile(r"^(rol|school|contact|begrip|partnerschap|faq|praatje):[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 GENERAL = "algemeen"
 REQUIRED_ROLE_IDS = (
@@ -22,6 +23,9 @@ REQUIRED_ROLE_IDS = (
     "rol:studiecoach",
 )
 META_FILE = "_partnerschap.yaml"
+SMALL_TALK = "praatje"
+# Typing "help" as a message: the front end (Telegram, the terminal) answers with its own help text.
+HELP_ENTRY = "praatje:help"
 # Buttons carry an id as "a:<id>" in Telegram's callback data, which holds at most 64 bytes.
 MAX_ID_LENGTH = 60
 
@@ -54,7 +58,7 @@ class EntryFile(_Strict):
         if not ENTRY_ID.match(value):
             raise ValueError(
                 "id moet de vorm <soort>:<slug> hebben (soort: rol, school, contact, begrip, "
-                "partnerschap of faq; slug: kleine letters, cijfers en '-')"
+                "partnerschap, faq of praatje; slug: kleine letters, cijfers en '-')"
             )
         if len(value) > MAX_ID_LENGTH:
             raise ValueError(
@@ -123,3 +127,7 @@ class Entry:
     @property
     def kind(self) -> str:
         return self.id.split(":", 1)[0]
+
+    @property
+    def small_talk(self) -> bool:
+        return self.kind == SMALL_TALK

@@ -26,15 +26,38 @@ LANGUAGE_FILE = Path(__file__).resolve().parent / "data" / "algemeen" / "_taal.y
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+# Punctuation, emoji and '..' end a clause; an apostrophe or hyphen inside a word ("zo'n") does not.
+_CLAUSE_BREAK = re.compile(r"[^a-z0-9\s'\u2019-]+")
 
 
 class MissingDetail(BaseModel):
     """A kind of detail that no source gives (phone numbers, dates): the words that ask for it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    words: list[str]
+    words: list[str] = []
     pairs: list[str] = []
+    # When given, the rule holds only for a question that also says one of these ("hoe heet de directeur").
+    with_words: list[str] = []
+    # A regular expression: an entry whose answer matches it does give this detail (a year, a date).
+    answered_by: str | None = None
     text: str
+
+
+class FollowUpWords(BaseModel):
+    """Words that make a message a follow-up of the chat's previous question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    starters: list[str] = []
+    references: list[str] = []
+    short: int = 6
+
+
+class SmallTalkWords(BaseModel):
+    """Words that may stand beside small talk ("bedankt voor de info"), and which reply goes first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    filler: list[str] = []
+    priority: list[str] = []
 
 
 class Language(BaseModel):
@@ -50,6 +73,10 @@ class Language(BaseModel):
     question_words: dict[str, list[str]]
     type_groups: dict[str, list[str]]
     school_facets: dict[str, list[str]]
+    # Words after which a message names what the asker is unsure about ("zo'n driehoeksgesprek").
+    topic_markers: list[str] = []
+    follow_up: FollowUpWords = FollowUpWords()
+    small_talk: SmallTalkWords = SmallTalkWords()
 
 
 @cache
@@ -97,6 +124,8 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(stop_words, abbreviations, word_phrases, longest, synonyms, token_phrases, starters)
 
 
+# Small caches: one question is folded and split several times while it is answered.
+@lru_cache(maxsize=64)
 def fold(text: str) -> str:
     """Lower-case ``text`` and drop accents: "Oriëntatie" -> "orientatie"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -162,6 +191,32 @@ def rejoin(canonical_tokens: list[str]) -> list[str]:
 def word_set(key: str) -> frozenset[str]:
     """The folded question words of ``question_words[key]`` in the language file."""
     return frozenset(fold(w) for w in language().question_words.get(key, ()))
+
+
+@lru_cache(maxsize=64)
+def _clauses(text: str) -> tuple[tuple[str, ...], ...]:
+    breaks = word_set("clause_breaks")
+    found: list[tuple[str, ...]] = []
+    for piece in _CLAUSE_BREAK.split(fold(_TAG.sub(" ", _SCRIPT.sub(" ", text)))):
+        current: list[str] = []
+        for word in _WORD.findall(piece):
+            if word in breaks:
+                if current:
+                    found.append(tuple(current))
+                current = []
+            else:
+                current.append(word)
+        if current:
+            found.append(tuple(current))
+    return tuple(found)
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The words of ``text`` per clause: split at punctuation, emoji and words like "maar".
+
+    "ik ben mentor 😅 wat doet een mentor nou precies" -> [[ik, ben, mentor], [wat, doet, ...]].
+    """
+    return [list(part) for part in _clauses(text)]
 
 
 def looks_like_question(text: str) -> bool:

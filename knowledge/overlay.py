@@ -18,14 +18,13 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from knowledge.answer import Answer
 from knowledge.loader import KnowledgeBase, Problem, _with_school_answer
-from knowledge.matcher import DEFAULT_THRESHOLD, Matcher, matcher_words
+from knowledge.matcher import DEFAULT_THRESHOLD, Matcher, missing_detail
 from knowledge.models import MAX_ID_LENGTH, Entry, EntryFile, School
 from knowledge.normalize import fold, tokens, words
 
@@ -219,11 +218,11 @@ class OverlaidMatcher(Matcher):
         """The index that answers a user of ``partnership``."""
         return self.own.get(partnership or "", self)
 
-    def match(self, question: str, partnership: str | None = None) -> Answer:
+    def match(self, question: str, partnership: str | None = None, previous: str | None = None) -> Answer:
         own = self.own.get(partnership or "")
         if own is None:
-            return super().match(question, partnership)
-        answer = own.match(question, partnership)
+            return super().match(question, partnership, previous)
+        answer = own.match(question, partnership, previous)
         return self._contact_detail(own, question, answer, partnership) or answer
 
     def _contact_detail(self, own: Matcher, question: str, answer: Answer, partnership: str | None) -> Answer | None:
@@ -231,12 +230,7 @@ class OverlaidMatcher(Matcher):
         says so, but an imported contact may have one. Then the contact is the answer."""
         if answer.kind != "fallback" or not answer.suggestions or answer.confidence < own.threshold:
             return None
-        asked = words(question)
-        pairs = set(pairwise(asked))
-        if not any(
-            detail_words.intersection(asked) or detail_pairs & pairs
-            for detail_words, detail_pairs, _ in matcher_words().missing_details
-        ):
+        if missing_detail(words(question)) is None:
             return None
         best = own.kb.get(answer.suggestions[0].id)
         if best is None or best.kind != "contact" or best.id not in self.overlay_ids:

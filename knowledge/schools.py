@@ -197,7 +197,7 @@ class SchoolLists:
         for index, word in enumerate(asked.words):
             if word in school_words().place:
                 rest = [w for w in asked.words[index + 1 :] if w not in ARTICLES]
-                name = list(takewhile(lambda w: canonical(w) in asked.unknown, rest))
+                name = list(takewhile(lambda w: w[0].isalpha() and canonical(w) in asked.unknown, rest))
                 if name:
                     return " ".join(part.capitalize() for part in name)
         return None

@@ -125,6 +125,7 @@ class FakeBotAPI:
         self.unknown_chats: set[int] = set()
         self.migrated_chats: dict[int, int] = {}  # group id -> its new supergroup id
         self.uploads: dict[str, Upload] = {}  # file_id -> what the bot sent
+        self.user_messages: set[tuple[int, int]] = set()  # (chat, message id) the users sent and did not delete
         self.rate_limit_next = 0
         self.bad_gateway_next = 0  # the next sends fail with 502, as Telegram's front end sometimes does
         self.retry_after = 1
@@ -244,7 +245,7 @@ class FakeBotAPI:
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
         if not self.pending and timeout > 0 and not self.draining:
-            await asyncio.sleep(0)  # the older poll sees the newer one first
+            # set() above already woke the older poll; clearing now cannot undo that
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
@@ -314,12 +315,27 @@ class FakeBotAPI:
         self._recent_sends.append(now)
         self._sends_by_chat[chat_id] = [*recent, now]
 
+    def _check_reply(self, chat_id: int, params: dict[str, Any]) -> None:
+        """A reply to a message that is gone fails, unless the bot allows sending it without the reply."""
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict):
+            target, anyway = int(reply.get("message_id", 0)), bool(reply.get("allow_sending_without_reply"))
+        elif params.get("reply_to_message_id"):
+            target = int(params["reply_to_message_id"])
+            anyway = str(params.get("allow_sending_without_reply", "")).lower() in {"true", "1"}
+        else:
+            return
+        exists = (chat_id, target) in self.user_messages or (chat_id, target) in self.messages
+        if not exists and not anyway:
+            raise ApiError(400, "Bad Request: message to be replied not found")
+
     def _new_message(self, params: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         if self.bad_gateway_next > 0:
             self.bad_gateway_next -= 1
             raise ApiError(502, "Bad Gateway")
         self._check_recipient(chat_id)
+        self._check_reply(chat_id, params)
         self._check_limits(chat_id)
         message_id = self.next_message_id(chat_id)
         message: dict[str, Any] = {
@@ -439,8 +455,14 @@ class FakeBotAPI:
             message["entities"] = entities
         if edited:
             message["edit_date"] = int(time.time())
+        self.user_messages.add((chat["id"], message_id))
         self._push({"edited_message" if edited else "message": message})
         return message_id
+
+    def delete(self, chat_id: int, message_id: int) -> None:
+        """The user (or a group admin) deletes a message."""
+        self.user_messages.discard((chat_id, message_id))
+        self.messages.pop((chat_id, message_id), None)
 
     def send_other(
         self,
@@ -450,7 +472,9 @@ class FakeBotAPI:
         caption: str | None = None,
     ) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        message = {"message_id": self.next_message_id(chat["id"]), "date": int(time.time()), "chat": chat, "from": user}
+        message_id = self.next_message_id(chat["id"])
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": user}
+        self.user_messages.add((chat["id"], message_id))
         message[kind] = payload
         if caption is not None:
             message["caption"] = caption
@@ -485,6 +509,22 @@ class FakeBotAPI:
                     "date": int(time.time()),
                     "old_chat_member": {"status": "member", "user": BOT},
                     "new_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
+                }
+            }
+        )
+
+    def unblock(self, user: dict[str, Any]) -> None:
+        """The user unblocks the bot: Telegram sends a my_chat_member update, and no message."""
+        self.blocked_chats.discard(user["id"])
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
+                    "new_chat_member": {"status": "member", "user": BOT},
                 }
             }
         )

@@ -11,10 +11,12 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.services.agenda import AgendaService, EventView, ImportResult, NewEvent
 from bot.services.broadcasts import Audience, BroadcastService, BroadcastView
 from bot.services.clock import Clock
+from bot.services.conversations import Conversations
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
@@ -47,6 +49,7 @@ class Services:
     cache: ProfileCache
     writes: WriteBehind
     planner: Planner
+    conversations: Conversations
     clock: Clock
     instance: str
 
@@ -60,6 +63,7 @@ class Services:
         cache: ProfileCache | None = None,
         instance: str | None = None,
     ) -> None:
+        planner = Planner(parse_quiet_hours(settings.quiet_hours))
         for name, value in (
             ("settings", settings),
             ("sessions", sessions),
@@ -67,8 +71,9 @@ class Services:
             ("instance", instance or new_instance_id()),
             ("knowledge", KnowledgeHolder(matcher)),
             ("cache", cache or ProfileCache()),
-            ("writes", WriteBehind(sessions, clock)),
-            ("planner", Planner(parse_quiet_hours(settings.quiet_hours))),
+            ("writes", WriteBehind(sessions, clock, planner)),
+            ("planner", planner),
+            ("conversations", Conversations(timedelta(minutes=settings.follow_up_minutes))),
         ):
             object.__setattr__(self, name, value)
 
@@ -94,7 +99,14 @@ class Services:
     @property
     def questions(self) -> QuestionService:
         return QuestionService(
-            self.matcher, self.sessions, self.writes, self.cache, self.onboarding, self.agenda, self.clock
+            self.matcher,
+            self.sessions,
+            self.writes,
+            self.cache,
+            self.onboarding,
+            self.agenda,
+            self.clock,
+            self.conversations,
         )
 
     @property
@@ -124,7 +136,7 @@ class Services:
 
     @property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.matcher, self.sessions, self.writes, self.cache)
+        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.planner, self.conversations)
 
 
 __all__ = [
@@ -136,6 +148,7 @@ __all__ = [
     "BroadcastService",
     "BroadcastView",
     "Clock",
+    "Conversations",
     "CoordinatorService",
     "DeliveryService",
     "EventDraftService",

@@ -7,7 +7,7 @@ affects in that same transaction, so the outbox never disagrees with the agenda.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agenda_questions import CATEGORIES
 from bot.services.coordinators import Authority, audit
-from bot.services.ics import ExportedEvent, ParsedEvent, export_calendar, parse_calendar
+from bot.services.ics import ExportedEvent, IcsError, ParsedEvent, export_calendar, parse_calendar
 from bot.services.planning import Planner, in_audience
-from bot.services.schedule import DEFAULT_AUDIENCE, alarms_to_json
+from bot.services.schedule import DEFAULT_AUDIENCE, Alarm, alarms_from_json, alarms_to_json
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
 from db.broadcast_repositories import BroadcastRepository
@@ -46,6 +46,8 @@ class EventView:
     rsvp_yes: int = 0
     rsvp_no: int = 0
     my_rsvp: bool | None = None
+    alarms: tuple[Alarm, ...] | None = None  # the event's own reminders; None: the category's defaults
+    schools: tuple[str, ...] = ()  # only people of these schools ("": everyone in the audience)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class AgendaService:
         category: str | None = None,
         audience: tuple[str, ...] | None = None,
         schools: tuple[str, ...] = (),
+        known_school: Callable[[str], bool] | None = None,
     ) -> ImportResult:
         """All or nothing: a broken file raises IcsError before anything is written.
 
@@ -101,31 +104,38 @@ class AgendaService:
         of an imported UID that the file no longer yields (an EXDATE added) is cancelled.
         """
         parsed = parse_calendar(content, now - self.horizon, now + self.horizon, category)
+        if not schools and known_school is not None:
+            for item in parsed:
+                unknown = [school for school in item.schools if not known_school(school)]
+                if unknown:
+                    raise IcsError(
+                        f"Afspraak ‘{item.title}’ (UID {item.uid}): X-SCHOOLS noemt ‘{unknown[0][:80]}’, geen school "
+                        "van dit partnerschap (gebruik bijv. school:kc-...)."
+                    )
         added = updated = cancelled = 0
         async with self.writes.transaction() as session:
             events = EventRepository(session)
+            stored = await events.by_sources(partnership, {item.uid for item in parsed})
+            imported = {item.uid for item in parsed}
             touched: list[Event] = []
-            by_uid: dict[str, list[ParsedEvent]] = {}
+            new_rows: list[dict[str, object]] = []
             for item in parsed:
-                by_uid.setdefault(item.uid, []).append(item)
-            for uid, items in by_uid.items():
-                stored = await events.by_source(partnership, uid)
-                for item in items:
-                    event = stored.pop(item.occurrence, None)
-                    if event is None:
-                        event = Event(partnership=partnership, uid=uid, occurrence=item.occurrence)
-                        session.add(event)
-                        added += 1
-                    else:
-                        updated += 1
+                event = stored.pop((item.uid, item.occurrence), None)
+                if event is None:
+                    new_rows.append(_new_row(partnership, item, audience, schools, now))
+                    added += 1
+                else:
                     _apply(event, item, audience, schools)
+                    updated += 1
                     touched.append(event)
-                for gone in stored.values():
-                    if not gone.cancelled and now - self.horizon <= gone.starts_at < now + self.horizon:
-                        gone.cancelled = True
-                        cancelled += 1
-                        touched.append(gone)
+            for gone in stored.values():
+                in_window = now - self.horizon <= gone.starts_at < now + self.horizon
+                if gone.uid in imported and not gone.cancelled and in_window:
+                    gone.cancelled = True
+                    cancelled += 1
+                    touched.append(gone)
             await session.flush()
+            touched += await events.insert_many(new_rows)
             await self.planner.plan_events(session, touched, now)
         return ImportResult(added, updated, cancelled)
 
@@ -252,7 +262,9 @@ class AgendaService:
         return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
     async def export(self, partnership: str, now: datetime, name: str) -> bytes:
-        return export_calendar([_exported(v) for v in await self.listing(partnership, now, everything=True)], name, now)
+        """Everything the agenda holds, its own reminders and audience too: importing it again changes nothing."""
+        views = await self.listing(partnership, now, everything=True)
+        return export_calendar([_exported(v, complete=True) for v in views], name, now)
 
     async def for_user(self, user_id: int, now: datetime, limit: int = 10) -> list[EventView] | None:
         """The user's upcoming events (partnership and audience) with their own RSVP; None: no profile."""
@@ -346,6 +358,8 @@ class AgendaService:
             rsvp_yes=yes,
             rsvp_no=no,
             my_rsvp=my_rsvp,
+            alarms=alarms_from_json(event.alarms, event.category) if event.alarms is not None else None,
+            schools=tuple(split(event.schools)),
         )
 
 
@@ -367,12 +381,38 @@ def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, sc
     event.starts_at, event.ends_at = item.start, item.end
     event.location, event.description = item.location, item.description
     event.audience = ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category])
-    event.schools = ",".join(schools)
+    event.schools = ",".join(schools or item.schools)
     event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
     event.cancelled = item.cancelled
 
 
-def _exported(view: EventView) -> ExportedEvent:
+def _new_row(
+    partnership: str, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...], now: datetime
+) -> dict[str, object]:
+    """One new occurrence as the bulk insert takes it (the same fields as ``_apply`` sets)."""
+    event = Event(partnership=partnership, uid=item.uid, occurrence=item.occurrence)
+    _apply(event, item, audience, schools)
+    row = {column: getattr(event, column) for column in IMPORTED_COLUMNS}
+    row.update(partnership=partnership, uid=item.uid, occurrence=item.occurrence, created_at=now, updated_at=now)
+    return row
+
+
+IMPORTED_COLUMNS = (
+    "category",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "description",
+    "audience",
+    "schools",
+    "alarms",
+    "cancelled",
+)
+
+
+def _exported(view: EventView, complete: bool = False) -> ExportedEvent:
+    """``complete``: with the reminders and the audience (the coordinators' export, not a user's download)."""
     return ExportedEvent(
         uid=view.uid,
         occurrence=view.occurrence,
@@ -383,6 +423,9 @@ def _exported(view: EventView) -> ExportedEvent:
         description=view.description,
         category=view.category,
         cancelled=view.cancelled,
+        alarms=view.alarms if complete else None,
+        audience=view.audience if complete else None,
+        schools=view.schools if complete else (),
     )
 
 

@@ -27,10 +27,21 @@ from bot.agenda_questions import CATEGORIES
 from bot.services.coordinators import Authority, audit
 from bot.services.deliveries import INACTIVE
 from bot.services.roles import ROLES
-from bot.services.schedule import dutch_date, local
+from bot.services.schedule import DEFAULT_AUDIENCE, dutch_date, local
 from bot.services.senders import Sender, storable
 from bot.services.writes import WriteBehind
-from db.agenda_repositories import BLOCKED, MESSAGE, PENDING, SENDING, SENT, SKIPPED, DeliveryRepository
+from db.agenda_repositories import (
+    BLOCKED,
+    MESSAGE,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    DeliveryRepository,
+    EventRepository,
+    Recipient,
+    split,
+)
 from db.broadcast_repositories import (
     CANCELLED_BROADCAST,
     CONCEPT,
@@ -49,7 +60,9 @@ from knowledge import Matcher
 
 TELEGRAM_TEXT_LIMIT = 4096
 RECENT = 5
-MAX_STORED = 20_000  # characters of HTML; the text itself is at most 4096
+# Characters of HTML: the visible text is at most 4096, but links and formatting add to it. Never cut
+# (a cut inside a tag breaks the message); longer is refused up front (``html_too_long``).
+MAX_STORED = 100_000
 
 
 class NotAllowed(PermissionError):
@@ -212,6 +225,8 @@ class BroadcastService:
                 found = await self._current(session, actor, sender, now)
             else:
                 found = await self._own_draft(session, actor, broadcast_id)
+            if html_too_long(text):
+                raise NothingToSend("het bericht met opmaak is te lang")
             found.text, found.updated_at = storable(text, MAX_STORED), now
             return await self._view(session, found, live=True)
 
@@ -290,9 +305,7 @@ class BroadcastService:
             if found.due_at is not None and found.due_at <= now:
                 found.due_at = None  # it waited too long in the preview: now, then
             audience = _audience(found)
-            recipients = await BroadcastRepository(session).audience(
-                found.partnership, audience.roles, audience.school_id, audience.category
-            )
+            recipients = await _recipients(session, found.partnership, audience, now)
             if not recipients:
                 raise EmptyAudience("niemand in dit publiek")
             message = broadcast_message(self.partnership_name(found.partnership), found.text)
@@ -383,11 +396,7 @@ class BroadcastService:
 
     async def audience_size(self, partnership: str, audience: Audience) -> int:
         async with self.sessions() as session:
-            return len(
-                await BroadcastRepository(session).audience(
-                    partnership, audience.roles, audience.school_id, audience.category
-                )
-            )
+            return len(await _recipients(session, partnership, audience, self.writes.clock()))
 
     # -- helpers ------------------------------------------------------------------------------------
     async def _own_draft(self, session: AsyncSession, actor: Authority, broadcast_id: int) -> Broadcast:
@@ -404,11 +413,7 @@ class BroadcastService:
         audience = _audience(found)
         recipients = found.recipients
         if live:
-            recipients = len(
-                await BroadcastRepository(session).audience(
-                    found.partnership, audience.roles, audience.school_id, audience.category
-                )
-            )
+            recipients = len(await _recipients(session, found.partnership, audience, self.writes.clock()))
         report = Report()
         if found.status != CONCEPT:
             report = await _report(BroadcastRepository(session), found)
@@ -433,6 +438,20 @@ async def _require_right(session: AsyncSession, actor: Authority) -> None:
         return  # the command line
     if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
         raise NotAllowed("geen coördinator van dit partnerschap")
+
+
+async def _recipients(session: AsyncSession, partnership: str, audience: Audience, now: datetime) -> list[Recipient]:
+    """Who gets the broadcast. "Wie herinneringen krijgt voor <soort>" means exactly who gets that
+    category's reminders: not opted out and in the audience of an upcoming event of that category
+    (roles and schools as the event has them); with none planned, in the category's default audience."""
+    reminded: list[tuple[Sequence[str], Sequence[str]]] = []
+    if audience.category is not None:
+        upcoming = await EventRepository(session).upcoming(partnership, now)
+        reminded = [(split(e.audience), split(e.schools)) for e in upcoming if e.category == audience.category]
+        reminded = reminded or [(DEFAULT_AUDIENCE.get(audience.category, ()), ())]
+    return await BroadcastRepository(session).audience(
+        partnership, audience.roles, audience.school_id, audience.category, reminded
+    )
 
 
 def _owns(actor: Authority, found: Broadcast) -> bool:
@@ -518,6 +537,10 @@ def broadcast_header(partnership_name: str) -> str:
 
 def broadcast_message(partnership_name: str, body_html: str) -> str:
     return broadcast_header(partnership_name) + body_html
+
+
+def html_too_long(text_html: str) -> bool:
+    return len(text_html) > MAX_STORED
 
 
 def max_body_length(partnership_name: str) -> int:

@@ -7,6 +7,7 @@ event and the problem, and then nothing of it is used. ``export_calendar`` write
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,13 +16,44 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
+from dateutil import rrule as dateutil_rrule
 
+from bot.services.roles import ROLES
 from bot.services.schedule import AMSTERDAM, Alarm, category_of
 
 PRODID = "-//Samen Opleiden-assistent//NL"
 MAX_TITLE = 255
 MAX_LOCATION = 255
+MAX_UID = 255
+MAX_AUDIENCE = 255
+# The limits of one import (README, "Grenzen van een import"): what a file may cost at most.
+MAX_ICS_BYTES = 10_000_000
+MAX_OCCURRENCES = 20_000  # occurrences inside the window (now ± AGENDA_HORIZON_DAYS), series expanded
+MAX_RULE_STEPS = 500_000  # steps of all RRULEs from their DTSTART to the end of the window
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+MAX_ALARM_DISTANCE = timedelta(days=366)
 SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
+# The properties the importer reads; an error in any other one (CREATED, LAST-MODIFIED, ...) is ignored.
+USED_PROPERTIES = frozenset(
+    {
+        "UID",
+        "DTSTART",
+        "DTEND",
+        "DURATION",
+        "RRULE",
+        "RDATE",
+        "EXDATE",
+        "RECURRENCE-ID",
+        "SUMMARY",
+        "LOCATION",
+        "DESCRIPTION",
+        "STATUS",
+        "CATEGORIES",
+        "X-AUDIENCE",
+        "X-SCHOOLS",
+    }
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class IcsError(ValueError):
@@ -41,6 +73,7 @@ class ParsedEvent:
     alarms: tuple[Alarm, ...] | None  # None: the category's defaults
     cancelled: bool
     audience: tuple[str, ...] | None  # None: not given in the file
+    schools: tuple[str, ...] = ()  # X-SCHOOLS: school ids of the knowledge base, as the export writes them
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,9 @@ class ExportedEvent:
     description: str
     category: str
     cancelled: bool
+    alarms: tuple[Alarm, ...] | None = None  # None: the category's defaults (no VALARM written)
+    audience: tuple[str, ...] | None = None  # () the whole partnership; None: not written
+    schools: tuple[str, ...] = ()  # written as X-SCHOOLS when not empty
 
 
 def occurrence_key(moment: datetime) -> str:
@@ -61,61 +97,258 @@ def occurrence_key(moment: datetime) -> str:
 
 
 def parse_calendar(
-    content: bytes, window_start: datetime, window_end: datetime, category: str | None = None
+    content: bytes,
+    window_start: datetime,
+    window_end: datetime,
+    category: str | None = None,
+    max_occurrences: int = MAX_OCCURRENCES,
 ) -> list[ParsedEvent]:
-    """Every occurrence in [window_start, window_end); ``category`` overrides what the file says."""
+    """Every occurrence in [window_start, window_end); ``category`` overrides what the file says.
+
+    Bounded whatever the file says: more than ``MAX_ICS_BYTES``, a series whose rule steps past
+    ``MAX_RULE_STEPS`` before the window ends, or more than ``max_occurrences`` occurrences in the
+    window are refused before the library expands anything.
+    """
+    if len(content) > MAX_ICS_BYTES:
+        raise IcsError(f"Het bestand is te groot: hooguit {MAX_ICS_BYTES // 1_000_000} MB.")
     try:
         raw = icalendar.Calendar.from_ical(content)
-    except ValueError as exc:
-        # The library's reason is English and technical: say what to check instead.
+    except Exception as exc:  # ValueError mostly; the library's reason is English and technical
         raise IcsError(
             "Dit is geen geldig iCalendar-bestand: controleer of het met BEGIN:VCALENDAR begint, met "
             "END:VCALENDAR eindigt en uit je agenda is geëxporteerd."
         ) from exc
-    for component in raw.walk("VEVENT"):
-        _check(component)
+    lines = _event_lines(content)
+    components = list(raw.walk("VEVENT"))
+    seen: dict[tuple[str, str], int] = {}
+    for index, component in enumerate(components):
+        line = lines[index] if index < len(lines) else 0
+        _check(component, line)
+        key = (_uid(component), _recurrence_key(component))
+        if key in seen:
+            raise IcsError(
+                f"Afspraak {_name(component, line)}: deze UID staat al in de afspraak op regel {seen[key]} "
+                "(UID's die alleen in spaties verschillen tellen als dezelfde). Geef elke "
+                "afspraak een eigen UID."
+            )
+        seen[key] = line
+    _check_size(components, lines, window_start, window_end, max_occurrences)
     # The library gives every occurrence a RECURRENCE-ID, single events too; only a series keys its
     # occurrences by it, so that moving a single event updates it instead of replacing it.
-    series = {str(c.get("UID")).strip() for c in raw.walk("VEVENT") if any(c.get(p) for p in SERIES_PROPERTIES)}
+    series = {_uid(c) for c in components if any(c.get(p) for p in SERIES_PROPERTIES)}
     calendar = x_wr_timezone.to_standard(raw)
     try:
         occurrences = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:  # the library's own errors: an RRULE it cannot expand, and the like
-        raise IcsError(f"De herhalingen in het bestand kloppen niet ({exc}).") from exc
-    return [_parsed(component, category, str(component.get("UID")).strip() in series) for component in occurrences]
+        raise IcsError(f"De herhalingen in het bestand kloppen niet ({plain(str(exc))[:200]}).") from exc
+    if len(occurrences) > max_occurrences:
+        raise IcsError(_too_many(max_occurrences))
+    parsed = []
+    keys: set[tuple[str, str]] = set()
+    for component in occurrences:
+        try:
+            item = _parsed(component, category, _uid(component) in series)
+        except (OverflowError, ValueError) as exc:
+            raise IcsError(f"Afspraak {_name(component)}: een tijd in deze afspraak ligt buiten het bereik.") from exc
+        if (item.uid, item.occurrence) in keys:
+            raise IcsError(
+                f"Afspraak {_name(component)} komt twee keer op hetzelfde moment voor (RECURRENCE-ID); "
+                "controleer de herhaling."
+            )
+        keys.add((item.uid, item.occurrence))
+        parsed.append(item)
+    return parsed
 
 
-def _name(component: Any) -> str:
-    summary = str(component.get("SUMMARY", "")).strip()
-    uid = str(component.get("UID", "")).strip()
-    return f"‘{summary or 'zonder titel'}’ (UID {uid or 'ontbreekt'})"
+def _too_many(limit: int) -> str:
+    return (
+        f"Het bestand heeft meer dan {limit} afspraken binnen de agenda (herhalingen meegeteld); "
+        "splits het bestand of controleer de herhalingen (RRULE)."
+    )
 
 
-def _check(component: Any) -> None:
-    name = _name(component)
-    if component.errors:
-        field, problem = component.errors[0]
-        raise IcsError(f"Afspraak {name}: {field} is ongeldig ({problem}).")
-    if not str(component.get("UID", "")).strip():
+def _event_lines(content: bytes) -> list[int]:
+    """The line number (1-based, as an editor counts) of each BEGIN:VEVENT, in file order."""
+    return [
+        number for number, line in enumerate(content.splitlines(), start=1) if line.strip().upper() == b"BEGIN:VEVENT"
+    ]
+
+
+def _uid(component: Any) -> str:
+    """The UID as compared: UIDs that differ only in whitespace are one (the stored UID is stripped)."""
+    return " ".join(str(component.get("UID", "")).split())
+
+
+def _recurrence_key(component: Any) -> str:
+    value = component.get("RECURRENCE-ID")
+    return "" if value is None else str(value.to_ical() if hasattr(value, "to_ical") else value)
+
+
+def plain(text: str) -> str:
+    """Text without control characters (BEL, ESC, NUL, ...); newlines and tabs become spaces."""
+    return CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def _text(text: str) -> str:
+    """Free text (a description): control characters go, newlines and tabs stay."""
+    return CONTROL.sub("", text)
+
+
+def _name(component: Any, line: int = 0) -> str:
+    summary = plain(str(component.get("SUMMARY", ""))).strip()[:80]
+    uid = plain(str(component.get("UID", ""))).strip()[:80]
+    where = f" op regel {line}" if line else ""
+    return f"‘{summary or 'zonder titel'}’ (UID {uid or 'ontbreekt'}){where}"
+
+
+def _check(component: Any, line: int) -> None:
+    name = _name(component, line)
+    for field, problem in component.errors:
+        used = field if field is not None else _unparsed_name(problem)
+        if used is not None and used.upper() in USED_PROPERTIES:
+            raise IcsError(f"Afspraak {name}: {used.upper()} is ongeldig ({plain(str(problem))[:200]}).")
+    uid = str(component.get("UID", ""))
+    if not uid.strip():
         raise IcsError(f"Afspraak {name} heeft geen UID.")
+    if len(uid.strip()) > MAX_UID or CONTROL.search(uid):
+        raise IcsError(f"Afspraak {name}: de UID is te lang (hooguit {MAX_UID} tekens) of bevat stuurtekens.")
     if component.get("DTSTART") is None:
         raise IcsError(f"Afspraak {name} heeft geen begintijd (DTSTART).")
+    recurrence = component.get("RECURRENCE-ID")
+    if recurrence is not None and str(getattr(recurrence, "params", {}).get("RANGE", "")).upper() == "THISANDFUTURE":
+        raise IcsError(
+            f"Afspraak {name}: een wijziging voor ‘deze en alle volgende’ (RANGE=THISANDFUTURE) kan ik niet "
+            "importeren; exporteer de agenda opnieuw of pas de reeks zelf aan."
+        )
     try:
         start = _moment(component.decoded("DTSTART"))
         end = _moment(component.decoded("DTEND")) if component.get("DTEND") is not None else start
+        if recurrence is not None:
+            _moment(component.decoded("RECURRENCE-ID"))
+        if component.get("DURATION") is not None:
+            end = max(end, start + component.decoded("DURATION"))
     except IcsError as exc:
         raise IcsError(f"Afspraak {name}: {exc}") from exc
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise IcsError(f"Afspraak {name}: een tijd ligt buiten het bereik (jaar {FIRST_YEAR}–{LAST_YEAR}).") from exc
     if end < start:
         raise IcsError(f"Afspraak {name} eindigt (DTEND) vóór het begin (DTSTART).")
     for alarm in component.walk("VALARM"):
         if alarm.get("TRIGGER") is None or alarm.errors:
             raise IcsError(f"Afspraak {name} heeft een herinnering (VALARM) zonder geldige TRIGGER.")
+    try:
+        alarms = _alarms(component, start) or ()
+        moments = [alarm.moment(start) for alarm in alarms]
+    except (OverflowError, ValueError, IcsError) as exc:
+        raise IcsError(f"Afspraak {name} heeft een herinnering (VALARM) buiten het bereik.") from exc
+    if any(abs(moment - start) > MAX_ALARM_DISTANCE for moment in moments):
+        raise IcsError(
+            f"Afspraak {name} heeft een herinnering (VALARM) die meer dan {MAX_ALARM_DISTANCE.days} dagen van "
+            "de afspraak af ligt."
+        )
+    audience = component.get("X-AUDIENCE")
+    if audience is not None:
+        text = str(audience)
+        unknown = [role for role in _roles(text) if role not in ROLES]
+        if len(text) > MAX_AUDIENCE or CONTROL.search(text) or unknown:
+            shown = ", ".join(f"‘{plain(role)[:40]}’" for role in unknown) or "te lang"
+            raise IcsError(
+                f"Afspraak {name}: X-AUDIENCE noemt onbekende rollen ({shown}); kies uit {', '.join(ROLES)}."
+            )
+
+
+def _unparsed_name(problem: object) -> str | None:
+    """The property name of a content line the library could not parse (its error quotes the line)."""
+    found = re.search(r"'([A-Za-z0-9-]+)[;:]", str(problem))
+    return found.group(1) if found else None
+
+
+def _roles(text: str) -> tuple[str, ...]:
+    return tuple(r.strip().lower() for r in text.split(",") if r.strip())
+
+
+def _check_size(
+    components: list[Any], lines: list[int], window_start: datetime, window_end: datetime, limit: int
+) -> None:
+    """Refuse, before the library expands anything, a file whose rules are too big to expand.
+
+    Each RRULE is stepped through with dateutil (as the library does) from its DTSTART up to the end of
+    the window: more than MAX_RULE_STEPS steps in all, or more than ``limit`` occurrences inside the
+    window (a day's margin on both sides, EXDATEs not subtracted), and the file is refused. The
+    library's own count is checked again after the expansion.
+    """
+    steps = in_window = 0
+    lower = window_start.astimezone(UTC).replace(tzinfo=None) - timedelta(days=2)
+    upper = window_end.astimezone(UTC).replace(tzinfo=None) + timedelta(days=2)
+    for index, component in enumerate(components):
+        line = lines[index] if index < len(lines) else 0
+        dtstart = component.decoded("DTSTART")
+        first = dtstart if isinstance(dtstart, datetime) else datetime.combine(dtstart, time(0))
+        first = first.replace(tzinfo=None)
+        length = _length(component)
+        rules = component.get("RRULE")
+        rdates = component.get("RDATE")
+        in_window += sum(len(getattr(r, "dts", [r])) for r in (rdates if isinstance(rdates, list) else [rdates]) if r)
+        if rules is None:
+            in_window += 1
+        for rule in rules if isinstance(rules, list) else ([rules] if rules is not None else []):
+            if _never(rule):
+                raise IcsError(
+                    f"Afspraak {_name(component, line)}: de herhaling (RRULE) valt op een dag die niet bestaat "
+                    "(zoals 30 februari); controleer BYMONTH en BYMONTHDAY."
+                )
+            try:
+                expanded = dateutil_rrule.rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=True)
+            except Exception:
+                continue
+            for moment in expanded:
+                steps += 1
+                if moment > upper:
+                    break
+                if moment + length >= lower:
+                    in_window += 1
+                if steps > MAX_RULE_STEPS:
+                    raise IcsError(
+                        f"Afspraak {_name(component, line)} herhaalt zich te vaak (meer dan {MAX_RULE_STEPS} "
+                        "keer tot het eind van de agenda); controleer de herhaling (RRULE)."
+                    )
+                if in_window > limit:
+                    raise IcsError(f"Afspraak {_name(component, line)}: {_too_many(limit)}")
+    if in_window > limit:
+        raise IcsError(_too_many(limit))
+
+
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February of a leap year
+
+
+def _never(rule: Any) -> bool:
+    """A rule whose BYMONTHDAY lies past the end of every BYMONTH (30 February): dateutil, and so the
+    library, would search for it up to the year 9999, which takes seconds per rule."""
+    months = [int(m) for m in rule.get("BYMONTH", [])]
+    days = [int(d) for d in rule.get("BYMONTHDAY", [])]
+    if not months or not days or any(d < 0 for d in days) or any(not 1 <= m <= 12 for m in months):
+        return False
+    return all(d > DAYS_IN_MONTH[m - 1] for m in months for d in days)
+
+
+def _length(component: Any) -> timedelta:
+    try:
+        if component.get("DTEND") is not None:
+            return max(_moment(component.decoded("DTEND")) - _moment(component.decoded("DTSTART")), timedelta())
+        if component.get("DURATION") is not None:
+            duration: timedelta = component.decoded("DURATION")
+            return max(duration, timedelta())
+    except (IcsError, OverflowError, ValueError, TypeError):
+        pass
+    return timedelta()
 
 
 def _moment(value: datetime | date) -> datetime:
     """A DATE is the local midnight; a floating time is Amsterdam time; the result is UTC."""
     if not isinstance(value, date):
         raise IcsError(f"‘{value}’ is geen datum of tijd.")
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise IcsError(f"‘{value}’ ligt buiten de jaren {FIRST_YEAR}–{LAST_YEAR}.")
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0))
     if value.tzinfo is None:
@@ -131,9 +364,9 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
         end = start + component.decoded("DURATION")
     else:
         end = start
-    summary = str(component.get("SUMMARY", "")).strip()[:MAX_TITLE] or "Bijeenkomst"
+    summary = plain(str(component.get("SUMMARY", ""))).strip()[:MAX_TITLE] or "Bijeenkomst"
     recurrence = component.get("RECURRENCE-ID") if in_series else None
-    audience = str(component.get("X-AUDIENCE", "")).strip()
+    audience = component.get("X-AUDIENCE")
     return ParsedEvent(
         uid=str(component.get("UID")).strip(),
         occurrence=occurrence_key(_moment(component.decoded("RECURRENCE-ID"))) if recurrence is not None else "",
@@ -141,11 +374,13 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
         title=summary,
         start=start,
         end=max(end, start),
-        location=str(component.get("LOCATION", "")).strip()[:MAX_LOCATION],
-        description=str(component.get("DESCRIPTION", "")).strip(),
+        location=plain(str(component.get("LOCATION", ""))).strip()[:MAX_LOCATION],
+        description=_text(str(component.get("DESCRIPTION", ""))).strip(),
         alarms=_alarms(component, start),
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
-        audience=tuple(r.strip().lower() for r in audience.split(",") if r.strip()) if audience else None,
+        # X-AUDIENCE without roles (as the export writes it) is the whole partnership
+        audience=_roles(str(audience)) if audience is not None else None,
+        schools=tuple(s.strip() for s in str(component.get("X-SCHOOLS", "")).split(",") if s.strip()),
     )
 
 
@@ -173,26 +408,44 @@ def _alarms(component: Any, start: datetime) -> tuple[Alarm, ...] | None:
 
 
 def export_calendar(events: Sequence[ExportedEvent], name: str, now: datetime) -> bytes:
-    """A valid ICS file: one VEVENT per occurrence (a series shares its UID, with RECURRENCE-ID)."""
+    """A valid ICS file: one VEVENT per occurrence (a series shares its UID, with RECURRENCE-ID).
+
+    What the agenda holds goes along, so that importing the export again changes nothing: the event's
+    own reminders as VALARMs and its audience as X-AUDIENCE (empty: the whole partnership). Control
+    characters never reach the file.
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", plain(name))
     stamp = now.astimezone(UTC).replace(microsecond=0)
     for event in events:
         component = icalendar.Event()
-        component.add("uid", event.uid)
+        component.add("uid", plain(event.uid))
         component.add("dtstamp", stamp)
         component.add("dtstart", event.start.astimezone(UTC))
         component.add("dtend", event.end.astimezone(UTC))
         if event.occurrence:
             component.add("recurrence-id", datetime.strptime(event.occurrence, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
-        component.add("summary", event.title)
+        component.add("summary", plain(event.title))
         component.add("categories", [event.category])
         if event.location:
-            component.add("location", event.location)
+            component.add("location", plain(event.location))
         if event.description:
-            component.add("description", event.description)
+            component.add("description", _text(event.description))
         component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+        if event.audience is not None:
+            component.add("x-audience", ",".join(event.audience))
+        if event.schools:
+            component.add("x-schools", ",".join(plain(school) for school in event.schools))
+        for alarm in event.alarms or ():
+            valarm = icalendar.Alarm()
+            valarm.add("action", "DISPLAY")
+            valarm.add("description", plain(event.title))
+            if alarm.at is not None:
+                valarm.add("trigger", alarm.at.astimezone(UTC))
+            else:
+                valarm.add("trigger", -timedelta(days=alarm.days, seconds=alarm.seconds))
+            component.add_component(valarm)
         calendar.add_component(component)
     return bytes(calendar.to_ical())

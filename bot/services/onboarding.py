@@ -56,8 +56,9 @@ class OnboardingStep:
 
 
 class OnboardingService:
-    """Every step writes at once (through the write-behind's ordered transaction) and drops the
-    user's cached profile, so that the next question reads the new partnership and state."""
+    """Every step writes at once (through the write-behind's ordered transaction) and, once that
+    has committed, drops the user's cached profile, so that the next question reads the new
+    partnership and state (see ``ProfileCache.generation``)."""
 
     def __init__(
         self, matcher: Matcher, writes: WriteBehind, cache: ProfileCache, planner: Planner, clock: Clock
@@ -138,8 +139,11 @@ class OnboardingService:
         know (most partnerships list no schools) is saved as typed. A saved name is also noted on the
         message's inbox row: after a crash before the reply, the restart confirms it instead of
         reading the name as a question.
+
+        The caller forgets the cached profile *after* its transaction commits: forgotten before, a
+        read of the next batch (PostgreSQL reads the row as it was until the commit) would cache
+        ``awaiting='school'`` again, and the next message would overwrite the school.
         """
-        self.cache.forget_user(user_id)
         user = await UserRepository(session).get(user_id)
         if user is None:
             return OnboardingStep(Step.NO_PROFILE)

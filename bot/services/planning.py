@@ -21,6 +21,7 @@ from db.agenda_repositories import (
     DeliveryRepository,
     EventRepository,
     PlannedRow,
+    Recipient,
     SubscriptionRepository,
     split,
 )
@@ -36,23 +37,32 @@ class Planner:
         return reminder_moments(event.starts_at, alarms_from_json(event.alarms, event.category), self.quiet)
 
     async def plan_events(self, session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
-        """Re-plan these events for everyone in their audience; cancelled ones get their notices."""
+        """Re-plan these events for everyone in their audience; cancelled ones get their notices.
+
+        In bulk: one recipients query per distinct (category, audience, schools), one pass over the
+        pending rows of all these events, and the new rows inserted in batches.
+        """
         deliveries = DeliveryRepository(session)
         subscriptions = SubscriptionRepository(session)
+        audiences: dict[tuple[str, str, str, str], list[Recipient]] = {}
+        desired: list[PlannedRow] = []
         for event in events:
-            desired: list[PlannedRow] = []
             if event.cancelled:
                 await self._notify_cancelled(session, event, now)
             elif event.starts_at > now:
-                recipients = await subscriptions.recipients(
-                    event.partnership, event.category, split(event.audience), split(event.schools)
-                )
-                desired = [
+                group = (event.partnership, event.category, event.audience, event.schools)
+                if group not in audiences:
+                    audiences[group] = await subscriptions.recipients(
+                        event.partnership, event.category, split(event.audience), split(event.schools)
+                    )
+                recipients = audiences[group]
+                desired += [
                     PlannedRow(reminder_key(event.id, moment), r.chat_id, r.user_id, moment, event.starts_at)
                     for moment in self.moments(event)
                     for r in recipients
                 ]
-            await deliveries.replace_pending(REMINDER, desired, now, [event.id], None)
+        if events:
+            await deliveries.replace_pending(REMINDER, desired, now, [event.id for event in events], None)
 
     async def plan_user(self, session: AsyncSession, user_id: int, now: datetime) -> None:
         """Re-plan one user's reminders (after onboarding or a change of subscriptions)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.conversations import Conversations
+from bot.services.planning import Planner
 from bot.services.roles import ROLES
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
@@ -22,11 +24,21 @@ class ProfileView:
 
 
 class ProfileService:
-    def __init__(self, matcher: Matcher, sessions: SessionFactory, writes: WriteBehind, cache: ProfileCache) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        sessions: SessionFactory,
+        writes: WriteBehind,
+        cache: ProfileCache,
+        planner: Planner | None = None,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.matcher = matcher
         self.sessions = sessions
         self.writes = writes
         self.cache = cache
+        self.planner = planner
+        self.conversations = conversations
 
     async def view(self, user_id: int) -> ProfileView | None:
         async with self.writes.transaction() as session:  # includes a name recorded moments ago
@@ -46,7 +58,9 @@ class ProfileService:
         self.writes.discard_user(user_id, private_chat_id)
         async with self.writes.transaction() as session:
             found = await UserRepository(session).delete_everything(user_id, private_chat_id)
-        self.cache.forget_user(user_id, private_chat_id)
+        self.cache.forget_user(user_id, private_chat_id, erase=True)
+        if self.conversations is not None:
+            self.conversations.forget_user(user_id, private_chat_id)
         return found
 
     async def mark_blocked(self, chat_id: int) -> bool:
@@ -55,3 +69,15 @@ class ProfileService:
             found = await ChatRepository(session).mark_blocked(chat_id)
         self.cache.forget_chat(chat_id)
         return found
+
+    async def reactivate(self, chat_id: int) -> bool:
+        """The chat was unblocked (a ``my_chat_member`` update, perhaps without a message): send to it
+        again, and plan the upcoming reminders of its user again. True if it was marked inactive."""
+        async with self.writes.transaction() as session:
+            chats = ChatRepository(session)
+            if not await chats.reactivate(chat_id):
+                return False
+            if self.planner is not None:
+                for user_id in await chats.users_of([chat_id]):
+                    await self.planner.plan_user(session, user_id, self.writes.clock())
+        return True

@@ -25,6 +25,7 @@ from bot.services.writes import WriteBehind
 from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
 from db.coordinator_repositories import CoordinatorRepository
 from db.knowledge_repositories import INBOX_ANSWER_KEY, OverlayRepository, QuestionInboxRepository
+from db.models import InboxDraft
 from knowledge.grouping import Asked, QuestionGroup, group_questions
 from knowledge.overlay import OverlayItem, entry_id, natural_key
 
@@ -90,10 +91,23 @@ class QuestionInboxService:
         self.planner = planner
         self.names = names  # partnership -> its short name
 
-    async def page(self, actor: Authority, page: int = 0) -> InboxPage:
-        async with self.writes.transaction() as session:  # questions logged behind are written first
+    async def _open_groups(self, actor: Authority) -> list[QuestionGroup]:
+        """The partnership's open questions, grouped. Grouping thousands takes seconds, so it runs in a
+        worker thread after a short read: no session (SQLite's one connection) and not the
+        write-behind's lock are held meanwhile, and everyone else is answered and written."""
+        await self.writes.settle()  # questions logged behind are written first
+        async with self.writes.sessions() as session:
             await _check(session, actor)
-            groups = await _groups(session, actor.partnership)
+            found = await QuestionInboxRepository(session).open_questions(actor.partnership)
+            asked = [Asked(q.id, q.text, q.created_at, q.user_id) for q in found]
+        return await asyncio.to_thread(group_questions, asked)
+
+    async def _group_of(self, actor: Authority, question_id: int) -> QuestionGroup | None:
+        groups = await self._open_groups(actor)
+        return next((g for g in groups if any(q.id == question_id for q in g.questions)), None)
+
+    async def page(self, actor: Authority, page: int = 0) -> InboxPage:
+        groups = await self._open_groups(actor)
         pages = max(1, math.ceil(len(groups) / PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
         shown = groups[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -104,11 +118,11 @@ class QuestionInboxService:
         """Start answering the group of ``question_id`` (None: it left the inbox); a draft answer for
         the same group is kept, so pressing "Beantwoorden" again continues it."""
         assert actor.user_id is not None
+        group = await self._group_of(actor, question_id)
+        if group is None:
+            return None
         async with self.writes.transaction() as session:
             await _check(session, actor)
-            group = await _group_of(session, actor.partnership, question_id)
-            if group is None:
-                return None
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             kept = draft.answer if draft is not None and draft.question_id == group.newest.id else None
@@ -119,11 +133,14 @@ class QuestionInboxService:
         """The coordinator typed the answer: store it in the draft; None when there is no draft or its
         questions left the inbox meanwhile."""
         assert actor.user_id is not None
+        before = await self._draft(actor.user_id)
+        group = await self._group_of(actor, before.question_id) if before is not None else None
         async with self.writes.transaction() as session:
             await _check(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
-            group = await _group_of(session, actor.partnership, draft.question_id) if draft else None
+            if draft is not None and before is not None and draft.question_id != before.question_id:
+                group = None  # another group was taken up meanwhile: start again
             if draft is None or group is None or draft.partnership != actor.partnership:
                 await inbox.drop_draft(actor.user_id)
                 return None
@@ -133,13 +150,18 @@ class QuestionInboxService:
 
     async def current(self, actor: Authority) -> DraftView | None:
         assert actor.user_id is not None
-        async with self.writes.transaction() as session:
-            await _check(session, actor)
-            draft = await QuestionInboxRepository(session).draft(actor.user_id)
-            if draft is None or draft.partnership != actor.partnership:
-                return None
-            group = await _group_of(session, actor.partnership, draft.question_id)
-            return await _view(session, group, draft.answer) if group is not None else None
+        draft = await self._draft(actor.user_id)
+        if draft is None or draft.partnership != actor.partnership:
+            return None
+        group = await self._group_of(actor, draft.question_id)
+        if group is None:
+            return None
+        async with self.writes.sessions() as session:
+            return await _view(session, group, draft.answer)
+
+    async def _draft(self, user_id: int) -> InboxDraft | None:
+        async with self.writes.sessions() as session:
+            return await QuestionInboxRepository(session).draft(user_id)
 
     async def is_answered(self, actor: Authority, question_id: int) -> bool:
         """Whether this question of the actor's partnership got an answer from the inbox already."""
@@ -164,11 +186,11 @@ class QuestionInboxService:
         gets it through the outbox, and the group leaves the inbox, all in one transaction; then the
         index is rebuilt at once. None when the draft is not for this group (any more)."""
         assert actor.user_id is not None
+        group = await self._group_of(actor, question_id)
         async with self.writes.transaction() as session:
             await _check(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
-            group = await _group_of(session, actor.partnership, question_id)
             # A question asked meanwhile may have joined the group: its asker gets the answer too.
             if draft is None or group is None or draft.question_id != question_id or not draft.answer:
                 return None
@@ -230,16 +252,6 @@ async def _check(session: AsyncSession, actor: Authority) -> None:
         return
     if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
         raise PermissionError("geen coördinator van dit partnerschap")
-
-
-async def _groups(session: AsyncSession, partnership: str) -> list[QuestionGroup]:
-    found = await QuestionInboxRepository(session).open_questions(partnership)
-    asked = [Asked(q.id, q.text, q.created_at, q.user_id) for q in found]
-    return await asyncio.to_thread(group_questions, asked)  # the event loop keeps answering others
-
-
-async def _group_of(session: AsyncSession, partnership: str, question_id: int) -> QuestionGroup | None:
-    return next((g for g in await _groups(session, partnership) if any(q.id == question_id for q in g.questions)), None)
 
 
 async def _view(session: AsyncSession, group: QuestionGroup, answer: str | None) -> DraftView:

@@ -17,6 +17,7 @@ from bot.agenda_questions import agenda_category
 from bot.services.agenda import AgendaService
 from bot.services.agenda_answers import next_event_answer
 from bot.services.clock import Clock
+from bot.services.conversations import Conversations
 from bot.services.onboarding import AWAITING_SCHOOL, OnboardingService, OnboardingStep
 from bot.services.senders import Sender, record_sender, storable
 from bot.services.writes import ProfileCache, WriteBehind
@@ -50,6 +51,7 @@ class QuestionService:
         onboarding: OnboardingService,
         agenda: AgendaService,
         clock: Clock,
+        conversations: Conversations | None = None,
     ) -> None:
         self.matcher = matcher
         self.sessions = sessions
@@ -58,16 +60,41 @@ class QuestionService:
         self.onboarding = onboarding
         self.agenda = agenda
         self.clock = clock
+        self.conversations = conversations or Conversations(timedelta(0))
 
-    async def ask(self, user_id: int | None, chat_id: int | None, text: str, partnership: str | None) -> Asked:
-        """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged)."""
-        answer = self.matcher.match(text, partnership)
-        if answer.kind == "invalid":
+    async def ask(
+        self,
+        user_id: int | None,
+        chat_id: int | None,
+        text: str,
+        partnership: str | None,
+        conversation: int | None = None,
+    ) -> Asked:
+        """Answer ``text`` in ``partnership`` and log it at once (the terminal chat; invalid input is not logged).
+
+        The same answer as in Telegram: follow-ups, small talk and the agenda included (without a
+        user, the agenda's next event of the partnership). ``conversation`` keys the follow-up
+        context when there is no chat (the terminal); by default the chat.
+        """
+        now = self.clock()
+        key = chat_id if conversation is None else conversation
+        answer = self._match(key, text, partnership, now)
+        answer = await self._from_agenda(text, user_id, partnership, now) or answer
+        self._remember(key, user_id, answer, now)
+        if not _logged(answer):
             return Asked(answer, None)
-        row = _log_row(user_id, chat_id, text, answer, partnership, self.clock())
+        row = _log_row(user_id, chat_id, text, answer, partnership, now)
         async with self.writes.transaction() as session:
             await QuestionRepository(session).add_many([row])
         return Asked(answer, row["id"])
+
+    def _match(self, chat_id: int | None, text: str, partnership: str | None, now: datetime) -> Answer:
+        return self.matcher.match(text, partnership, self.conversations.previous(chat_id, now))
+
+    def _remember(self, chat_id: int | None, user_id: int | None, answer: Answer, now: datetime) -> None:
+        """An answered question becomes the chat's context; small talk and fallbacks leave it as it was."""
+        if not answer.fallback and answer.kind != "chitchat" and answer.about:
+            self.conversations.remember(chat_id, user_id, answer.about, now)
 
     async def ask_from(self, sender: Sender, text: str) -> Asked | OnboardingStep:
         """Answer in the sender's partnership; the sender is recorded and the question logged behind.
@@ -76,16 +103,21 @@ class QuestionService:
         is then the next onboarding step instead of an answer.
         """
         profile = await self._profile_of(sender)
-        answer = self.matcher.match(text, profile.partnership)
+        now = self.clock()
+        answer = self._match(sender.chat_id, text, profile.partnership, now)
         waiting = sender.private and profile.awaiting == AWAITING_SCHOOL
         if waiting and not self._is_question(text, answer, profile.partnership):
-            async with self.writes.transaction() as session:
-                await record_sender(session, sender)
-                return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
-        answer = await self._from_agenda(text, sender.user_id, profile.partnership) or answer
-        if answer.kind == "invalid":
+            try:
+                async with self.writes.transaction() as session:
+                    await record_sender(session, sender)
+                    return await self.onboarding.school_typed(session, sender.user_id, text, sender.update_id)
+            finally:  # after the commit (or the failure): see OnboardingService.school_typed
+                self.cache.forget_user(sender.user_id)
+        answer = await self._from_agenda(text, sender.user_id, profile.partnership, now) or answer
+        self._remember(sender.chat_id, sender.user_id, answer, now)
+        if not _logged(answer):
             return Asked(answer, None, school_still_wanted=waiting)
-        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership, self.clock())
+        row = _log_row(sender.user_id, sender.chat_id, text, answer, profile.partnership, now)
         self.writes.log(row)
         return Asked(answer, row["id"], school_still_wanted=waiting)
 
@@ -101,13 +133,18 @@ class QuestionService:
         confident = not answer.fallback and answer.confidence >= CONFIDENT_ANSWER
         return about_no_school and confident and not self.matcher.find_schools(text, partnership)
 
-    async def _from_agenda(self, text: str, user_id: int, partnership: str | None) -> Answer | None:
-        """A question like "wanneer is de volgende intervisie?" gets the asker's next one from the agenda."""
+    async def _from_agenda(
+        self, text: str, user_id: int | None, partnership: str | None, now: datetime
+    ) -> Answer | None:
+        """A question like "wanneer is de volgende intervisie?" gets the asker's next one from the agenda
+        (without a user, as in the terminal chat: the partnership's next one)."""
         category = agenda_category(text)
         found = self.matcher.kb.partnerships.get(partnership or "")
         if category is None or found is None:
             return None
-        return next_event_answer(category, await self.agenda.next_for(user_id, category, self.clock()), found)
+        if user_id is None:
+            return next_event_answer(category, await self.agenda.next_of(found.slug, category, now), found)
+        return next_event_answer(category, await self.agenda.next_for(user_id, category, now), found)
 
     async def _profile_of(self, sender: Sender) -> Profile:
         """The cached profile, else one read; a new user (or an unreachable database) has none yet."""
@@ -173,7 +210,10 @@ class QuestionService:
         answer = self.matcher.answer_entry(entry_id, scope)
         if answer is None:
             return None
-        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope, self.clock())
+        now = self.clock()
+        if answer.title:  # the picked entry is what the chat talks about now
+            self.conversations.remember(chat_id, user_id, answer.title, now)
+        row = _log_row(user.id if user else None, chat_id, f"[suggestie] {answer.title}", answer, scope, now)
         self.writes.log(row)
         return Asked(answer, row["id"] if user else None)
 
@@ -187,6 +227,11 @@ class QuestionService:
     async def purge_old(self, retention_days: int, now: datetime) -> int:
         async with self.sessions.begin() as session:
             return await QuestionRepository(session).purge_older_than(now - timedelta(days=retention_days))
+
+
+def _logged(answer: Answer) -> bool:
+    """Invalid input and small talk are no questions: not logged, no feedback buttons, not in /vragen."""
+    return answer.kind not in ("invalid", "chitchat")
 
 
 def _log_row(

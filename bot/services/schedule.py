@@ -1,7 +1,8 @@
 """Agenda time, without Telegram or the database: categories, reminder moments, quiet hours, Dutch dates.
 
 Everything is stored in UTC and computed in Europe/Amsterdam. A reminder "1 day before" is a nominal
-day: 15:00 local on the day before, also when the clocks change in between (so it is 23 or 25 hours).
+day: 15:00 local on the day before, also when the clocks change in between (so it is 23 or 25 hours);
+hours and minutes before are exact, as in RFC 5545.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ class Alarm:
         local = start.astimezone(AMSTERDAM)
         if self.hour is not None:
             return datetime.combine(local.date() - timedelta(days=self.days), self.hour, AMSTERDAM).astimezone(UTC)
+        # Days are nominal (the same local time), hours, minutes and seconds exact (RFC 5545, 3.3.6):
+        # -PT1H before 03:30 on the night the clocks go forward is 01:30, not the skipped 02:30.
         day_shifted = datetime.combine(local.date() - timedelta(days=self.days), local.timetz().replace(tzinfo=None))
-        return (day_shifted.replace(tzinfo=AMSTERDAM) - timedelta(seconds=self.seconds)).astimezone(UTC)
+        return day_shifted.replace(tzinfo=AMSTERDAM).astimezone(UTC) - timedelta(seconds=self.seconds)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,10 @@ def reminder_moments(start: datetime, alarms: Sequence[Alarm], quiet: QuietHours
     """
     moments = set()
     for alarm in alarms:
-        moment = alarm.moment(start)
+        try:
+            moment = alarm.moment(start)
+        except (OverflowError, ValueError):  # stored before imports checked alarms: no such moment
+            continue
         if quiet is not None and quiet.contains(moment.astimezone(AMSTERDAM).time()):
             later = quiet.end_after(moment)
             moment = later if later < start else moment

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import OrderedDict, deque
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import Clock
+from bot.services.planning import Planner
 from bot.services.senders import Sender
 from db.engine import SessionFactory
 from db.repositories import ChatRepository, InboxRepository, Profile, QuestionRepository, UserRepository
@@ -59,11 +61,15 @@ class ProfileCache:
         self.clock = clock
         self._users: OrderedDict[int, KnownUser] = OrderedDict()
         self._chats: dict[int, tuple[str, str | None]] = {}
-        # Bumped by every forget: a read that started before it must not refill the cache after it.
+        # A new number at every forget: a read that started before it must not refill the cache after
+        # it. Users without an entry share ``_base``; the entries are bounded by clearing them all and
+        # taking a new base, which only makes the reads under way not cached (a cheap miss).
+        self._numbers = itertools.count(1)
+        self._base = 0
         self._generations: dict[int, int] = {}
 
     def generation(self, user_id: int) -> int:
-        return self._generations.get(user_id, 0)
+        return self._generations.get(user_id, self._base)
 
     def user(self, user_id: int) -> KnownUser | None:
         known = self._users.get(user_id)
@@ -100,9 +106,17 @@ class ProfileCache:
     def chat_recorded(self, sender: Sender) -> None:
         self._chats[sender.chat_id] = (sender.chat_type, sender.chat_title)
 
-    def forget_user(self, user_id: int, chat_id: int | None = None) -> None:
+    def forget_user(self, user_id: int, chat_id: int | None = None, erase: bool = False) -> None:
+        """Drop what is known of the user; ``erase`` (/vergeetmij): keep no entry of them at all."""
         self._users.pop(user_id, None)
-        self._generations[user_id] = self.generation(user_id) + 1
+        if erase:
+            self._generations.pop(user_id, None)
+            self._base = next(self._numbers)
+        else:
+            self._generations[user_id] = next(self._numbers)
+            if len(self._generations) > CACHE_USERS:
+                self._generations.clear()
+                self._base = next(self._numbers)
         if chat_id is not None:
             self._chats.pop(chat_id, None)
 
@@ -122,9 +136,10 @@ class Taken:
 
 
 class WriteBehind:
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, sessions: SessionFactory, clock: Clock, planner: Planner | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.planner = planner  # a blocked chat that writes again gets its reminders planned again
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._questions: deque[dict[str, Any]] = deque()
@@ -192,6 +207,8 @@ class WriteBehind:
         meanwhile by another instance) must not block the others: then the rows go one by one and
         the refused ones are dropped."""
         await InboxRepository(session).remove(taken.handled)
+        chats = ChatRepository(session)
+        active_again = await chats.inactive([row["id"] for row in taken.chats]) if self.planner else []
         batches: list[Batch] = [
             (ChatRepository(session).upsert_many, taken.chats),
             (UserRepository(session).upsert_many, taken.users),
@@ -203,6 +220,10 @@ class WriteBehind:
                     await write(rows)
         except IntegrityError:
             await _write_one_by_one(session, batches)
+        if self.planner is not None and active_again:
+            now = self.clock()
+            for user_id in await chats.users_of(active_again):
+                await self.planner.plan_user(session, user_id, now)
 
     def _restore(self, taken: Taken) -> None:
         """The transaction failed (its statements, the caller's, or the commit): put the rows back.
@@ -238,6 +259,15 @@ class WriteBehind:
     async def flush(self) -> None:
         if self.pending:
             async with self.transaction():
+                pass
+
+    async def settle(self) -> None:
+        """Until what was logged so far is in the database: pending rows, and a write under way
+        (``flush`` alone returns at once while the background task writes the last rows)."""
+        if self.pending:
+            await self.flush()
+        else:
+            async with self._lock:
                 pass
 
     async def run(self) -> None:

@@ -136,3 +136,35 @@ async def test_a_reminder_due_between_two_polls_goes_out_on_time(
         assert late < timedelta(seconds=1)
     finally:
         await runner.stop()
+
+
+async def test_a_long_agenda_is_split_over_several_messages_not_refused(
+    api: FakeBotAPI, bot: BotRunner, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "mentor", "een fictieve school")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    events = []
+    for number in range(10):
+        stamp = (start + timedelta(days=number)).strftime("%Y%m%dT%H%M%SZ")
+        title = f"Fictieve intervisie {number} " + "met een heel lange titel " * 10
+        location = f"Fictieve locatie {number} " + "aan een heel lange straat " * 10
+        events.append(
+            f"BEGIN:VEVENT\r\nUID:lang-{number}@fictief\r\nSUMMARY:{title.strip()}\r\nLOCATION:{location.strip()}\r\n"
+            f"DTSTART:{stamp}\r\nDURATION:PT2H\r\nEND:VEVENT\r\n"
+        )
+    file = tmp_path / "lang.ics"
+    file.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fictief//NL\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+    )
+    code, _ = await cli(monkeypatch, settings, "events", "import", str(file), "--partnership", "poo-marnix")
+    assert code == 0
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_text(ALICE, "/agenda")
+    await api.wait_until(lambda: "ev:alles" in str(api.sent_to(ALICE["id"])[before:]))
+    parts = [m["text"] for m in api.sent_to(ALICE["id"])[before:]]
+    assert len(parts) > 1
+    assert parts[0].startswith("Jouw agenda")
+    for number in range(10):
+        assert sum(f"Fictieve intervisie {number} " in part for part in parts) == 1
+    assert [c for c in api.calls_to("sendMessage") if c.status != 200] == []
+    assert buttons(api.sent_to(ALICE["id"])[-1]) == ["ev:alles"]

@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.context import SERVICES_KEY
 from bot.jobs import PURGE_QUESTIONS
 from db.engine import SessionFactory
 from db.models import Chat, InboxUpdate, Question, utcnow
@@ -93,14 +94,29 @@ async def test_question_answer_and_feedback(api: FakeBotAPI, bot: BotRunner, db:
     assert answer["text"].startswith("Schoolopleider (SOL)")
     feedback = [b for b in buttons(answer) if b.startswith("f:")]
     assert len(feedback) == 2
+    see_also = [b for b in buttons(answer) if b.startswith("a:")]
+    assert "a:rol:instituutsopleider" in see_also
     api.press(ALICE, answer, feedback[0])
     key = (ALICE["id"], answer["message_id"])
-    await api.wait_until(lambda: "reply_markup" not in api.messages[key])
+    # The thumbs go once pressed; the "Zie ook" buttons stay.
+    await api.wait_until(lambda: not any(b.startswith("f:") for b in buttons(api.messages[key])))
+    assert [b for b in buttons(api.messages[key]) if b.startswith("a:")] == see_also
     thanks = [c for c in api.calls_to("answerCallbackQuery") if c.params.get("text")]
     assert thanks[-1].params["text"] == "Bedankt voor je feedback!"
     async with db() as session:
         [row] = await QuestionRepository(session).for_user(ALICE["id"])
         assert (row.question, row.matched, row.feedback) == ("wat doet een SOL", "rol:schoolopleider", 1)
+
+
+async def test_a_double_tap_on_feedback_edits_once(api: FakeBotAPI, bot: BotRunner) -> None:
+    answer = await api.ask(ALICE, "wat doet een SOL")
+    thumbs_up = next(b for b in buttons(answer) if b.startswith("f:"))
+    api.press(ALICE, answer, thumbs_up)
+    api.press(ALICE, answer, thumbs_up)  # both taps carry the message as it was before the edit
+    await api.wait_until(lambda: len(api.calls_to("answerCallbackQuery")) >= 2)
+    await bot.wait_idle()
+    assert len(api.calls_to("editMessageReplyMarkup")) == 1  # not a second edit that Telegram refuses
+    assert [c for c in api.calls if c.status == 400] == []
 
 
 async def test_feedback_by_someone_else_is_refused(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
@@ -196,6 +212,13 @@ async def test_forget_me_deletes_everything(api: FakeBotAPI, bot: BotRunner, db:
         assert await UserRepository(session).get(ALICE["id"]) is None
         assert list(await session.scalars(select(Question))) == []
         assert await session.get(Chat, ALICE["id"]) is None
+    # Nothing of Alice stays in memory either: the texts of her questions, the per-user dictionaries.
+    assert "lesson study" not in repr(bot.application.chat_data.get(ALICE["id"], {}))
+    services = bot.application.bot_data[SERVICES_KEY]
+    assert ALICE["id"] not in services.cache._generations
+    flood_guard = bot.application.update_processor.flood_guard
+    assert ALICE["id"] not in flood_guard._recent
+    assert ALICE["id"] not in flood_guard._warned
 
 
 async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: SessionFactory) -> None:
@@ -205,6 +228,13 @@ async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: S
     await api.wait_until(lambda: "niets verwijderd" in api.messages[(ALICE["id"], confirm["message_id"])]["text"])
     async with db() as session:
         assert await UserRepository(session).get(ALICE["id"]) is not None
+
+
+async def test_a_group_question_deleted_before_the_answer_is_answered_anyway(api: FakeBotAPI, bot: BotRunner) -> None:
+    question = api.send_text(ALICE, "/vraag wat is intervisie", chat=GROUP)
+    api.delete(GROUP["id"], question)  # gone before the bot replies to it
+    answer = await api.reply(GROUP["id"], 0)
+    assert answer["text"].startswith("Intervisie")
 
 
 async def test_group_answers_only_vraag_and_mentions(api: FakeBotAPI, bot: BotRunner) -> None:
@@ -288,6 +318,25 @@ async def test_user_who_blocked_the_bot_is_marked_inactive(api: FakeBotAPI, bot:
     await api.ask(ALICE, "wat is intervisie")
     api.block(ALICE)
     assert await chat_is_inactive(db, ALICE["id"])
+
+
+async def test_a_user_who_unblocks_the_bot_is_active_again_without_a_message(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await api.ask(ALICE, "wat is intervisie")
+    api.block(ALICE)
+    assert await chat_is_inactive(db, ALICE["id"])
+    api.unblock(ALICE)
+
+    async def active() -> bool:
+        async with db() as session:
+            chat = await session.get(Chat, ALICE["id"])
+            return chat is not None and chat.active
+
+    deadline = time.monotonic() + 10
+    while not await active():
+        assert time.monotonic() < deadline, "the unblock was not recorded"
+        await asyncio.sleep(0.02)
 
 
 async def test_forbidden_reply_marks_inactive_without_retrying(

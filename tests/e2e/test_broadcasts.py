@@ -231,3 +231,120 @@ async def test_the_command_line_broadcast_is_delivered_by_the_running_bot_and_pr
     [message] = [m for m in api.sent_to(BOB["id"]) if "Fictief:" in m["text"]]
     assert message["text"].endswith("Fictief: <b> is geen opmaak & dat blijft zo")
     assert not any("Fictief:" in m["text"] for m in api.sent_to(DAVE["id"]) + api.sent_to(CAROL["id"]))
+
+
+async def _to_summary(api: FakeBotAPI, text: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Alice writes ``text`` for everyone; returns the draft id, the "Wanneer?" message and the summary."""
+    return await _to_summary_with(api, text, [])
+
+
+def _answers(api: FakeBotAPI, user: dict[str, Any]) -> list[str | None]:
+    """The texts of the callback answers so far, in order (None: answered without text); one user
+    presses at a time in these tests."""
+    return [c.params.get("text") for c in api.calls_to("answerCallbackQuery") if c.status == 200]
+
+
+async def test_cancel_pressed_right_after_send_says_it_was_sent(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    draft_id, when, summary = await _to_summary(api, "Fictieve oefening van de brandweer")
+    bob_before = _count(api, BOB)
+    answers_before = len(_answers(api, ALICE))
+    api.press(ALICE, summary, f"bck:{draft_id}:ja")
+    api.press(ALICE, summary, f"bck:{draft_id}:nee")  # before the bot edited the message
+    await api.reply(BOB["id"], bob_before)
+    await api.wait_until(lambda: len(_answers(api, ALICE)) >= answers_before + 2)
+    await bot.wait_idle()
+    shown = api.messages[(ALICE["id"], summary["message_id"])]["text"]
+    assert shown.startswith("Verstuurd naar 2 ontvangers")
+    assert not any("niets verstuurd" in m["text"] for m in api.sent_to(ALICE["id"]))
+    assert "al verstuurd" in str(_answers(api, ALICE)[-1])
+
+    # An old "Nu versturen": one answer, and it explains.
+    answers_before = len(_answers(api, ALICE))
+    api.press(ALICE, when, f"bct:{draft_id}:nu")
+    await api.wait_until(lambda: len(_answers(api, ALICE)) > answers_before)
+    await bot.wait_idle()
+    [answer] = _answers(api, ALICE)[answers_before:]
+    assert "bestaat niet meer" in str(answer)
+    # Twice "bestaat niet meer": no edit that changes nothing (Telegram answers 400).
+    api.press(ALICE, summary, f"bck:{draft_id}:ja", forged=True)
+    api.press(ALICE, summary, f"bck:{draft_id}:ja", forged=True)
+    await api.wait_until(lambda: len(_answers(api, ALICE)) > answers_before + 2)
+    await bot.wait_idle()
+    assert [c for c in api.calls if c.status == 400] == []
+
+
+async def test_a_forged_cancel_from_another_partnership_is_not_reported_as_done(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, CAROL, "groningen-kop-van-drenthe", "coordinator", None)
+    draft_id, _, summary = await _to_summary(api, "Fictief concept van Anna")
+    carol_view = {**summary, "chat": {"id": CAROL["id"], "type": "private"}}
+    answers_before = len(_answers(api, CAROL))
+    api.press(CAROL, carol_view, f"bck:{draft_id}:nee", forged=True)
+    await api.wait_until(lambda: len(_answers(api, CAROL)) > answers_before)
+    await bot.wait_idle()
+    assert "weggegooid" not in str(_answers(api, CAROL)[-1])
+    assert not any("weggegooid" in str(c.params.get("text")) for c in api.calls_to("editMessageText"))
+    async with db() as session:
+        assert await session.get(Broadcast, int(draft_id)) is not None  # Anna's draft is still there
+
+
+async def test_a_message_with_many_long_links_is_sent_whole(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    words = [f"bron{number:02d}" for number in range(60)]
+    text = "Fictieve leeslijst: " + " ".join(words)
+    links = [
+        {
+            "type": "text_link",
+            "offset": text.index(word),
+            "length": len(word),
+            "url": f"https://fictief.example/{word}/" + "pad/" * 100,
+        }
+        for word in words
+    ]
+    draft_id, _, summary = await _to_summary_with(api, text, links)
+    bob_before = _count(api, BOB)
+    api.press(ALICE, summary, f"bck:{draft_id}:ja")
+    delivered = await api.reply(BOB["id"], bob_before)
+    assert delivered["text"].endswith(text)  # whole: the last link too
+    [sent] = [
+        c
+        for c in api.calls_to("sendMessage")
+        if c.status == 200 and int(c.params["chat_id"]) == BOB["id"] and "leeslijst" in c.params["text"]
+    ]
+    assert sent.params["text"].count("<a href=") == 60
+
+
+async def test_a_message_whose_formatting_is_too_long_is_refused_up_front(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await api.ask(ALICE, "/bericht")
+    words = [f"b{number:03d}" for number in range(400)]
+    text = " ".join(words)
+    links = [
+        {"type": "text_link", "offset": text.index(w), "length": len(w), "url": "https://fictief.example/" + "x" * 600}
+        for w in words
+    ]
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_text(ALICE, text, entities=links)
+    refused = await api.reply(ALICE["id"], before)
+    assert "te lang" in refused["text"]
+    assert "opmaak" in refused["text"]
+
+
+async def _to_summary_with(
+    api: FakeBotAPI, text: str, entities: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    await api.ask(ALICE, "/bericht")
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_text(ALICE, text, entities=entities)
+    audience = await api.reply(ALICE["id"], before)
+    [draft_id] = {b.split(":")[1] for b in buttons(audience)}
+    when = await press(api, ALICE, audience, f"bca:{draft_id}:alle")
+    summary_before = len(api.sent_to(ALICE["id"]))
+    api.press(ALICE, when, f"bct:{draft_id}:nu")
+    [summary] = await api.wait_until(lambda: api.sent_to(ALICE["id"])[summary_before + 1 :])
+    return draft_id, when, summary

@@ -25,25 +25,36 @@ def database_of_a_newer_release(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def start_bot(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
-    environment = {
+def instance_environment(api: FakeBotAPI, tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of ``python -m bot run`` against the fake Bot API, on a SQLite file in tmp_path."""
+    return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_of_a_newer_release(tmp_path / "bot.sqlite3"),
+        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         "DATA_DIR": str(tmp_path),
         "WEBHOOK_URL": "",
+        "CHAT_PACING_SECONDS": "0",
     }
+
+
+async def start_instance(
+    api: FakeBotAPI, tmp_path: Path, database_url: str | None = None
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
         cwd=PROJECT_DIR,
-        env=environment,
+        env=instance_environment(api, tmp_path, database_url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def start_bot(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
+    return await start_instance(api, tmp_path, database_of_a_newer_release(tmp_path / "bot.sqlite3"))
 
 
 async def test_failed_migration_ends_the_process_with_one_clear_line(api: FakeBotAPI, tmp_path: Path) -> None:
@@ -64,30 +75,6 @@ async def test_sigterm_during_a_failed_start_exits_within_5_seconds(api: FakeBot
     await asyncio.wait_for(bot.communicate(), 30)
     assert time.monotonic() - sent_at < 5
     assert bot.returncode is not None
-
-
-def instance_environment(api: FakeBotAPI, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-        "DATA_DIR": str(tmp_path),
-        "WEBHOOK_URL": "",
-        "CHAT_PACING_SECONDS": "0",
-    }
-
-
-async def start_instance(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=PROJECT_DIR,
-        env=instance_environment(api, tmp_path),
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 ANNA = FakeBotAPI.user(7301, "Fictieve Anna")

@@ -81,7 +81,7 @@ async def test_a_coordinator_answers_from_the_inbox_and_the_askers_get_it(api: F
     await onboard(api, CAROL, "groningen-kop-van-drenthe", "mentor", "een fictieve school")
     for text in (PARKING, "waar kan ik parkeren bij de fictieve pabo"):
         reply = await api.ask(BOB, text)
-        assert "Dat weet ik helaas niet" in reply["text"]
+        assert "Parkeermogelijkheden staan niet in mijn kennisbank" in reply["text"]
 
     inbox = await api.ask(ALICE, "/vragen")
     assert "(2×)" in inbox["text"]
@@ -261,7 +261,7 @@ async def test_a_draft_outlives_the_conversation_and_a_restart(
     from handlers import question_inbox
     from knowledge import Matcher, load_knowledge_base
 
-    monkeypatch.setattr(question_inbox, "TIMEOUT", timedelta(seconds=1))
+    monkeypatch.setattr(question_inbox, "TIMEOUT", timedelta(seconds=4))  # long enough to type, on a busy machine too
     runner = BotRunner(api, settings, Matcher(load_knowledge_base()))
     await runner.start()
     try:

@@ -186,3 +186,29 @@ async def test_a_429_for_one_chat_makes_only_that_chat_wait(api: FakeBotAPI, bot
     assert (await api.reply(ALICE["id"], 0)).get("text", "").startswith("Intervisie")
     assert len(api.sent_to(ALICE["id"])) == 1
     assert error_log.records == []
+
+
+CAROL = FakeBotAPI.user(7103, "Fictieve Carla")
+
+
+@pytest.mark.parametrize("extra_settings", [{"chat_pacing_seconds": 1.0}])  # the production pacing
+async def test_new_users_are_answered_while_a_flood_of_another_user_is_still_going_out(
+    api: FakeBotAPI, bot: BotRunner, error_log: Any
+) -> None:
+    """The black-box scenario: no waiting between the flood and the others, who are new to the bot."""
+    api.flood_limit = 30
+    api.chat_limit_per_second = 1  # Telegram: about one message per second in one chat
+    for number in range(150):
+        api.send_text(BOB, f"wat is intervisie {number}")
+    api.send_text(ALICE, "wat is lesson study?")
+    api.send_text(CAROL, "/help")
+    answer = await api.reply(ALICE["id"], 0, timeout=60)
+    help_text = await api.reply(CAROL["id"], 0, timeout=60)
+    bob_so_far = len(api.sent_to(BOB["id"]))
+    assert answer["text"].startswith("Lesson study")
+    assert "Wat doet een schoolopleider?" in help_text["text"]
+    await api.wait_until(bot.idle, 60)
+    await bot.wait_idle()
+    assert bob_so_far < len(api.sent_to(BOB["id"]))  # answered before the flood's answers were all out
+    assert [c for c in api.calls if c.status == 429] == []
+    assert error_log.records == []

@@ -62,6 +62,7 @@ async def test_a_coordinator_gets_the_figures_and_the_chart(
 
     [call] = [c for c in api.calls_to("sendPhoto") if c.status == 200]
     assert call.params["photo"].content.startswith(PNG)
+    assert call.params["photo"].file_name.endswith(".png")
     assert "Vragen per week" in photo["caption"]
 
     api.press(ALICE, text, "st:365")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.services import NewEvent, Outcome, Result, Services
+from bot.services import NewEvent, Outcome, Result, Sender, Services
 from bot.services.ics import IcsError
 from bot.services.schedule import AMSTERDAM
 from db.agenda_repositories import PENDING, SENDING, SENT, SKIPPED
@@ -295,3 +295,29 @@ async def test_status_cancelled_on_reimport_cancels_and_notifies(sessions: Sessi
     notices = await services.deliveries.claim(week_before, 10)
     assert sorted((o.kind, o.chat_id) for o in notices) == [("cancelled", MENTOR), ("cancelled", STUDENT)]
     assert not [r for r in await rows(sessions) if r.kind == "reminder" and r.status == PENDING]
+
+
+async def test_a_chat_active_again_gets_its_upcoming_reminders_back(sessions: SessionFactory, matcher: Matcher) -> None:
+    """Blocked, the mentor's reminders were dropped at a re-planning; a message (or an unblock
+    without one) brings them back."""
+    await people(sessions)
+    services = services_for(sessions, matcher)
+    calendar = ics(event("i@fictief", START))
+    await services.agenda.import_calendar(calendar, "poo-marnix", NOW)
+    planned = {(r.key, r.due_at) for r in await rows(sessions) if r.chat_id == MENTOR}
+    assert len(planned) == 2
+
+    async def blocked_and_replanned() -> None:
+        assert await services.profiles.mark_blocked(MENTOR)
+        await services.agenda.import_calendar(calendar, "poo-marnix", NOW)  # re-planned while blocked
+        assert [r for r in await rows(sessions) if r.chat_id == MENTOR] == []
+
+    await blocked_and_replanned()
+    await services.questions.ask_from(Sender(MENTOR, "Fictieve Mentor", MENTOR, "private"), "wat is intervisie")
+    await services.writes.flush()
+    assert {(r.key, r.due_at) for r in await rows(sessions) if r.chat_id == MENTOR} == planned
+
+    await blocked_and_replanned()
+    assert await services.profiles.reactivate(MENTOR)  # unblocked (my_chat_member), no message
+    assert {(r.key, r.due_at) for r in await rows(sessions) if r.chat_id == MENTOR} == planned
+    assert not await services.profiles.reactivate(MENTOR)  # active already: nothing to do

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.delivery import Dispatcher
-from bot.services import Audience, Services
+from bot.services import Audience, NewEvent, Services
 from bot.services.broadcasts import NotAllowed, NothingToSend
 from bot.services.coordinators import Authority, command_line
 from bot.services.senders import Sender
-from db.agenda_repositories import PENDING, SENT
+from db.agenda_repositories import PENDING, REMINDER, SENT
 from db.broadcast_repositories import CANCELLED_BROADCAST, DONE, SCHEDULED, SENDING_NOW
 from db.engine import SessionFactory
 from db.models import AuditEntry, Broadcast, Delivery
@@ -23,7 +23,7 @@ from db.repositories import ChatRepository, UserRepository
 from knowledge import Matcher
 from tests.factories import add_coordinator, add_user, services_for
 from tests.fake_bot_api import TOKEN, FakeBotAPI
-from tests.moments import NOW
+from tests.moments import NOW, local
 
 pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
 
@@ -115,6 +115,37 @@ async def test_the_audience_counts_active_chats_of_the_partnership_the_sender_in
     assert broadcasts.schools("poo-marnix") == []
     with pytest.raises(NothingToSend):
         broadcasts.check_audience("poo-marnix", Audience(school_id=WEGWIJZER))
+
+
+@pytest.mark.usefixtures("people")
+async def test_the_subscribers_of_a_category_are_exactly_who_gets_its_reminders(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services = services_for(sessions, matcher)
+    broadcasts = services.broadcasts
+    # No mentortraining planned: its default audience (mentors and school trainers), not the student.
+    assert await broadcasts.audience_size("poo-marnix", Audience(category="mentortraining")) == 2
+    # One planned for mentors only: exactly the one person whose reminders are planned.
+    start = local(10, 15)
+    await services.agenda.add(
+        NewEvent(
+            "poo-marnix",
+            "Fictieve mentortraining",
+            start,
+            start + timedelta(hours=2),
+            "mentortraining",
+            audience=("mentor",),
+        ),
+        NOW,
+    )
+    reminded = {r.user_id for r in await rows(sessions) if r.kind == REMINDER}
+    assert reminded == {MENTOR}
+    assert await broadcasts.audience_size("poo-marnix", Audience(category="mentortraining")) == 1
+    draft_id = await ready(services, chief(), "Fictief: neem je map mee", Audience(category="mentortraining"))
+    view = await broadcasts.confirm(chief(), draft_id, NOW)
+    assert view.recipients == 1
+    # Roles and a category together: both must hold.
+    assert await broadcasts.audience_size("poo-marnix", Audience(roles=("student",), category="mentortraining")) == 0
 
 
 @pytest.mark.usefixtures("people")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, RetryAfter
 
 from tests.fake_bot_api import TOKEN, FakeBotAPI
@@ -80,3 +80,22 @@ async def test_documents_and_photos_are_kept(api: FakeBotAPI, bot: Bot) -> None:
     assert api.uploads[photo.photo[-1].file_id].content == PNG
     with pytest.raises(BadRequest):
         await bot.send_photo(30, b"geen plaatje")
+
+
+async def test_a_reply_to_a_deleted_message_needs_allow_sending_without_reply(api: FakeBotAPI, bot: Bot) -> None:
+    user = FakeBotAPI.user(21)
+    question = api.send_text(user, "vraag", chat={"id": -1005, "type": "supergroup", "title": "Fictief"})
+    await bot.send_message(-1005, "antwoord", reply_parameters=ReplyParameters(question))
+    api.delete(-1005, question)
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_message(-1005, "antwoord", reply_parameters=ReplyParameters(question))
+    sent = await bot.send_message(
+        -1005, "antwoord", reply_parameters=ReplyParameters(question, allow_sending_without_reply=True)
+    )
+    assert sent.text == "antwoord"
+
+
+async def test_an_edit_that_changes_nothing_is_refused(api: FakeBotAPI, bot: Bot) -> None:
+    sent = await bot.send_message(1, "tekst")
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text("tekst", 1, sent.message_id)

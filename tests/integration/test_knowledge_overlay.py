@@ -3,7 +3,11 @@ reload, grouping, and an answer from the inbox reaching the askers through the o
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +19,7 @@ from db.engine import SessionFactory
 from db.models import AuditEntry, Delivery, Question
 from db.repositories import QuestionRepository, UserRepository
 from knowledge import Matcher
+from knowledge.grouping import group_questions
 from knowledge.overlay import OverlayItem
 from tests.factories import add_coordinator, add_user, services_for
 from tests.moments import NOW
@@ -273,3 +278,39 @@ async def test_a_question_asked_while_answering_gets_the_answer_too(sessions: Se
     answered = await services.question_inbox.send(chief, first, NOW)
     assert answered is not None
     assert (answered.questions, answered.recipients) == (2, 2)
+
+
+@pytest.mark.parametrize("step", ["page", "begin", "send"])
+async def test_grouping_the_inbox_holds_up_no_other_write(
+    sessions: SessionFactory, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Grouping thousands of open questions takes seconds: meanwhile others are answered and written
+    (on SQLite the one connection, and the write-behind's lock, stay free)."""
+    services, chief = await inbox_world(sessions, matcher)
+    first = await ask(services, ASKER, PARKING, NOW - timedelta(hours=1))
+    await services.question_inbox.begin(chief, first, NOW)
+    await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    grouping, done = threading.Event(), threading.Event()
+
+    def slow_grouping(asked: Any) -> Any:
+        grouping.set()
+        done.wait(10)
+        return group_questions(asked)
+
+    monkeypatch.setattr("bot.services.question_inbox.group_questions", slow_grouping)
+    inbox = services.question_inbox
+    work: Coroutine[Any, Any, object]
+    if step == "page":
+        work = inbox.page(chief)
+    elif step == "begin":
+        work = inbox.begin(chief, first, NOW)
+    else:
+        work = inbox.send(chief, first, NOW)
+    running = asyncio.create_task(work)
+    await asyncio.to_thread(grouping.wait, 10)
+    try:
+        # Another user's question is answered and logged while the grouping runs.
+        await asyncio.wait_for(services.questions.ask(SECOND_ASKER, SECOND_ASKER, "wat is intervisie", POO), 5)
+    finally:
+        done.set()
+    assert await running is not None

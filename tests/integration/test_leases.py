@@ -127,7 +127,7 @@ async def test_a_send_slower_than_the_lease_is_delivered_once_with_two_instances
 ) -> None:
     await queue(sessions, 8721)
     clock = running_clock()
-    lease = 1.0
+    lease = 1.5  # the send below stays under PTB's 5 s read time-out
     api.send_delay = 2.5 * lease  # far longer than the lease: only renewing keeps the row
     first = Dispatcher(instance(sessions, matcher, clock, delivery_claim_timeout_seconds=lease), telegram)
     second = Dispatcher(instance(sessions, matcher, clock, delivery_claim_timeout_seconds=lease), telegram)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -148,6 +150,32 @@ async def test_partnership_without_a_school_list_saves_the_typed_name(services: 
     await onboard(services, "poo-marnix", "mentor")
     step = await typed(services, "De Regenboog")
     assert (step.step, step.school) == (Step.DONE, "De Regenboog")
+
+
+async def test_a_batch_read_while_the_school_is_saved_does_not_bring_back_the_school_step(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next getUpdates batch warms the cache while the typed school is being saved (PostgreSQL
+    reads the row as it was before the commit): the user's next message must not become the school."""
+    await onboard(services, "poo-marnix", "mentor")
+    planner = services.onboarding.planner
+    original = planner.plan_user
+    reads: list[asyncio.Task[None]] = []
+
+    async def plan_and_let_a_batch_read(*args: Any, **kwargs: Any) -> None:
+        await original(*args, **kwargs)
+        reads.append(asyncio.create_task(services.questions.prefetch([USER])))
+        await asyncio.wait(reads, timeout=0.5)  # SQLite: the read waits for the one connection
+
+    monkeypatch.setattr(planner, "plan_user", plan_and_let_a_batch_read)
+    step = await typed(services, "De Regenboog")
+    assert (step.step, step.school) == (Step.DONE, "De Regenboog")
+    monkeypatch.setattr(planner, "plan_user", original)
+    await asyncio.gather(*reads)
+    assert isinstance(await services.questions.ask_from(PRIVATE, "Zonnestraal"), Asked)
+    view = await services.profiles.view(USER)
+    assert view is not None
+    assert view.school == "De Regenboog"
 
 
 async def test_skipping_the_school(services: Services) -> None:

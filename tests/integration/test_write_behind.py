@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, text
 
 from bot.services import Asked, Sender, Services
 from bot.services import writes as write_module
+from bot.services.writes import ProfileCache
 from db.engine import SessionFactory, create_engine, session_factory
 from db.models import Chat, InboxUpdate, Question, User, utcnow
 from db.repositories import Profile, QuestionRepository, UserRepository
@@ -262,3 +263,16 @@ async def test_forgetting_again_also_removes_what_was_logged_without_a_profile(
     async with sessions() as session:
         left = list(await session.scalars(select(Question).where(Question.chat_id == ANNA.chat_id)))
     assert left == []
+
+
+def test_the_profile_cache_keeps_its_forget_numbers_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.services.writes.CACHE_USERS", 10)
+    cache = ProfileCache()
+    for user_id in range(50):
+        cache.forget_user(user_id)
+    assert len(cache._generations) <= 10
+    read_in = cache.generation(3)
+    cache.forget_user(3, erase=True)  # /vergeetmij: no entry left, and a read under way still refused
+    assert 3 not in cache._generations
+    cache.remember(3, "Fictief", Profile(3, "poo-marnix", None), True, read_in=read_in)
+    assert cache.user(3) is None

@@ -26,7 +26,7 @@ def _failures(matcher: Matcher, path: Path) -> list[tuple[str, list[str]]]:
     return [(r.case.question, r.failures) for r in results if not r.passed]
 
 
-@pytest.mark.parametrize("name", ["dev.yaml", "dev-2.yaml"])
+@pytest.mark.parametrize("name", ["dev.yaml", "dev-2.yaml", "dev-3.yaml"])
 def test_every_shared_case_passes(matcher: Matcher, name: str) -> None:
     path = SHARED_DIR / name
     if not path.exists():

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
-from bot.services.ics import ExportedEvent, IcsError, export_calendar, parse_calendar
+from bot.services.ics import MAX_OCCURRENCES, ExportedEvent, IcsError, export_calendar, parse_calendar
 from bot.services.schedule import AMSTERDAM, Alarm, reminder_moments
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
@@ -141,3 +141,134 @@ def test_export_round_trips_through_icalendar() -> None:
     assert str(found["b@fictief"]["STATUS"]) == "CANCELLED"
     again = parse_calendar(export_calendar(events, "x", start), *WINDOW)
     assert {(e.uid, e.cancelled) for e in again} == {("a@fictief", False), ("b@fictief", True)}
+
+
+def alarm(trigger: str) -> str:
+    return f"BEGIN:VALARM\nACTION:DISPLAY\nDESCRIPTION:x\nTRIGGER{trigger}\nEND:VALARM"
+
+
+GOOD = "UID:goed@fictief\nSUMMARY:Goed\nDTSTART:20261201T090000Z"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "DTSTART:20261201T090000Z\nRRULE:FREQ=SECONDLY",
+        "DTSTART:20261201T090000Z\nRRULE:FREQ=MINUTELY",
+        "DTSTART:20200101T090000Z\nRRULE:FREQ=SECONDLY",
+        "DTSTART:20261201T090000Z\nRRULE:FREQ=MINUTELY;COUNT=10000000",
+        "DTSTART:19000101T090000Z\nRRULE:FREQ=HOURLY",
+    ],
+)
+def test_a_series_without_end_is_refused_at_the_cap_without_expanding_it(rule: str) -> None:
+    """Each of these took minutes and gigabytes; now refused at once, naming the event."""
+    with pytest.raises(IcsError, match=r"‘Eindeloos’ \(UID eindeloos@fictief\) op regel 9.*(te vaak|meer dan)"):
+        parse_calendar(calendar(GOOD, f"UID:eindeloos@fictief\nSUMMARY:Eindeloos\n{rule}"), *WINDOW)
+
+
+def test_a_rule_on_a_day_that_does_not_exist_is_refused_at_once() -> None:
+    """FREQ=SECONDLY on 30 February: dateutil searches up to the year 9999 (23 s for one such rule)."""
+    event = "UID:nooit@fictief\nSUMMARY:Nooit\nDTSTART:20261210T150000Z\nRRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30"
+    with pytest.raises(IcsError, match="30 februari"):
+        parse_calendar(calendar(event), *WINDOW)
+    leap = "UID:schrikkel@fictief\nSUMMARY:Schrikkeldag\nDTSTART:20240229T150000Z\n"
+    leap += "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
+    assert parse_calendar(calendar(leap), *WINDOW) == []  # 29 February exists, but not in 2026 or 2027
+
+
+def test_a_long_count_is_expanded_only_inside_the_window() -> None:
+    event = "UID:lang@fictief\nSUMMARY:Dagelijks\nDTSTART:20270101T090000Z\nRRULE:FREQ=DAILY;COUNT=10000000"
+    assert len(parse_calendar(calendar(event), *WINDOW)) == 365
+
+
+def test_many_events_together_are_capped_too() -> None:
+    events = [f"UID:e{n}@fictief\nSUMMARY:E\nDTSTART:20261201T090000Z" for n in range(6)]
+    assert len(parse_calendar(calendar(*events), *WINDOW, max_occurrences=6)) == 6
+    with pytest.raises(IcsError, match="meer dan 5 afspraken"):
+        parse_calendar(calendar(*events), *WINDOW, max_occurrences=5)
+    assert MAX_OCCURRENCES == 20_000  # the README names this number
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (f"UID:a@fictief\nSUMMARY:Alarm\nDTSTART:20261201T090000Z\n{alarm(':-P99999999D')}", "VALARM"),
+        (f"UID:a@fictief\nSUMMARY:Alarm\nDTSTART:20261201T090000Z\n{alarm(':-P999D')}", "meer dan 366 dagen"),
+        (
+            f"UID:a@fictief\nSUMMARY:Alarm\nDTSTART:20261201T090000Z\n{alarm(';VALUE=DATE-TIME:00010101T000000Z')}",
+            "VALARM",
+        ),
+        ("UID:y@fictief\nSUMMARY:Jaar een\nDTSTART:00010101T000000\nRRULE:FREQ=YEARLY", "buiten de jaren"),
+        ("UID:y@fictief\nSUMMARY:Jaar een\nDTSTART:00010101T000000Z", "buiten de jaren"),
+        (
+            "UID:goed@fictief\nSUMMARY:Vanaf nu\nRECURRENCE-ID;RANGE=THISANDFUTURE:20261201T090000Z\n"
+            "DTSTART:20261202T090000Z",
+            "RANGE=THISANDFUTURE",
+        ),
+        ("UID: goed@fictief \nSUMMARY:Spaties\nDTSTART:20261202T090000Z", "UID staat al in de afspraak op regel 4"),
+        ("UID:goed@fictief\nSUMMARY:Nog een\nDTSTART:20261203T090000Z", "UID staat al in de afspraak op regel 4"),
+        ("UID:m@fictief\nSUMMARY:Mentoren\nX-AUDIENCE:Mentoren\nDTSTART:20261203T090000Z", "‘mentoren’"),
+        (f"UID:{'x' * 256}\nSUMMARY:Lang\nDTSTART:20261203T090000Z", "te lang"),
+        ("UID:nul\x00@fictief\nSUMMARY:Nul\nDTSTART:20261203T090000Z", "stuurtekens"),
+        (f"UID:m@fictief\nSUMMARY:Lang publiek\nX-AUDIENCE:{'mentor,' * 40}\nDTSTART:20261203T090000Z", "Lang publiek"),
+    ],
+)
+def test_hostile_events_are_refused_by_name_and_line(event: str, message: str) -> None:
+    with pytest.raises(IcsError, match=re.escape(message)) as refused:
+        parse_calendar(calendar(GOOD, event), *WINDOW)
+    assert "regel 9" in str(refused.value) or "regel 4" in str(refused.value)
+    assert "None" not in str(refused.value)
+
+
+def test_an_unused_broken_property_does_not_refuse_the_file() -> None:
+    """A real Google export has CREATED:00001231T000000Z; the importer never reads CREATED."""
+    event = "UID:c@fictief\nSUMMARY:Gemaakt\nCREATED:00001231T000000Z\nLAST-MODIFIED:kapot\nDTSTART:20261201T090000Z"
+    assert [e.title for e in parse_calendar(calendar(event), *WINDOW)] == ["Gemaakt"]
+
+
+def test_control_characters_never_reach_titles_or_places() -> None:
+    event = "UID:b@fictief\nSUMMARY:Bel\x07 en \x1b[31mrood\nLOCATION:Zaal\x001\nDTSTART:20261201T090000Z"
+    [parsed] = parse_calendar(calendar(event), *WINDOW)
+    assert (parsed.title, parsed.location) == ("Bel en [31mrood", "Zaal1")
+
+
+def test_hour_triggers_across_the_night_the_clocks_go_forward_are_exact() -> None:
+    """-PT1H before 03:30 on 28 March 2027 is 01:30 (an hour earlier in real time), not the skipped
+    02:30 that used to fall on the start itself and was dropped."""
+    event = f"UID:d@fictief\nSUMMARY:Vroeg\nDTSTART;TZID=Europe/Amsterdam:20270328T033000\n{alarm(':-PT1H')}"
+    [parsed] = parse_calendar(calendar(event), *WINDOW)
+    assert parsed.alarms is not None
+    [moment] = reminder_moments(parsed.start, parsed.alarms, None)
+    assert parsed.start - moment == timedelta(hours=1)
+    assert moment.astimezone(AMSTERDAM).strftime("%H:%M") == "01:30"
+    # days stay nominal: one day before 15:00 on the day after the change is 15:00 local
+    day = reminder_moments(datetime(2027, 3, 29, 13, 0, tzinfo=UTC), (Alarm(days=1),), None)
+    assert day[0].astimezone(AMSTERDAM).strftime("%d %H:%M") == "28 15:00"
+
+
+def test_an_absurd_alarm_stored_earlier_is_skipped_not_a_crash() -> None:
+    start = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    assert reminder_moments(start, (Alarm(days=99_999_999), Alarm(days=1)), None) == [start - timedelta(days=1)]
+
+
+def test_the_export_carries_alarms_and_audience_so_a_reimport_changes_nothing() -> None:
+    start = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    alarms = (Alarm(days=1, seconds=3600), Alarm(seconds=900), Alarm(at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC)))
+    events = [
+        ExportedEvent("a@fictief", "", "A", start, start, "", "", "mentortraining", False, alarms, ()),
+        ExportedEvent("b@fictief", "", "B", start, start, "", "", "mentortraining", False, None, ("mentor",)),
+    ]
+    again = {e.uid: e for e in parse_calendar(export_calendar(events, "x", start), *WINDOW)}
+    assert again["a@fictief"].alarms == alarms
+    assert again["a@fictief"].audience == ()  # the whole partnership, not the category's default
+    assert again["b@fictief"].alarms is None
+    assert again["b@fictief"].audience == ("mentor",)
+
+
+def test_the_export_writes_no_control_characters() -> None:
+    start = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    event = ExportedEvent(
+        "a\x07@fictief", "", "Bel\x07\x1b", start, start, "Zaal\x00", "Tekst\x1b\nregel", "overig", False
+    )
+    content = export_calendar([event], "x", start)
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", content)

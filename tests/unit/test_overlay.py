@@ -189,3 +189,67 @@ def test_a_formatted_but_empty_range_in_excel_is_no_data(tmp_path: Path, matcher
     items, problems = overlay_items(file, "faq", POO, matcher)
     assert problems == []
     assert len(items) == 1
+
+
+def test_excel_doubled_quotes_survive_in_a_csv(tmp_path: Path, matcher: Matcher) -> None:
+    """The header has no quotes: the dialect comes from a real sample, with Excel's doubled quotes."""
+    file = write(
+        tmp_path / "vragen.csv",
+        "vraag;antwoord;bron\n"
+        'Waar staat het fictieve handboek?;"Zie het ""Handboek"", hoofdstuk 2.";Fictief\n'
+        'Wat is fictieve lesson study?;"Samen een les ontwerpen; ""onderzoeken"" en bijstellen.";\n',
+    )
+    items, problems = overlay_items(file, "faq", POO, matcher)
+    assert problems == []
+    answers = sorted(item.fields["antwoord"] for item in items)
+    assert answers == ['Samen een les ontwerpen; "onderzoeken" en bijstellen.', 'Zie het "Handboek", hoofdstuk 2.']
+
+
+def test_a_utf8_csv_with_one_stray_byte_is_refused_by_line(tmp_path: Path, matcher: Matcher) -> None:
+    file = tmp_path / "contacten.csv"
+    file.write_bytes(
+        "naam;rol;school\nFictieve Jörg;mentor;\n".encode() + b"Fictieve Ren\xe9;mentor;\n"  # é in cp1252
+    )
+    items, problems = overlay_items(file, "contact", POO, matcher)
+    assert [problem.line for problem in problems] == [3]
+    assert "UTF-8" in problems[0].message
+    # A file that is wholly cp1252 (Excel's plain "CSV") is still read as such.
+    file.write_bytes("naam;rol;school\nFictieve Jörg;mentor;\n".encode("cp1252"))
+    items, problems = overlay_items(file, "contact", POO, matcher)
+    assert problems == []
+    assert items[0].fields["naam"] == "Fictieve Jörg"
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_opened(tmp_path: Path, matcher: Matcher) -> None:
+    import zipfile
+
+    file = tmp_path / "bom.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["naam", "rol"])
+    workbook.save(file)
+    with (
+        zipfile.ZipFile(file, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/vulling.bin", "w", force_zip64=True) as member,
+    ):
+        for _ in range(60):
+            member.write(bytes(1_000_000))
+    assert file.stat().st_size < 1_000_000  # small on disk, 60 MB unpacked
+    items, problems = overlay_items(file, "contact", POO, matcher)
+    assert items == []
+    assert [(problem.line, "uitgepakt te groot" in problem.message) for problem in problems] == [(1, True)]
+
+
+def test_a_formula_without_a_saved_value_is_named_not_called_empty(tmp_path: Path, matcher: Matcher) -> None:
+    file = tmp_path / "contacten.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["naam", "rol"])
+    sheet.append(["Fictieve Anna", '=CONCAT("mentor", "")'])  # openpyxl saves no computed value
+    workbook.save(file)
+    _, problems = overlay_items(file, "contact", POO, matcher)
+    assert [problem.line for problem in problems] == [2]
+    assert "formule zonder opgeslagen uitkomst" in problems[0].message
+    assert "leeg" not in problems[0].message

@@ -66,3 +66,38 @@ def test_make_run_without_a_token_is_a_terminal_chat_on_the_embedded_database(tm
     assert result.stdout.rstrip().endswith("Tot ziens!")
     assert result.stderr == ""  # no log lines or warnings in the user's chat window
     assert (tmp_path / "data" / "samen-opleiden.sqlite3").exists()
+
+
+def test_the_terminal_chat_answers_as_telegram_and_ask_do(tmp_path: Path) -> None:
+    """Follow-ups, small talk, help and the agenda: the terminal takes the path Telegram takes, and an
+    agenda question gets the same answer as from ``ask``."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    environment |= {"DATA_DIR": str(tmp_path / "data"), "DEFAULT_PARTNERSHIP": "poo-marnix"}
+    agenda_question = "wanneer is de volgende intervisie?"
+    lines = ["hoi", "wat doet een schoolopleider?", "en in Groningen?", agenda_question, "help", "/stop"]
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=environment,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    asked = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", agenda_question, "--partnership", "poo-marnix"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    output = chat.stdout
+    assert "Hallo!" in output
+    assert "Zie ook: Instituutsopleider (IO)" in output
+    assert "In Groningen – kop van Drenthe: Per opleidingscluster" in output
+    assert asked.stdout.strip().startswith("Er staat nog geen intervisie gepland in de agenda")
+    assert asked.stdout.strip() in output
+    assert output.count("Welkom bij de Samen Opleiden-assistent") == 2  # at the start, and for "help"

@@ -89,6 +89,29 @@ async def test_a_private_chat_is_paced_after_a_short_burst(monkeypatch: Any) -> 
     assert slept == [1.0, 1.0]  # after a quiet while, no waiting
 
 
+async def test_the_next_update_of_a_chat_starts_a_full_interval_after_the_previous_one_was_done(
+    monkeypatch: Any,
+) -> None:
+    """Its reply then goes out at least a second after the previous reply, however long that one took."""
+    clock = Clock()
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        clock.now += seconds
+
+    processor = ChatOrderedProcessor(slots=4, chat_interval=1.0, clock=clock)
+    await processor.initialize()
+    monkeypatch.setattr("bot.updates.asyncio.sleep", fake_sleep)
+
+    async def slow_reply() -> None:
+        clock.now += 0.6  # the reply goes out at the end of the handler
+
+    for number in range(3):
+        await processor.process_update(update(number, 10), slow_reply())
+    assert slept == [1.0, 1.0]  # the default burst is one: no two replies within a second
+
+
 async def test_refused_updates_are_not_handled_and_handled_ones_are_reported() -> None:
     done: list[int] = []
 
@@ -118,3 +141,17 @@ def test_flood_guard_allows_a_burst_then_one_notice_then_silence_until_quiet() -
     clock.now += 31
     assert guard.allows(7)
     assert guard.first_refusal(7) is True  # a new flood gets a new notice
+
+
+def test_the_flood_guard_forgets_warned_users_who_went_quiet(monkeypatch: Any) -> None:
+    monkeypatch.setattr("bot.updates.REMEMBERED_USERS", 10)
+    clock = Clock()
+    guard = FloodGuard(limit=1, window=1.0, clock=clock)
+    for user_id in range(20):
+        guard.allows(user_id)
+        guard.allows(user_id)
+        assert guard.first_refusal(user_id)
+    clock.now += 5
+    guard.allows(100)
+    assert len(guard._warned) <= 10
+    assert len(guard._recent) <= 10
