@@ -9,7 +9,17 @@ import sys
 
 from benchmarks.common import PROJECT_DIR
 
-BENCHMARKS = ("matching", "quality", "startup", "capacity", "reliability", "delivery", "broadcast", "scheduling")
+BENCHMARKS = (
+    "matching",
+    "quality",
+    "startup",
+    "capacity",
+    "reliability",
+    "delivery",
+    "broadcast",
+    "rolling",
+    "scheduling",
+)
 
 failed = [
     name
