@@ -61,7 +61,6 @@ CONNECTION_POOL_SIZE = 8
 # Waiting this long for a free connection means nothing was sent: PTB raises TimedOut before the
 # request leaves, which is safe to retry (unlike a read time-out, where it may have arrived).
 POOL_TIMEOUT_SECONDS = 5.0
-OVERALL_MESSAGES_PER_SECOND = 29.5
 
 
 # What can stop the bot from starting: a database it cannot reach or migrate, a Bot API it cannot
@@ -82,8 +81,8 @@ def file_url(base_url: str) -> str:
     return base_url[: -len("bot")] + "file/bot" if base_url.endswith("bot") else base_url
 
 
-def rate_limiter_for_telegram() -> AIORateLimiter:
-    """Smooth pacing at 29.5 messages/s with no burst allowance.
+def rate_limiter_for_telegram(messages_per_second: float) -> AIORateLimiter:
+    """Smooth pacing at ``MESSAGES_PER_SECOND`` (29.5 by default) with no burst allowance.
 
     A leaky bucket that may burst 30 and then refill at 30/s can put almost 60 messages in one
     second; Telegram's window is not documented, so we never exceed 30 in any second instead: one
@@ -94,7 +93,7 @@ def rate_limiter_for_telegram() -> AIORateLimiter:
     # error handler log it once, without one.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     return AIORateLimiter(
-        overall_max_rate=1, overall_time_period=1 / OVERALL_MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES
+        overall_max_rate=1, overall_time_period=1 / messages_per_second, max_retries=RATE_LIMIT_RETRIES
     )
 
 
@@ -162,7 +161,7 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         base_file_url=file_url(base_url),
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=rate_limiter_for_telegram() if rate_limiter else None,
+        rate_limiter=rate_limiter_for_telegram(settings.messages_per_second) if rate_limiter else None,
         # A group question deleted before its answer goes out is still answered (not a 400, "Sorry").
         defaults=Defaults(allow_sending_without_reply=True),
         inbox=inbox,

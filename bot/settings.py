@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # 0 switches the pacing off (the tests, except where pacing is tested).
     chat_pacing_seconds: float = Field(default=1.0, ge=0, le=10)
     chat_burst: int = Field(default=1, ge=1, le=30)
+    # Telegram takes about 30 messages/s per bot, whatever number of instances sends them: with N
+    # instances sending side by side (webhook mode behind a load balancer), give each 29.5 / N.
+    messages_per_second: float = Field(default=29.5, gt=0, le=30)
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 

@@ -23,13 +23,17 @@ BUSY = "Ik ben even druk, probeer het zo nog eens."
 
 async def answered_after_the_wait(update: Update, context: Context) -> bool:
     """A 429 while answering: wait what Telegram asks, in this chat's turn only (other chats go on),
-    and handle the update once more. A second 429 for the same update goes the usual way ("Sorry")."""
+    and handle the update once more, up to ``REPLY_RETRIES`` times; then it goes the usual way ("Sorry").
+
+    Several instances sending at once (a rolling deploy's hand-over, webhook instances side by side)
+    can together exceed Telegram's 30/s for a moment: one retry was not enough to lose no answer."""
     error = context.error
     assert isinstance(error, RetryAfter)
-    retried: OrderedDict[int, None] = context.application.bot_data.setdefault(RETRIED_KEY, OrderedDict())
-    if update.update_id in retried:
+    retried: OrderedDict[int, int] = context.application.bot_data.setdefault(RETRIED_KEY, OrderedDict())
+    tries = retried.get(update.update_id, 0)
+    if tries >= REPLY_RETRIES:
         return False
-    retried[update.update_id] = None
+    retried[update.update_id] = tries + 1
     while len(retried) > REMEMBERED_RETRIES:
         retried.popitem(last=False)
     wait = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else error.retry_after
@@ -50,6 +54,7 @@ def describe(update: object) -> str:
 HANDED_OVER_KEY = "handed-over"
 RETRIED_KEY = "retried-after-429"
 REMEMBERED_RETRIES = 1000
+REPLY_RETRIES = 5
 
 
 async def on_error(update: object, context: Context) -> None:
