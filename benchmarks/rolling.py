@@ -148,6 +148,8 @@ def webhook_environment(port: int) -> dict[str, str]:
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
         "WEBHOOK_SECRET_TOKEN": SECRET,
+        # Two instances side by side share the bot's 30/s, as README.md says to configure them.
+        "MESSAGES_PER_SECOND": str(29.5 / 2),
     }
 
 

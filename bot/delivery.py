@@ -82,14 +82,19 @@ class Dispatcher:
         renewing = asyncio.create_task(self._renew_leases(in_flight), name="outbox-leases")
         try:
             claimed = await self._claim(window)
+            backing_off = False
             while claimed or in_flight:
                 in_flight |= {asyncio.ensure_future(self.send(outgoing)): outgoing for outgoing in claimed}
                 done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     del in_flight[task]
-                await self.services.deliveries.record([task.result() for task in done], self.clock())
+                outcomes = [task.result() for task in done]
+                await self.services.deliveries.record(outcomes, self.clock())
                 handled += len(done)
-                claimed = await self._claim(window - len(in_flight))
+                # After a 429 the outbox claims nothing more this run (its row waits until retry_after);
+                # the next poll or wake-up goes on. Answers to questions do not wait for it.
+                backing_off = backing_off or any(o.result == Result.RETRY and o.retry_after for o in outcomes)
+                claimed = [] if backing_off else await self._claim(window - len(in_flight))
         finally:
             renewing.cancel()
         return handled

@@ -185,3 +185,21 @@ async def test_finished_rows_are_purged_after_the_retention_period_and_pending_o
     assert await services.deliveries.purge_old(retention, NOW + timedelta(days=retention - 1)) == 0
     assert await services.deliveries.purge_old(retention, NOW + timedelta(days=retention + 1)) == 2
     assert await statuses(sessions) == {8753: PENDING}
+
+
+async def test_after_a_429_the_outbox_claims_nothing_more_until_its_next_run(
+    api: FakeBotAPI, telegram: Bot, sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """A 429 usually means the whole bot is over Telegram's limit (another instance, a restart): the
+    rest waits for the next poll instead of earning a 429 each."""
+    await queue(sessions, 8761, 8762, 8763)
+    api.rate_limit_next, api.retry_after = 1, 5
+    clock = Clock()
+    dispatcher = Dispatcher(instance(sessions, matcher, clock, delivery_batch_size=1), telegram)
+    assert await dispatcher.tick() == 1
+    assert sorted((await statuses(sessions)).values()) == [PENDING, PENDING, PENDING]
+    assert await dispatcher.tick() == 2  # the next run: the two that waited; the first waits for retry_after
+    clock.now = NOW + timedelta(seconds=5)
+    assert await dispatcher.tick() == 1
+    assert await statuses(sessions) == {8761: SENT, 8762: SENT, 8763: SENT}
+    assert len([c for c in api.calls if c.status == 429]) == 1
