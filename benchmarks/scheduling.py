@@ -23,7 +23,7 @@ from bot.services import Outcome, Result, Services
 from bot.services.ics import parse_calendar
 from bot.settings import Settings
 from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
-from db.engine import create_engine, session_factory
+from db.engine import SessionFactory, create_engine, session_factory
 from db.migrate import upgrade
 from db.models import User, utcnow
 from db.repositories import ChatRepository
@@ -85,23 +85,28 @@ def calendar(events: int) -> bytes:
     return "".join(parts).encode()
 
 
+async def with_subscribers(sessions: SessionFactory, subscribers: int) -> Services:
+    """Fictional people of poo-marnix with a private chat each, and the services on that database."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        rows = [{"id": FIRST_CHAT + n, "type": "private", "title": None, "now": now} for n in range(subscribers)]
+        await ChatRepository(session).upsert_many(rows)
+        session.add_all(
+            User(id=FIRST_CHAT + n, chat_id=FIRST_CHAT + n, display_name="Fictief", partnership="poo-marnix")
+            for n in range(subscribers)
+        )
+    return Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
+
+
 async def import_time(database_url: str, events: int, subscribers: int) -> dict[str, float]:
     engine = create_engine(database_url)
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
-        now = utcnow()
-        async with sessions.begin() as session:
-            rows = [{"id": FIRST_CHAT + n, "type": "private", "title": None, "now": now} for n in range(subscribers)]
-            await ChatRepository(session).upsert_many(rows)
-            session.add_all(
-                User(id=FIRST_CHAT + n, chat_id=FIRST_CHAT + n, display_name="Fictief", partnership="poo-marnix")
-                for n in range(subscribers)
-            )
-        services = Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
+        services = await with_subscribers(sessions, subscribers)
         content = calendar(events)
         start = time.perf_counter()
-        await services.agenda.import_calendar(content, "poo-marnix", utcnow())
+        await services.agenda.import_calendar(content, "poo-marnix", services.clock())
         seconds = time.perf_counter() - start
         async with sessions() as session:
             planned = sum((await DeliveryRepository(session).counts()).values())
@@ -139,15 +144,8 @@ async def bulk_import(database_url: str, series: int, per_series: int, subscribe
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
-        now = utcnow()
-        async with sessions.begin() as session:
-            rows = [{"id": FIRST_CHAT + n, "type": "private", "title": None, "now": now} for n in range(subscribers)]
-            await ChatRepository(session).upsert_many(rows)
-            session.add_all(
-                User(id=FIRST_CHAT + n, chat_id=FIRST_CHAT + n, display_name="Fictief", partnership="poo-marnix")
-                for n in range(subscribers)
-            )
-        services = Services(Settings(), Matcher(load_knowledge_base()), sessions, clock=utcnow)
+        services = await with_subscribers(sessions, subscribers)
+        now = services.clock()
         content = class_calendar(series, per_series)
         horizon = timedelta(days=services.settings.agenda_horizon_days)
         start = time.perf_counter()
