@@ -500,34 +500,17 @@ class FakeBotAPI:
     def block(self, user: dict[str, Any]) -> None:
         """The user blocks the bot: Telegram answers 403 and sends a my_chat_member update."""
         self.blocked_chats.add(user["id"])
-        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        self._push(
-            {
-                "my_chat_member": {
-                    "chat": chat,
-                    "from": user,
-                    "date": int(time.time()),
-                    "old_chat_member": {"status": "member", "user": BOT},
-                    "new_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
-                }
-            }
-        )
+        self._member_change(user, {"status": "member", "user": BOT}, {"status": "kicked", "user": BOT, "until_date": 0})
 
     def unblock(self, user: dict[str, Any]) -> None:
         """The user unblocks the bot: Telegram sends a my_chat_member update, and no message."""
         self.blocked_chats.discard(user["id"])
+        self._member_change(user, {"status": "kicked", "user": BOT, "until_date": 0}, {"status": "member", "user": BOT})
+
+    def _member_change(self, user: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        self._push(
-            {
-                "my_chat_member": {
-                    "chat": chat,
-                    "from": user,
-                    "date": int(time.time()),
-                    "old_chat_member": {"status": "kicked", "user": BOT, "until_date": 0},
-                    "new_chat_member": {"status": "member", "user": BOT},
-                }
-            }
-        )
+        change = {"chat": chat, "from": user, "date": int(time.time()), "old_chat_member": old, "new_chat_member": new}
+        self._push({"my_chat_member": change})
 
     # -- observing --------------------------------------------------------------------------------
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
