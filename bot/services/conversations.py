@@ -50,6 +50,3 @@ class Conversations:
         gone = [chat for chat, turn in self._turns.items() if turn.user_id == user_id or chat == private_chat_id]
         for chat in gone:
             del self._turns[chat]
-
-    def forget_chat(self, chat_id: int) -> None:
-        self._turns.pop(chat_id, None)

@@ -210,7 +210,7 @@ class WriteBehind:
         chats = ChatRepository(session)
         active_again = await chats.inactive([row["id"] for row in taken.chats]) if self.planner else []
         batches: list[Batch] = [
-            (ChatRepository(session).upsert_many, taken.chats),
+            (chats.upsert_many, taken.chats),
             (UserRepository(session).upsert_many, taken.users),
             (QuestionRepository(session).add_many, taken.questions),
         ]
