@@ -11,18 +11,43 @@ from collections.abc import Callable
 
 from bot.services.roles import ROLES
 from bot.services.stats import DeliveryFigures, Stats
+from knowledge import KnowledgeBase
 
 MAX_SCHOOLS = 10
 TEXT_LIMIT = 4000  # under Telegram's 4096, with room to spare
 NO_SCHOOL = "zonder school"
 
 
-def _percent(share: float | None) -> str:
+def percent(share: float | None) -> str:
     return "–" if share is None else f"{round(share * 100)}%"
 
 
-def _period(days: int) -> str:
+def period_label(days: int) -> str:
     return {7: "de laatste 7 dagen", 30: "de laatste 30 dagen", 365: "het laatste jaar"}.get(days, f"{days} dagen")
+
+
+def role_label(role: str | None) -> str:
+    return ROLES.get(role or "", "nog geen rol gekozen")
+
+
+def school_namer(kb: KnowledgeBase) -> Callable[[str], str | None]:
+    """How a school id is named: the school's name in the knowledge base (None for an unknown id)."""
+
+    def school_name(school_id: str) -> str | None:
+        entry = kb.get(school_id)
+        return entry.school.name if entry is not None and entry.school is not None else None
+
+    return school_name
+
+
+def school_rows(stats: Stats, school_name: Callable[[str], str | None]) -> list[tuple[str, int]]:
+    """(name, users) of the ``MAX_SCHOOLS`` largest schools, then one row for all the others."""
+    names = [(school_name(i) if i else None) or name or NO_SCHOOL for i, name, _ in stats.by_school]
+    rows = [(name, number) for name, (_, _, number) in zip(names, stats.by_school, strict=True)][:MAX_SCHOOLS]
+    if len(stats.by_school) > MAX_SCHOOLS:
+        rest = sum(number for _, _, number in stats.by_school[MAX_SCHOOLS:])
+        rows.append((f"{len(stats.by_school) - MAX_SCHOOLS} andere scholen", rest))
+    return rows
 
 
 def _deliveries(label: str, figures: DeliveryFigures) -> str:
@@ -35,22 +60,17 @@ def _deliveries(label: str, figures: DeliveryFigures) -> str:
 def stats_text(stats: Stats, partnership_name: str, school_name: Callable[[str], str | None]) -> str:
     """The figures as HTML; every inserted value escaped, and cut (at a line) below the limit."""
     esc = html.escape
-    lines = [f"<b>Statistieken {esc(partnership_name)}</b>", f"Over {_period(stats.days)}.", ""]
+    lines = [f"<b>Statistieken {esc(partnership_name)}</b>", f"Over {period_label(stats.days)}.", ""]
     lines.append(f"<b>Gebruikers</b>: {stats.users} ({stats.reachable} bereikbaar in een privégesprek)")
     for role, number in stats.by_role:
-        lines.append(f"• {esc(ROLES.get(role or '', 'nog geen rol gekozen'))}: {number}")
+        lines.append(f"• {esc(role_label(role))}: {number}")
     lines.append("")
     lines.append("<b>Per school</b>")
-    schools = [(school_name(i) if i else None) or name or NO_SCHOOL for i, name, _ in stats.by_school]
-    for name, (_, _, number) in list(zip(schools, stats.by_school, strict=True))[:MAX_SCHOOLS]:
-        lines.append(f"• {esc(name)}: {number}")
-    if len(stats.by_school) > MAX_SCHOOLS:
-        rest = sum(number for _, _, number in stats.by_school[MAX_SCHOOLS:])
-        lines.append(f"• {len(stats.by_school) - MAX_SCHOOLS} andere scholen: {rest}")
+    lines.extend(f"• {esc(name)}: {number}" for name, number in school_rows(stats, school_name))
     lines.append("")
     lines.append("<b>Vragen</b>")
     lines.append(f"Gesteld: {stats.asked} · beantwoord: {stats.answered} · zonder antwoord: {stats.fallback}")
-    lines.append(f"Zonder antwoord: {_percent(stats.fallback_rate)} · 👍 {stats.thumbs_up} · 👎 {stats.thumbs_down}")
+    lines.append(f"Zonder antwoord: {percent(stats.fallback_rate)} · 👍 {stats.thumbs_up} · 👎 {stats.thumbs_down}")
     if stats.unanswered:
         lines.append("")
         lines.append("<b>Vaakst gesteld zonder goed antwoord</b>")
@@ -79,4 +99,4 @@ def chart_caption(stats: Stats) -> str:
     return html.escape(f"Vragen per week en het deel zonder antwoord, de laatste {weeks} weken.")
 
 
-__all__ = ["chart_caption", "stats_text"]
+__all__ = ["chart_caption", "percent", "period_label", "role_label", "school_namer", "school_rows", "stats_text"]

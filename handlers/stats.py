@@ -14,7 +14,7 @@ from bot.context import current_time
 from bot.services import Authority
 from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
 from bot.stats_chart import Point, render_chart
-from bot.stats_text import chart_caption, stats_text
+from bot.stats_text import chart_caption, school_namer, stats_text
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
 from handlers.coordinators import REFUSAL, require_coordinator
@@ -34,12 +34,7 @@ def period_keyboard(days: int) -> InlineKeyboardMarkup:
 def _text(context: Context, stats: Stats) -> str:
     kb = services(context).matcher.kb
     found = kb.partnerships.get(stats.partnership)
-
-    def school_name(school_id: str) -> str | None:
-        entry = kb.get(school_id)
-        return entry.school.name if entry is not None and entry.school is not None else None
-
-    return stats_text(stats, found.name if found else stats.partnership, school_name)
+    return stats_text(stats, found.name if found else stats.partnership, school_namer(kb))
 
 
 async def _figures(context: Context, authority: Authority, days: int) -> Stats | None:
