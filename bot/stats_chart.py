@@ -7,6 +7,7 @@ command (``python -m bot ask`` above all) starts without it; call it off the eve
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import date
 from bot.services.schedule import MONTHS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CACHED_CHARTS = 64  # series kept drawn (about 30 kB each)
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,12 @@ def render_chart(series: Sequence[Point]) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["PNG_SIGNATURE", "Point", "render_chart", "week_label"]
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def chart_png(series: tuple[Point, ...]) -> bytes:
+    """``render_chart``, drawn once per series: the same figures give the same PNG, and drawing
+    takes about 200 ms of CPU, so a page reloaded (or another period chosen) with no new
+    question since is served from memory. Safe in worker threads (a race draws twice)."""
+    return render_chart(series)
+
+
+__all__ = ["CACHED_CHARTS", "PNG_SIGNATURE", "Point", "chart_png", "render_chart", "week_label"]

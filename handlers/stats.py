@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import current_time
 from bot.services import Authority
 from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
-from bot.stats_chart import Point, render_chart
+from bot.stats_chart import Point, chart_png
 from bot.stats_text import chart_caption, school_namer, stats_text
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
@@ -56,8 +56,8 @@ async def stats(update: Update, context: Context) -> None:
     await message.reply_text(
         _text(context, figures), parse_mode=ParseMode.HTML, reply_markup=period_keyboard(figures.days)
     )
-    series = [Point(week.monday, week.asked, week.fallback) for week in figures.weeks]
-    chart = await asyncio.to_thread(render_chart, series)
+    series = tuple(Point(week.monday, week.asked, week.fallback) for week in figures.weeks)
+    chart = await asyncio.to_thread(chart_png, series)
     photo = InputFile(io.BytesIO(chart), filename=CHART_FILE_NAME)
     await message.reply_photo(photo, caption=chart_caption(figures), parse_mode=ParseMode.HTML)
 

@@ -123,6 +123,15 @@ class StatsService:
             weeks=weeks_of(per_day, now.date()),
         )
 
+    async def weeks(self, actor: Authority, now: datetime) -> tuple[Week, ...]:
+        """The chart's weeks alone (as ``figures(...).weeks``), for a chart asked for by itself."""
+        partnership = actor.partnership
+        async with self.sessions() as session:
+            await require_right(session, actor, partnership)
+            since = now - timedelta(weeks=CHART_WEEKS)
+            per_day = await StatsRepository(session).questions_per_day(partnership, since)
+        return weeks_of(per_day, now.date())
+
 
 def _short(text: str) -> str:
     cleaned = " ".join(text.split())

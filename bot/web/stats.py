@@ -12,7 +12,7 @@ import asyncio
 from aiohttp import web
 
 from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
-from bot.stats_chart import Point, render_chart
+from bot.stats_chart import Point, chart_png
 from bot.stats_text import chart_caption, percent, period_label, role_label, school_namer, school_rows
 from bot.web.context import authority, now, services
 from bot.web.render import refusal, render
@@ -49,17 +49,18 @@ async def statistics(request: web.Request) -> web.Response:
         roles=[(role_label(role), number) for role, number in figures.by_role],
         schools=school_rows(figures, school_namer(services(request).matcher.kb)),
         fallback_share=percent(figures.fallback_rate),
-        chart=f"{CHART_PATH}?dagen={figures.days}",
+        chart=CHART_PATH,
         chart_caption=chart_caption(figures),
     )
 
 
 @routes.get(CHART_PATH)
 async def chart(request: web.Request) -> web.Response:
-    """The chat's PNG, drawn off the event loop (matplotlib takes tens of milliseconds of CPU)."""
-    figures = await _figures(request)
-    if figures is None:
+    """The chat's PNG of the last weeks (whatever the period), drawn off the event loop."""
+    try:
+        weeks = await services(request).stats.weeks(authority(request), now(request))
+    except PermissionError:
         return refusal(request, NO_RIGHT)
-    series = [Point(week.monday, week.asked, week.fallback) for week in figures.weeks]
-    png = await asyncio.to_thread(render_chart, series)
+    series = tuple(Point(week.monday, week.asked, week.fallback) for week in weeks)
+    png = await asyncio.to_thread(chart_png, series)
     return web.Response(body=png, content_type="image/png")

@@ -187,3 +187,17 @@ async def test_questions_answered_from_the_inbox_and_picked_suggestions_are_not_
     assert chief is not None
     stats = await services.stats.figures(chief, 30, NOW)
     assert stats.unanswered == (("Waar parkeer ik?", 2), ("Hoe laat is de borrel?", 1))
+
+
+async def test_the_charts_weeks_alone_are_those_of_the_figures(sessions: SessionFactory, matcher: Matcher) -> None:
+    """The web view's chart asks for the weeks by themselves: the same as with the figures of any period."""
+    await fill(sessions)
+    services = services_for(sessions, matcher)
+    chief = await services.coordinators.authority(CHIEF)
+    assert chief is not None
+    weeks = await services.stats.weeks(chief, NOW)
+    assert sum(w.asked for w in weeks) == 5
+    for days in (7, 30, 365):
+        assert weeks == (await services.stats.figures(chief, days, NOW)).weeks
+    with pytest.raises(PermissionError):
+        await services.stats.weeks(Authority(MENTOR, "Fictief", "poo-marnix"), NOW)
