@@ -19,6 +19,7 @@ BENCHMARKS = (
     "broadcast",
     "rolling",
     "scheduling",
+    "web",
 )
 
 failed = [
