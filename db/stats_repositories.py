@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy import Date, case, cast, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.agenda_repositories import MESSAGE
@@ -92,21 +92,24 @@ class StatsRepository:
     async def deliveries(self, partnership: str, since: datetime) -> dict[tuple[str, str], int]:
         """(kind, status) -> rows of the partnership's outbox due since ``since``: reminders and
         cancellations through their event, broadcasts through their recipient's profile. A
-        broadcast's report and an answer from the question inbox are no broadcast: not counted."""
-        statement = (
-            select(Delivery.kind, Delivery.status, func.count())
-            .outerjoin(Event, Event.id == Delivery.event_id)
-            .outerjoin(User, User.id == Delivery.user_id)
-            .where(
-                Delivery.due_at >= since,
-                or_(Delivery.kind != MESSAGE, Delivery.key.startswith(f"{BROADCAST}:")),
-                or_(
-                    Event.partnership == partnership,
-                    and_(Delivery.event_id.is_(None), User.partnership == partnership),
-                ),
-            )
-            .group_by(Delivery.kind, Delivery.status)
+        broadcast's report and an answer from the question inbox are no broadcast: not counted.
+
+        Two selects, one per way a row belongs to the partnership, so each join reads only the
+        partnership's events or the rows without an event (an OR over two outer joins made
+        PostgreSQL hash every user and every delivery)."""
+        wanted = (Delivery.due_at >= since, or_(Delivery.kind != MESSAGE, Delivery.key.startswith(f"{BROADCAST}:")))
+        through_event = (
+            select(Delivery.kind, Delivery.status)
+            .join(Event, Event.id == Delivery.event_id)
+            .where(Event.partnership == partnership, *wanted)
         )
+        through_user = (
+            select(Delivery.kind, Delivery.status)
+            .join(User, User.id == Delivery.user_id)
+            .where(Delivery.event_id.is_(None), User.partnership == partnership, *wanted)
+        )
+        rows = union_all(through_event, through_user).subquery()
+        statement = select(rows.c.kind, rows.c.status, func.count()).group_by(rows.c.kind, rows.c.status)
         return {(kind, status): int(number) for kind, status, number in await self.session.execute(statement)}
 
     @property
