@@ -20,27 +20,20 @@ class StatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def users_by_role(self, partnership: str) -> dict[str | None, int]:
-        statement = select(User.role, func.count()).where(User.partnership == partnership).group_by(User.role)
-        return {role: number for role, number in await self.session.execute(statement)}
-
-    async def users_by_school(self, partnership: str) -> dict[tuple[str | None, str | None], int]:
-        """(school id, typed school name) -> users; users without a school are (None, None)."""
+    async def users(self, partnership: str) -> list[tuple[str | None, str | None, str | None, int, int]]:
+        """(role, school id, typed school name, users, of whom reachable in private) per group of the
+        partnership's users, in one pass: the figures per role, per school and in all add these up."""
+        reachable = func.coalesce(func.sum(case((Chat.active.is_(True), 1), else_=0)), 0)
         statement = (
-            select(User.school_id, User.school_name, func.count())
+            select(User.role, User.school_id, User.school_name, func.count(), reachable)
+            .outerjoin(Chat, Chat.id == User.chat_id)
             .where(User.partnership == partnership)
-            .group_by(User.school_id, User.school_name)
+            .group_by(User.role, User.school_id, User.school_name)
         )
-        return {(school_id, name): number for school_id, name, number in await self.session.execute(statement)}
-
-    async def reachable_users(self, partnership: str) -> int:
-        statement = (
-            select(func.count())
-            .select_from(User)
-            .join(Chat, Chat.id == User.chat_id)
-            .where(User.partnership == partnership, Chat.active.is_(True))
-        )
-        return int((await self.session.execute(statement)).scalar_one())
+        return [
+            (role, school_id, name, int(number), int(active))
+            for role, school_id, name, number, active in await self.session.execute(statement)
+        ]
 
     async def questions(self, partnership: str, since: datetime) -> tuple[int, int, int, int]:
         """(asked, fell back, 👍, 👎) since ``since``."""

@@ -3,6 +3,7 @@ the bot could answer, and how reminders and messages were delivered. Plain data,
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -95,22 +96,27 @@ class StatsService:
         async with self.sessions() as session:
             await require_right(session, actor, partnership)
             stats = StatsRepository(session)
-            by_role = await stats.users_by_role(partnership)
-            by_school = await stats.users_by_school(partnership)
-            reachable = await stats.reachable_users(partnership)
+            groups = await stats.users(partnership)
             asked, fallback, up, down = await stats.questions(partnership, since)
             unanswered = await stats.unanswered(partnership, since, TOP_UNANSWERED)
             deliveries = await stats.deliveries(partnership, since)
             per_day = await stats.questions_per_day(partnership, min(since, chart_since))
+        by_role: Counter[str | None] = Counter()
+        by_school: Counter[tuple[str | None, str | None]] = Counter()
+        for role, school_id, school_name, number, _ in groups:
+            by_role[role] += number
+            by_school[school_id, school_name] += number
         return Stats(
             partnership=partnership,
             days=days,
             users=sum(by_role.values()),
-            reachable=reachable,
+            reachable=sum(active for *_, active in groups),
             by_role=tuple(sorted(by_role.items(), key=lambda item: (-item[1], item[0] or "~"))),
             by_school=tuple(
                 (school_id, name, number)
-                for (school_id, name), number in sorted(by_school.items(), key=lambda item: -item[1])
+                for (school_id, name), number in sorted(
+                    by_school.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or "")
+                )
             ),
             asked=asked,
             answered=asked - fallback,
