@@ -116,7 +116,7 @@ async def month(request: web.Request) -> web.Response:
         weekdays=[name[:2] for name in WEEKDAYS],
         previous=_key(_shift(first, -1)),
         next=_key(following),
-        this_month=_key(today.replace(day=1)),
+        this_month=_key(today.replace(day=1)) if first != today.replace(day=1) else None,
         count=len(events),
         done=_done(request),
     )

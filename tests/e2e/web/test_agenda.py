@@ -305,3 +305,26 @@ async def test_a_typed_title_and_place_are_shown_as_text(
     assert await page.input_value("#titel") == title
     assert await page.locator("main script, main img, main b").count() == 0
     assert dialogs == []
+
+
+async def test_the_month_shows_past_events_of_the_month_without_changing_them(
+    api: FakeBotAPI, bot: BotRunner, page: Any, db: SessionFactory, matcher: Matcher
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    start = local(-1, 15)
+    await services_for(db, matcher).agenda.add(
+        NewEvent("poo-marnix", "Fictieve intervisie van gisteren", start, start + timedelta(hours=2)),
+        start - timedelta(days=1),
+    )
+    [event] = await stored(db)
+    await log_in(api, page)
+    address = web_address(bot)
+    await page.goto(f"{address}agenda?maand={month_key(start.astimezone(AMSTERDAM).date())}")
+    entry = page.locator("table.month .event")
+    assert "Fictieve intervisie van gisteren" in await entry.inner_text()
+    assert await entry.get_by_role("link").count() == 0  # it has begun: nothing to change or cancel
+    await page.goto(address + "agenda/lijst")
+    assert "Fictieve intervisie van gisteren" not in await page.inner_text("main")  # the list is what comes
+    refused = await page.goto(f"{address}agenda/{event.id}/afgelasten")
+    assert refused.status == 403
+    assert not (await stored(db))[0].cancelled
