@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     # Telegram takes about 30 messages/s per bot, whatever number of instances sends them: with N
     # instances sending side by side (webhook mode behind a load balancer), give each 29.5 / N.
     messages_per_second: float = Field(default=29.5, gt=0, le=30)
+    # The coordinators' web view (bot/web/): served by the bot's own process. 0 = any free port
+    # (tests). WEB_PUBLIC_URL is the address coordinators use (behind the TLS proxy in production);
+    # the Mini App button needs https. Without it, the local address is used.
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_public_url: str | None = None
+    web_link_minutes: float = Field(default=10.0, gt=0, le=60)
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)
+    # A Mini App's signed initData is accepted this long after Telegram signed it.
+    web_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86400)
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 
@@ -94,6 +105,7 @@ class Settings(BaseSettings):
         "telegram_api_base_url",
         "webhook_secret_token",
         "default_partnership",
+        "web_public_url",
         mode="before",
     )
     @classmethod
@@ -119,6 +131,13 @@ class Settings(BaseSettings):
     def _coordinator_ids_shape(cls, value: str) -> str:
         parse_coordinator_ids(value)  # raises ValueError with a Dutch message
         return value
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _web_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("een volledig adres, bijvoorbeeld https://bot.example.org/")
+        return value.rstrip("/") + "/" if value is not None else None
 
     @property
     def effective_database_url(self) -> str:

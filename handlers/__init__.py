@@ -14,6 +14,7 @@ from handlers import (
     question_inbox,
     questions,
     stats,
+    web,
 )
 from handlers.errors import on_error
 from handlers.general import COMMANDS
@@ -30,6 +31,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     question_inbox.register(application)  # a conversation: before questions, so an answer is no question
     stats.register(application)
     broadcasts.register(application)
+    web.register(application)
     questions.register(application)
     general.register_last(application)
     application.add_error_handler(on_error)

@@ -259,6 +259,12 @@ class FakeBotAPI:
     def api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
         return True
 
+    def api_setChatMenuButton(self, params: dict[str, Any]) -> bool:
+        button = params.get("menu_button") or {}
+        if button.get("type") == "web_app" and not str(button.get("web_app", {}).get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: only HTTPS links are allowed")
+        return True
+
     def api_close(self, params: dict[str, Any]) -> bool:
         return True
 
