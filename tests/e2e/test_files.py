@@ -115,6 +115,7 @@ async def test_a_calendar_is_previewed_imported_once_and_shown_in_the_agenda(
     # Bob cannot press Alice's button (a forged press from his own chat).
     api.press(BOB, preview, button(preview, "ja"), forged=True)
     await bot.wait_idle()
+    assert "niet voor jou" in last_callback_answer(api)
     assert await count(db, Event) == 0
 
     api.press(ALICE, preview, button(preview, "ja"))
@@ -247,6 +248,10 @@ async def test_files_that_are_not_imported_get_a_polite_answer_and_store_nothing
     assert "alleen een coördinator" in not_mine["text"]
     bob_pdf = await send(api, BOB, "verslag.pdf", b"%PDF-1.4 fictief")
     assert "Ik kan alleen tekstvragen beantwoorden" in bob_pdf["text"]
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_other(ALICE, "photo", [{"file_id": "foto-1", "file_unique_id": "ufoto-1", "width": 1, "height": 1}])
+    photo = await api.reply(ALICE["id"], before)
+    assert "Ik kan alleen tekstvragen beantwoorden" in photo["text"]
 
     api.send_document(ALICE, "agenda.ics", ics, chat=GROUP)
     in_group = await api.reply(GROUP["id"], 0)
