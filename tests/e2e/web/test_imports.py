@@ -43,6 +43,8 @@ async def test_a_calendar_is_previewed_then_imported_and_the_chat_shows_it(
     assert "Geïmporteerd uit agenda.ics: 2 nieuw" in await page.inner_text("main")
     agenda = await api.ask(ALICE, "/agenda")
     assert "Fictieve webintervisie" in agenda["text"]
+    await page.goto(web_address(bot))
+    assert "2 komende bijeenkomsten" in await page.inner_text("main"), "the overview counts them"
     async with db() as session:
         actions = [a.action for a in await session.scalars(select(AuditEntry))]
     assert "event-import" in actions
