@@ -101,11 +101,17 @@ class EventRepository:
             statement = statement.where(Event.ends_at > since)
         return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
 
-    async def upcoming(self, partnership: str, after: datetime) -> list[Event]:
+    async def upcoming(self, partnership: str, after: datetime, limit: int | None = None) -> list[Event]:
         statement = select(Event).where(
             Event.partnership == partnership, Event.starts_at > after, Event.cancelled.is_(False)
         )
-        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
+        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id).limit(limit)))
+
+    async def count_upcoming(self, partnership: str, after: datetime) -> int:
+        statement = select(func.count()).where(
+            Event.partnership == partnership, Event.starts_at > after, Event.cancelled.is_(False)
+        )
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def between(self, partnership: str, start: datetime, end: datetime) -> list[Event]:
         """Occurrences that start in [start, end), past ones too, cancelled ones not, in time order."""

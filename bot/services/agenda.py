@@ -335,6 +335,17 @@ class AgendaService:
             counts = await EventRepository(session).rsvp_counts([e.id for e in events])
         return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
+    async def next_managed(self, actor: Authority, now: datetime, limit: int) -> tuple[int, list[EventView]]:
+        """How many events ``managed`` holds, and the first ``limit`` of them (an overview's glance:
+        no views built, nor RSVPs counted, for the hundreds it does not show)."""
+        async with self.sessions() as session:
+            await require_right(session, actor, actor.partnership)
+            events = EventRepository(session)
+            total = await events.count_upcoming(actor.partnership, now)
+            shown = await events.upcoming(actor.partnership, now, limit)
+            counts = await events.rsvp_counts([e.id for e in shown])
+        return total, [self.view(e, *counts.get(e.id, (0, 0))) for e in shown]
+
     async def managed_event(self, actor: Authority, event_id: int, now: datetime) -> EventView | None:
         """One upcoming event of the coordinator's own partnership (a button's id is untrusted input)."""
         async with self.sessions() as session:

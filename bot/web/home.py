@@ -15,7 +15,7 @@ NEXT_EVENTS = 3
 @routes.get("/")
 async def overview(request: web.Request) -> web.Response:
     actor, found = authority(request), services(request)
-    events = await found.agenda.managed(actor, now(request))
+    events, first = await found.agenda.next_managed(actor, now(request), NEXT_EVENTS)
     inbox = await found.question_inbox.page(actor)
-    upcoming = [(event.title, dutch_when(event.start, event.end, event.location)) for event in events[:NEXT_EVENTS]]
-    return render(request, "home.html", events=len(events), upcoming=upcoming, inbox=inbox)
+    upcoming = [(event.title, dutch_when(event.start, event.end, event.location)) for event in first]
+    return render(request, "home.html", events=events, upcoming=upcoming, inbox=inbox)

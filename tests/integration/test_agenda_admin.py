@@ -198,3 +198,19 @@ async def test_the_command_line_leaves_an_audit_row_too(sessions: SessionFactory
         (None, "event-new"),
         (None, "event-cancel"),
     ]
+
+
+async def test_the_next_events_at_a_glance_are_the_first_of_the_managed_ones(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """The web view's overview: how many are coming and the first few, as ``managed`` lists them."""
+    services, chief, other = await setup(sessions, matcher)
+    for day in (3, 1, 2, 4):
+        start = START + timedelta(days=day)
+        await services.agenda.add(NewEvent("poo-marnix", f"Fictief {day}", start, start + timedelta(hours=1)), NOW)
+    everything = await services.agenda.managed(chief, NOW)
+    assert await services.agenda.next_managed(chief, NOW, 2) == (4, everything[:2])
+    assert [e.title for e in everything[:2]] == ["Fictief 1", "Fictief 2"]
+    assert await services.agenda.next_managed(other, NOW, 2) == (0, [])
+    with pytest.raises(PermissionError):
+        await services.agenda.next_managed(Authority(MENTOR, "Fictief", "poo-marnix"), NOW, 2)
