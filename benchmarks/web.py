@@ -31,6 +31,7 @@ from sqlalchemy import insert
 
 from benchmarks.common import questions, table, write_results
 from bot.services import Services
+from bot.services.schedule import DEFAULT_AUDIENCE
 from bot.settings import Settings
 from bot.stats_chart import chart_png
 from bot.web.server import WebServer, create_app
@@ -46,6 +47,7 @@ from tests.postgres import postgres_server
 PARTNERSHIP = "poo-marnix"
 USERS, EVENTS, OPEN_QUESTIONS, ANSWERED_QUESTIONS, REMINDERS_PER_EVENT = 10_000, 1_000, 1_000, 2_000, 10
 OPEN_TEXTS = 300
+CATEGORIES = tuple(DEFAULT_AUDIENCE)
 FIRST_USER = 900_000
 COORDINATOR = FIRST_USER  # the first fictional user coordinates the partnership
 ROLE_MIX = ("student", "student", "student", "mentor", "mentor", "schoolopleider", "directeur", None)
@@ -60,7 +62,9 @@ PAGES = (
     ("statistieken 365 dagen", "/statistieken?dagen=365"),
     ("grafiek, zelfde cijfers", CHART),
     ("grafiek, na een nieuwe vraag", CHART + "?nieuw"),
-    ("agenda", "/agenda"),
+    ("agenda (maand)", "/agenda"),
+    ("agenda (lijst)", "/agenda/lijst"),
+    ("importeren", "/importeren"),
     ("berichten", "/berichten"),
     ("vragen", "/vragen"),
     ("kennis", "/kennis"),
@@ -110,7 +114,7 @@ async def fill(sessions: SessionFactory, matcher: Matcher, now: datetime) -> Non
                 "partnership": PARTNERSHIP,
                 "uid": f"bench-{n}@fictief",
                 "occurrence": "",
-                "category": "bijeenkomst",
+                "category": CATEGORIES[n % len(CATEGORIES)],
                 "title": f"Fictieve intervisie {n}",
                 "starts_at": start_day + timedelta(days=n),
                 "ends_at": start_day + timedelta(days=n, hours=2),
