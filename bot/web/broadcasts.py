@@ -37,7 +37,7 @@ from bot.services.dutch_dates import EXAMPLE, WhenError, parse_when
 from bot.services.roles import ROLES
 from bot.web.context import authority, now, services
 from bot.web.render import refusal, render
-from db.broadcast_repositories import CANCELLED_BROADCAST, CONCEPT, DONE, SCHEDULED, SENDING_NOW
+from db.broadcast_repositories import CONCEPT, SCHEDULED
 
 routes = web.RouteTableDef()
 LISTED = 20  # recent broadcasts on the page (the chat shows 5)
@@ -52,13 +52,6 @@ DONE_MESSAGES = {  # ?klaar=... after a POST; never raw input
     "niet-gepland": "Dit bericht is niet (meer) gepland, dus niet geannuleerd.",
     "weggegooid": "Het concept is weggegooid: er is niets verstuurd.",
     "weg": "Dit concept bestaat niet meer of is al verstuurd.",
-}
-STATUS_LABELS = {
-    CONCEPT: "concept",
-    SCHEDULED: "gepland",
-    SENDING_NOW: "bezig",
-    DONE: "klaar",
-    CANCELLED_BROADCAST: "geannuleerd",
 }
 BLANK_FORM: dict[str, Any] = {"tekst": "", "publiek": "alle", "rollen": [], "school": "", "soort": "", "wanneer": ""}
 
@@ -168,7 +161,6 @@ def _texts() -> dict[str, Any]:
         "plain": plain,
         "excerpt": excerpt,
         "cancellable": cancellable,
-        "status_label": lambda status: STATUS_LABELS.get(status, status),
     }
 
 
