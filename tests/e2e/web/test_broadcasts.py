@@ -19,6 +19,7 @@ from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_ad
 from tests.fake_bot_api import FakeBotAPI
 
 DAVE = FakeBotAPI.user(7004, "Fictieve Daan")
+EVA = FakeBotAPI.user(7005, "Fictieve Eva")
 NOT_YOURS = "niet van jouw partnerschap"
 
 
@@ -67,12 +68,14 @@ async def test_a_broadcast_to_a_role_shows_its_count_is_sent_once_and_reports(
     await log_in(api, page)
     await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
     await onboard(api, DAVE, "poo-marnix", "student", "een fictieve school")
+    await onboard(api, EVA, "poo-marnix", "mentor", "een fictieve school")
     await onboard(api, CAROL, "groningen-kop-van-drenthe", "mentor", "wegwijzer")
+    api.blocked_chats.add(EVA["id"])  # blocked, and Telegram's update about it lost: the send finds out
     text = "Fictieve training morgen <script>alert(1)</script> <b>vet?</b> & koffie"
 
     await compose(page, bot, text, roles=("mentor",))
     await page.wait_for_url(re.compile(r"/berichten/\d+/bevestigen$"))
-    assert await page.inner_text("#aantal") == "1 ontvanger"  # what the chat shows: Bob, the only mentor
+    assert await page.inner_text("#aantal") == "2 ontvangers"  # what the chat shows: the mentors Bob and Eva
     main = await page.inner_text("main")
     assert "rollen: mentor" in main
     assert "Bericht van de coördinatoren van POO" in await page.inner_text("#voorbeeld")
@@ -95,19 +98,29 @@ async def test_a_broadcast_to_a_role_shows_its_count_is_sent_once_and_reports(
     assert delivered[0]["text"].startswith("📢 Bericht van de coördinatoren van POO")
     assert delivered[0]["text"].endswith(text)  # arrives exactly as typed
     report = await reload_until(page, "#rapport", "Verzonden: 1")
-    assert "Geblokkeerd: 0\nMislukt: 0" in report
+    assert "Geblokkeerd: 1\nMislukt: 0" in report
+    assert "heeft de bot geblokkeerd: 1" in report
     assert await page.inner_text("#verzonden") == "1"
+    assert await page.inner_text("#geblokkeerd") == "1"
     assert await page.inner_text("#wachtend") == "0"
     assert "klaar" in await page.inner_text("#status")
     assert len(got(api, BOB, "koffie")) == 1
     assert not got(api, DAVE, "koffie") + got(api, CAROL, "koffie")
     async with db() as session:
-        assert len(list(await session.scalars(select(Delivery).where(Delivery.key.like("broadcast:%"))))) == 1
+        assert len(list(await session.scalars(select(Delivery).where(Delivery.key.like("broadcast:%"))))) == 2
+
+    # A forged audience is refused, and what it echoes is escaped.
+    forged = await page.request.post(
+        web_address(bot) + "berichten",
+        form={"csrf": csrf or "", "tekst": "Fictief", "publiek": "school", "school": "<script>x</script>"},
+    )
+    assert forged.status == 400
+    assert "onbekende school ‘&lt;script&gt;x&lt;/script&gt;’" in (await forged.text()).lower()
 
     await page.goto(web_address(bot) + "berichten")
     listed = await page.inner_text("main")
     assert "Fictieve training morgen <script>" in listed
-    assert "Verzonden: 1" in listed
+    assert "Verzonden: 1; Geblokkeerd: 1" in listed
     assert await page.locator("main script").count() == 0
     await screenshot(page, "berichten")
 
