@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # How often the running bot looks for a changed knowledge overlay (bot/services/knowledge.py).
     knowledge_reload_seconds: float = Field(default=5.0, gt=0, le=10)
+    # The largest file a coordinator may send in chat to import (handlers/files.py), checked before it
+    # is downloaded; Telegram lets a bot download at most 20 MB. The import's own limits apply as well
+    # (5 MB for a CSV or Excel file, 10 MB for an ICS file).
+    chat_file_max_bytes: int = Field(default=5_000_000, ge=1_000, le=20_000_000)
     # Broadcasts (bot/services/broadcasts.py): Telegram's paid broadcasts (up to 1000/s, paid in Stars)
     # only when switched on; how long `python -m bot broadcast` waits without any progress before it
     # says that the bot does not seem to run.

@@ -7,6 +7,7 @@ from handlers import (
     agenda_admin,
     broadcasts,
     coordinators,
+    files,
     general,
     onboarding,
     privacy,
@@ -23,6 +24,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     general.register_first(application)
     onboarding.register(application)
     privacy.register(application)
+    files.register(application)  # before the flows: a file never counts as a step's answer
     agenda_admin.register(application)
     agenda.register(application)
     coordinators.register(application)

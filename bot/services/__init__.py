@@ -20,6 +20,7 @@ from bot.services.conversations import Conversations
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
+from bot.services.file_imports import FileImportService
 from bot.services.knowledge import KnowledgeHolder, KnowledgeService
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
 from bot.services.ops import OpsService
@@ -130,6 +131,10 @@ class Services:
     @property
     def overlay(self) -> KnowledgeService:
         return KnowledgeService(self.sessions, self.writes, self.knowledge)
+
+    @property
+    def file_imports(self) -> FileImportService:
+        return FileImportService(self.sessions, self.agenda, self.overlay, lambda: self.matcher)
 
     @property
     def question_inbox(self) -> QuestionInboxService:
