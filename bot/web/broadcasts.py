@@ -53,7 +53,7 @@ DONE_MESSAGES = {  # ?klaar=... after a POST; never raw input
     "weggegooid": "Het concept is weggegooid: er is niets verstuurd.",
     "weg": "Dit concept bestaat niet meer of is al verstuurd.",
 }
-BLANK_FORM: dict[str, Any] = {"tekst": "", "publiek": "alle", "rollen": [], "school": "", "soort": "", "wanneer": ""}
+BLANK_FORM: dict[str, Any] = {"tekst": "", "publiek": "", "rollen": [], "school": "", "soort": "", "wanneer": ""}
 
 
 class _Refused(Exception):
@@ -97,7 +97,7 @@ def _form_values(form: MultiMapping[Any]) -> dict[str, Any]:
 
     return {
         "tekst": text("tekst").replace("\r\n", "\n"),
-        "publiek": text("publiek") or "alle",
+        "publiek": text("publiek"),
         "rollen": [value for value in form.getall("rol", []) if isinstance(value, str)],
         "school": text("school"),
         "soort": text("soort"),
@@ -122,6 +122,8 @@ def _audience(values: dict[str, Any]) -> Audience:
         return Audience(category=values["soort"])
     if kind != "alle":
         raise NothingToSend("kies wie het bericht krijgt")
+    if values["rollen"] or values["school"] or values["soort"]:  # which did they mean? Never guess "everyone".
+        raise NothingToSend("je koos ‘Iedereen’ en ook een rol, school of soort; kies één publiek")
     return Audience()
 
 

@@ -41,6 +41,8 @@ async def compose(page: Any, bot: BotRunner, text: str, roles: tuple[str, ...] =
         await page.check("input[name=publiek][value=rollen]")
         for role in roles:
             await page.check(f"input[name=rol][value={role}]")
+    else:
+        await page.check("input[name=publiek][value=alle]")
     if when:
         await page.fill("#wanneer", when)
     await page.get_by_role("button", name="Voorbeeld bekijken").click()
@@ -130,7 +132,13 @@ async def test_a_planned_broadcast_waits_and_is_cancelled_after_a_confirmation(
 ) -> None:
     await log_in(api, page)
     await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    # "Iedereen" with a role ticked as well: which was meant? Asked, never guessed.
     await compose(page, bot, "Fictieve oproep voor later", when="1 jan 2020 10:00")
+    await page.check("input[name=rol][value=mentor]")
+    await page.get_by_role("button", name="Voorbeeld bekijken").click()
+    assert "kies één publiek" in await page.inner_text("main")
+    await page.uncheck("input[name=rol][value=mentor]")
+    await page.get_by_role("button", name="Voorbeeld bekijken").click()
     assert "al voorbij" in await page.inner_text("main")
     assert await page.input_value("#tekst") == "Fictieve oproep voor later"  # nothing typed is lost
 
