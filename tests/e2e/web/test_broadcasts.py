@@ -208,3 +208,34 @@ async def test_another_partnerships_coordinator_gets_403_and_changes_nothing(
         assert statuses == [("Fictief concept van Anna", "concept"), ("Fictief gepland bericht", "scheduled")]
     await bot.wait_idle()
     assert not got(api, BOB, "Fictief")
+
+
+async def test_the_page_counts_an_audience_as_the_chat_does(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    """The subscribers of mentortraining: the same number in the chat's /bericht and on the page."""
+    await log_in(api, page)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    await onboard(api, DAVE, "poo-marnix", "student", "een fictieve school")
+    await onboard(api, EVA, "poo-marnix", "directeur", "een fictieve school")
+    await api.ask(ALICE, "/bericht")
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_text(ALICE, "Fictieve oproep voor de mentortraining")
+    audience = await api.reply(ALICE["id"], before)
+    draft_id = audience["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    kinds = (ALICE["id"], audience["message_id"])
+    api.press(ALICE, audience, f"bca:{draft_id}:soort")
+    await api.wait_until(lambda: "welke soort" in api.messages[kinds]["text"])
+    before = len(api.sent_to(ALICE["id"]))
+    api.press(ALICE, api.messages[kinds], f"bcc:{draft_id}:mentortraining")
+    when = await api.reply(ALICE["id"], before)
+    in_chat = re.search(r"— nu (\d+ ontvangers?)", when["text"])
+    assert in_chat, when["text"]
+
+    await page.goto(web_address(bot) + "berichten")
+    await page.fill("#tekst", "Fictieve oproep voor de mentortraining")
+    await page.check("input[name=publiek][value=soort]")
+    await page.select_option("select[name=soort]", "mentortraining")
+    await page.get_by_role("button", name="Voorbeeld bekijken").click()
+    await page.wait_for_url(re.compile(rf"/berichten/{draft_id}/bevestigen$"))  # the chat's draft, continued
+    assert "wie herinneringen krijgt voor mentortraining" in await page.inner_text("main")
+    assert await page.inner_text("#aantal") == in_chat.group(1)
+    assert in_chat.group(1) == "1 ontvanger"  # its default audience: mentors and schoolopleiders; Bob
