@@ -127,7 +127,10 @@ def _audience(values: dict[str, Any]) -> Audience:
     return Audience()
 
 
-async def _overview(request: web.Request, status: int = 200, **values: Any) -> web.Response:
+async def _overview(
+    request: web.Request, status: int = 200, form: dict[str, Any] | None = None, error: str | None = None
+) -> web.Response:
+    """The list and the form (``form``: what was typed, shown again with ``error``)."""
     actor = authority(request)
     broadcasts = services(request).broadcasts
     moment = now(request)
@@ -147,9 +150,9 @@ async def _overview(request: web.Request, status: int = 200, **values: Any) -> w
         example=EXAMPLE,
         limit=max_body_length(broadcasts.partnership_name(actor.partnership)),
         done=_done(request),
-        values=values.pop("values", None) or BLANK_FORM,
+        values=form or BLANK_FORM,
+        error=error,
         **_texts(),
-        **values,
     )
 
 
@@ -192,9 +195,9 @@ async def compose(request: web.Request) -> web.Response:
         await broadcasts.set_audience(actor, draft.id, audience, moment)
         await broadcasts.set_moment(actor, draft.id, due, moment)
     except WhenError as error:
-        return await _overview(request, status=400, values=values, error=str(error))
+        return await _overview(request, status=400, form=values, error=str(error))
     except NothingToSend as error:
-        return await _overview(request, status=400, values=values, error=_sentence(str(error)))
+        return await _overview(request, status=400, form=values, error=_sentence(str(error)))
     except NotAllowed:
         return refusal(request, NOT_YOURS)
     raise web.HTTPSeeOther(f"/berichten/{draft.id}/bevestigen")
