@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Telegram takes about 30 messages/s per bot, whatever number of instances sends them: with N
     # instances sending side by side (webhook mode behind a load balancer), give each 29.5 / N.
     messages_per_second: float = Field(default=29.5, gt=0, le=30)
+    # A reply that gets a 429 is sent again after Telegram's retry_after, in its chat's turn, up to this
+    # many times (bot/retries.py); then the user gets "Sorry". 0: no retries.
+    reply_retries: int = Field(default=5, ge=0, le=20)
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 

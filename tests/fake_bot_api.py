@@ -127,6 +127,7 @@ class FakeBotAPI:
         self.uploads: dict[str, Upload] = {}  # file_id -> what the bot sent
         self.user_messages: set[tuple[int, int]] = set()  # (chat, message id) the users sent and did not delete
         self.rate_limit_next = 0
+        self.rate_limit_after = 0  # sends accepted before ``rate_limit_next`` starts (a 429 on a later part)
         self.bad_gateway_next = 0  # the next sends fail with 502, as Telegram's front end sometimes does
         self.retry_after = 1
         self._polls = 0  # getUpdates calls so far: a newer one ends the one waiting (409)
@@ -309,7 +310,9 @@ class FakeBotAPI:
         if limit is not None and len(recent) >= limit:
             wait = max(1, int(window - (now - recent[0])) + 1)
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
-        if self.rate_limit_next > 0:
+        if self.rate_limit_next > 0 and self.rate_limit_after > 0:
+            self.rate_limit_after -= 1
+        elif self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after})
         self._recent_sends.append(now)
