@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -144,6 +145,7 @@ class FakeBotAPI:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self.confirmed_offset = 0
+        self.handed_out: Counter[int] = Counter()  # update id -> getUpdates answers that carried it
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -253,7 +255,9 @@ class FakeBotAPI:
         if mine != self._polls:
             raise ApiError(409, CONFLICT)
         limit = int(params.get("limit") or 100)
-        return self.pending[:limit]
+        batch = self.pending[:limit]
+        self.handed_out.update(update["update_id"] for update in batch)
+        return batch
 
     def _check_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         markup = params.get("reply_markup")
