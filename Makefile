@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-lowest lint bench clean lock
+.PHONY: run test test-lowest lint bench clean lock screenshots
 
 # requirements.lock pins every package (the dev extra included) for reproducible installs; pyproject.toml
 # keeps ranges, whose lower bounds `make test-lowest` tests. Refresh the lock: `make lock`.
@@ -25,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's pictures of the web view, taken by its browser tests (docs/screenshots/).
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e/web -n 0 -q $(PYTEST_ARGS)
 
 # The suite once more with every runtime dependency at the lower bound that pyproject.toml allows.
 LOWEST := .venv-lowest

@@ -37,6 +37,7 @@ async def start_bot(
         "DATA_DIR": str(folder),
         "WEBHOOK_URL": "",
         "LOG_LEVEL": "WARNING",
+        "WEB_PORT": "0",
         **(extra_environment or {}),
     }
     arguments = [] if rate_limiter else ["--no-rate-limiter"]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from bot.services import EventView, NewEvent, Services
 from bot.services.agenda_answers import next_event_answer
 from bot.services.coordinators import command_line
+from bot.services.file_imports import school_check
 from bot.services.ics import CONTROL, MAX_UID, IcsError, plain
 from bot.services.roles import ROLES
 from bot.services.schedule import AMSTERDAM, dutch_when, iso_local
@@ -23,7 +24,6 @@ from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import utcnow
 from knowledge import Answer, Matcher
-from knowledge.overlay import lookup
 
 EXIT_INVALID = 2
 T = TypeVar("T")
@@ -78,8 +78,7 @@ def _roles(text: str | None) -> tuple[str, ...] | None:
 
 
 def _known_school(services: Services, partnership: str, school_id: str) -> bool:
-    entry = lookup(services.matcher, school_id)
-    return entry is not None and entry.school is not None and entry.partnership == partnership
+    return school_check(services.matcher, partnership)(school_id)
 
 
 def _schools(services: Services, args: argparse.Namespace) -> tuple[str, ...]:
@@ -102,7 +101,8 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
             args.category,
             roles,
             _schools(services, args),
-            lambda school_id: _known_school(services, args.partnership, school_id),
+            school_check(services.matcher, args.partnership),
+            command_line(args.partnership),
         )
     except OSError as exc:
         print(f"Kan {args.file} niet lezen: {exc.strerror or exc}.", file=sys.stderr)

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot import jobs
-from bot.context import FORGETTERS_KEY, INBOX_KEY, SERVICES_KEY
+from bot.context import FORGETTERS_KEY, INBOX_KEY, SERVICES_KEY, WEB_ADDRESS_KEY
 from bot.inbox import Inbox, InboxBot, InboxQueue
 from bot.retries import RetryInChatTurn
 from bot.services import Services
@@ -47,6 +48,7 @@ from knowledge import Answer, Matcher, load_knowledge_base
 logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 WRITER_KEY = "write-behind"
+WEB_SERVER_KEY = "web-server"
 WRITER_STOP_SECONDS = 2.0
 # PTB's AIORateLimiter holds back *every* request while it waits out a 429 before a retry, so a 429
 # for one chat would make all chats wait (up to 4x retry_after with 3 retries). With no retries in
@@ -124,6 +126,8 @@ def build_application(
         await jobs.take_over_inbox(application, inbox)  # what a crash left, before new updates
         if application.job_queue is not None:
             jobs.schedule(application.job_queue, settings)
+        if settings.web_enabled:
+            await start_web_view(application, services)
 
     flood_guard = FloodGuard(settings.flood_max_updates, settings.flood_window_seconds)
     processor = ChatOrderedProcessor(
@@ -171,16 +175,39 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
     )
 
 
+async def start_web_view(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """The coordinators' web view in this process and event loop (imported only when it is on)."""
+    from bot.web.server import WebServer, create_app
+
+    def last_poll_at() -> datetime | None:
+        dispatcher = application.bot_data.get(jobs.DISPATCHER_KEY)
+        return dispatcher.last_poll_at if dispatcher is not None else None
+
+    settings = services.settings
+    server = WebServer(create_app(services, last_poll_at), settings.web_host, settings.web_port)
+    try:
+        local_address = await server.start()
+    except OSError as exc:  # the chat goes on without it; /web says so
+        logger.error("the web view could not start on %s:%s (%s)", settings.web_host, settings.web_port, exc)
+        await server.stop()
+        return
+    application.bot_data[WEB_SERVER_KEY] = server
+    application.bot_data[WEB_ADDRESS_KEY] = settings.web_public_url or local_address
+
+
 async def coordinator_menus(bot: Any, services: Services) -> None:
     """Coordinators see their commands in the menu of their private chat (rights may come from the CLI).
     A call per coordinator at start: they are few, and a failure only costs that menu."""
     for coordinator in await services.coordinators.listing():
         if coordinator.chat_id is not None:
-            await show_coordinator_commands(bot, coordinator.chat_id)
+            await show_coordinator_commands(bot, coordinator.chat_id, services.settings.web_public_url)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """After the last handler: write what is pending, then close the database."""
+    """After the last handler: stop the web view, write what is pending, then close the database."""
+    web_server = application.bot_data.pop(WEB_SERVER_KEY, None)
+    if web_server is not None:
+        await web_server.stop()
     writer = application.bot_data.pop(WRITER_KEY, None)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):

@@ -11,6 +11,7 @@ from bot.services import Services
 
 SERVICES_KEY = "services"
 FORGETTERS_KEY = "forget-user"  # callables(user_id) that drop a user's in-memory state (/vergeetmij)
+WEB_ADDRESS_KEY = "web-address"  # where coordinators reach the web view (WEB_PUBLIC_URL or the local one)
 INBOX_KEY = "inbox"  # the update inbox (bot/inbox.py), for the inbox-leases job and the 409 hand-over
 
 

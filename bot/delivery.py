@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +54,7 @@ class Dispatcher:
         self.clock = services.clock
         self.keep_going = keep_going  # False once the application stops: the rest waits in the outbox
         self._running = asyncio.Lock()
+        self.last_poll_at: datetime | None = None  # the end of the last poll: /healthz's "alive"
 
     @property
     def busy(self) -> bool:
@@ -66,6 +68,7 @@ class Dispatcher:
             handled = await self.drain()
             if await self.services.broadcasts.complete(self.clock()):
                 handled += await self.drain()  # the reports just queued
+            self.last_poll_at = self.clock()
             return handled
 
     async def drain(self) -> int:

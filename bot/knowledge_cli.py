@@ -23,7 +23,6 @@ from bot.services.coordinators import command_line
 from bot.settings import Settings
 from db.models import utcnow
 from knowledge import Matcher
-from knowledge.imports import overlay_items
 from knowledge.overlay import OverlayKind, build_matcher, entry_dict, scoped
 
 EXIT_INVALID = 2
@@ -49,21 +48,17 @@ def run_knowledge(settings: Settings, matcher: Matcher, args: argparse.Namespace
 async def _import(services: Services, args: argparse.Namespace) -> int:
     partnership: str = args.partnership
     kind: OverlayKind = args.kind
-    overlay = services.overlay
-    current = await overlay.items()
-    # A contact's school may be a school imported before: check against the base plus the overlay.
-    matcher = await asyncio.to_thread(build_matcher, services.knowledge.kb, current, services.knowledge.threshold)
-    items, problems = await asyncio.to_thread(overlay_items, Path(args.file), kind, partnership, matcher)
-    if problems:
-        for problem in problems:
+    checked = await services.overlay.check_import(Path(args.file), kind, partnership)
+    if checked.problems:
+        for problem in checked.problems:
             print(problem, file=sys.stderr)
         print(
-            f"Niets geïmporteerd: {len(problems)} fout(en). Verbeter het bestand en probeer het opnieuw.",
+            f"Niets geïmporteerd: {len(checked.problems)} fout(en). Verbeter het bestand en probeer het opnieuw.",
             file=sys.stderr,
         )
         return EXIT_INVALID
-    counts = await overlay.import_items(command_line(partnership), kind, items, utcnow())
-    same = len(items) - counts.new - counts.updated
+    counts = await services.overlay.import_items(command_line(partnership), kind, checked.items, utcnow())
+    same = len(checked.items) - counts.new - counts.updated
     print(f"Geïmporteerd: {counts.new} nieuw, {counts.updated} bijgewerkt, {same} ongewijzigd.")
     return 0
 

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # How often the running bot looks for a changed knowledge overlay (bot/services/knowledge.py).
     knowledge_reload_seconds: float = Field(default=5.0, gt=0, le=10)
+    # The largest file a coordinator may send in chat to import (handlers/files.py), checked before it
+    # is downloaded; Telegram lets a bot download at most 20 MB. The import's own limits apply as well
+    # (5 MB for a CSV or Excel file, 10 MB for an ICS file).
+    chat_file_max_bytes: int = Field(default=5_000_000, ge=1_000, le=20_000_000)
     # Broadcasts (bot/services/broadcasts.py): Telegram's paid broadcasts (up to 1000/s, paid in Stars)
     # only when switched on; how long `python -m bot broadcast` waits without any progress before it
     # says that the bot does not seem to run.
@@ -83,6 +87,17 @@ class Settings(BaseSettings):
     # A reply that gets a 429 is sent again after Telegram's retry_after, in its chat's turn, up to this
     # many times (bot/retries.py); then the user gets "Sorry". 0: no retries.
     reply_retries: int = Field(default=5, ge=0, le=20)
+    # The coordinators' web view (bot/web/): served by the bot's own process. 0 = any free port
+    # (tests). WEB_PUBLIC_URL is the address coordinators use (behind the TLS proxy in production);
+    # the Mini App button needs https. Without it, the local address is used.
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_public_url: str | None = None
+    web_link_minutes: float = Field(default=10.0, gt=0, le=60)
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)
+    # A Mini App's signed initData is accepted this long after Telegram signed it.
+    web_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86400)
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 
@@ -93,6 +108,7 @@ class Settings(BaseSettings):
         "telegram_api_base_url",
         "webhook_secret_token",
         "default_partnership",
+        "web_public_url",
         mode="before",
     )
     @classmethod
@@ -118,6 +134,13 @@ class Settings(BaseSettings):
     def _coordinator_ids_shape(cls, value: str) -> str:
         parse_coordinator_ids(value)  # raises ValueError with a Dutch message
         return value
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _web_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("een volledig adres, bijvoorbeeld https://bot.example.org/")
+        return value.rstrip("/") + "/" if value is not None else None
 
     @property
     def effective_database_url(self) -> str:

@@ -386,3 +386,21 @@ class Broadcast(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]
+
+
+class WebToken(Base):
+    """A way into the web view (bot/web/): a one-time link sent by /web, or the session it started.
+
+    Only the SHA-256 of a token is stored, so a copy of the database opens no session. A coordinator
+    who loses the right (or says /vergeetmij) loses every token at once (``delete_everything``).
+    """
+
+    __tablename__ = "web_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "link" or "session"
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

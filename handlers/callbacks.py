@@ -84,6 +84,9 @@ BROADCAST_CATEGORY = Button("bcc", rf"({DATABASE_ID}):(intervisie|mentortraining
 BROADCAST_WHEN = Button("bct", rf"({DATABASE_ID}):(nu|later)")
 BROADCAST_CONFIRM = Button("bck", rf"({DATABASE_ID}):(ja|nee)")
 BROADCAST_CANCEL = Button("bcx", rf"({DATABASE_ID})")
+# A file sent in chat to import: its short key (kept in the user's data) and what to do: the kind of a
+# spreadsheet whose columns did not say it, import, or cancel.
+FILE_IMPORT = Button("fi", r"([0-9a-f]{8}):(contact|school|faq|ja|nee)")
 
 ALL = (
     ANSWER,
@@ -115,4 +118,5 @@ ALL = (
     BROADCAST_WHEN,
     BROADCAST_CONFIRM,
     BROADCAST_CANCEL,
+    FILE_IMPORT,
 )

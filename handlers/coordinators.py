@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -33,7 +43,9 @@ COORDINATOR_COMMANDS = [
     BotCommand("stats", "statistieken van je partnerschap"),
     BotCommand("bericht", "stuur een bericht aan (een deel van) je partnerschap"),
     BotCommand("berichten", "verstuurde en geplande berichten met hun rapport"),
+    BotCommand("web", "de webomgeving: agenda, berichten, vragen, kennis en cijfers"),
 ]
+WEB_VIEW_BUTTON = "Webomgeving"
 HOW_TO_GRANT = (
     "Wie wil je coördinator maken? Stuur /coordinator gevolgd door (een deel van) de naam, bijvoorbeeld "
     "<code>/coordinator Jansen</code>. Diegene moet mij al een keer gesproken hebben en bij jouw "
@@ -61,10 +73,18 @@ async def require_coordinator(update: Update, context: Context) -> Authority | N
     return None
 
 
-async def show_coordinator_commands(bot: Bot, chat_id: int) -> None:
-    """The coordinators' menu in their private chat; a failure only costs the menu."""
+def mini_app_url(public_url: str | None) -> str | None:
+    """The web view as a Telegram Mini App: only over https (Telegram refuses other addresses)."""
+    return f"{public_url}app" if public_url is not None and public_url.startswith("https://") else None
+
+
+async def show_coordinator_commands(bot: Bot, chat_id: int, web_public_url: str | None = None) -> None:
+    """The coordinators' menu in their private chat, and the Mini App button when the web view has
+    a public https address; a failure only costs the menu."""
     try:
         await bot.set_my_commands([*COMMANDS, *COORDINATOR_COMMANDS], scope=BotCommandScopeChat(chat_id))
+        if (url := mini_app_url(web_public_url)) is not None:
+            await bot.set_chat_menu_button(chat_id, MenuButtonWebApp(WEB_VIEW_BUTTON, WebAppInfo(url)))
     except TelegramError as exc:
         logger.warning("could not set the coordinator commands for a chat: %s", exc.message)
 
@@ -73,6 +93,7 @@ async def hide_coordinator_commands(bot: Bot, chat_id: int) -> None:
     """Back to the menu everyone has (after /vergeetmij); a failure only leaves the old menu."""
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+        await bot.set_chat_menu_button(chat_id, MenuButtonDefault())
     except TelegramError as exc:
         logger.warning("could not reset the commands of a chat: %s", exc.message)
 
@@ -127,7 +148,7 @@ async def coordinator_button(update: Update, context: Context) -> None:
         await services(context).coordinators.grant(authority, target.user_id, current_time(context))
         await edit(context, query, f"Klaar: {target.name} is nu coördinator van je partnerschap.")
         if target.chat_id is not None:
-            await show_coordinator_commands(context.bot, target.chat_id)
+            await show_coordinator_commands(context.bot, target.chat_id, services(context).settings.web_public_url)
 
 
 def _confirmation(target: Candidate, authority: Authority) -> str:

@@ -76,6 +76,8 @@ async def confirm_forget(update: Update, context: Context) -> None:
     await services(context).profiles.forget(query.from_user.id, chat.id if chat else None)
     if context.chat_data is not None:  # the texts of answered questions (see handlers/questions.py)
         context.chat_data.clear()
+    if context.user_data is not None:  # files waiting for "Importeren" (see handlers/files.py)
+        context.user_data.clear()
     forget_in_memory(context, query.from_user.id)
     if chat is not None:  # a coordinator's rights went too: so does their menu
         await hide_coordinator_commands(context.bot, chat.id)

@@ -91,20 +91,53 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
 
 
-def _raw_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+@dataclass(frozen=True)
+class TableFile:
+    """A file already read (sent in chat, say): its name and its bytes."""
+
+    name: str
+    content: bytes
+
+
+def _suffix_ok(name: str, shown: str, problems: list[Problem]) -> bool:
+    if Path(name).suffix.lower() not in (".csv", ".xlsx"):
         problems.append(Problem(shown, 1, "alleen .csv- en .xlsx-bestanden kunnen worden geïmporteerd"))
-        return []
-    try:
-        size = path.stat().st_size
-    except OSError:
-        problems.append(Problem(shown, 1, "het bestand bestaat niet of is niet leesbaar"))
-        return []
+        return False
+    return True
+
+
+def _too_big(size: int, shown: str, problems: list[Problem]) -> bool:
     if size > MAX_FILE_BYTES:
         problems.append(Problem(shown, 1, f"het bestand is te groot (meer dan {MAX_FILE_BYTES // 1_000_000} MB)"))
+        return True
+    return False
+
+
+def load(source: Path | TableFile, problems: list[Problem]) -> TableFile | None:
+    """The file's name and bytes, or None after reporting why not (kind, size, unreadable): a file on
+    disk is measured before it is read."""
+    if isinstance(source, TableFile):
+        ok = _suffix_ok(source.name, source.name, problems) and not _too_big(len(source.content), source.name, problems)
+        return source if ok else None
+    shown = source.name
+    if not _suffix_ok(source.name, shown, problems):
+        return None
+    try:
+        if _too_big(source.stat().st_size, shown, problems):
+            return None
+        return TableFile(source.name, source.read_bytes())
+    except OSError:
+        problems.append(Problem(shown, 1, "het bestand bestaat niet of is niet leesbaar"))
+        return None
+
+
+def _raw_rows(source: Path | TableFile, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    table = load(source, problems)
+    if table is None:
         return []
-    return _xlsx_rows(path, shown, problems) if suffix == ".xlsx" else _csv_rows(path, shown, problems)
+    if Path(table.name).suffix.lower() == ".xlsx":
+        return _xlsx_rows(table.content, shown, problems)
+    return _csv_rows(table.content, shown, problems)
 
 
 def _decoded(data: bytes, shown: str, problems: list[Problem]) -> str | None:
@@ -147,8 +180,8 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Found
 
 
-def _csv_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
-    text = _decoded(path.read_bytes(), shown, problems)
+def _csv_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[Any]]:
+    text = _decoded(content, shown, problems)
     if text is None:
         return []
     try:
@@ -158,10 +191,10 @@ def _csv_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]
         return []
 
 
-def _unpacked_size_problem(path: Path) -> str | None:
+def _unpacked_size_problem(content: bytes) -> str | None:
     """Why an .xlsx archive is refused before it is opened (too big unpacked), or None."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return "dit is geen geldig Excel-bestand (.xlsx)"
@@ -174,19 +207,19 @@ def _unpacked_size_problem(path: Path) -> str | None:
     return None
 
 
-def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any]]:
+def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[Any]]:
     import openpyxl  # only this command needs it: `python -m bot ask` stays light
     from openpyxl.utils.exceptions import InvalidFileException
 
-    refused = _unpacked_size_problem(path)
+    refused = _unpacked_size_problem(content)
     if refused is not None:
         problems.append(Problem(shown, 1, refused))
         return []
     try:
         # The values Excel computed and saved, and the cells themselves (to tell a formula without a
         # saved value from an empty cell).
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         problems.append(Problem(shown, 1, "dit is geen geldig Excel-bestand (.xlsx)"))
         return []
@@ -217,10 +250,10 @@ def _xlsx_rows(path: Path, shown: str, problems: list[Problem]) -> list[list[Any
         formulas.close()
 
 
-def read_table(path: Path, kind: str, problems: list[Problem]) -> list[Row]:
-    """The data rows of ``path`` keyed by column name; header problems go to ``problems``."""
-    shown = path.name
-    raw = _raw_rows(path, shown, problems)
+def read_table(source: Path | TableFile, kind: str, problems: list[Problem]) -> list[Row]:
+    """The data rows of ``source`` keyed by column name; header problems go to ``problems``."""
+    shown = source.name
+    raw = _raw_rows(source, shown, problems)
     columns = COLUMNS[kind]
     if not raw and not problems:
         problems.append(Problem(shown, 1, "het bestand is leeg: de eerste rij moet de kolomnamen bevatten"))
@@ -324,7 +357,7 @@ def _school_of(row: Row, matcher: Matcher, partnership: str, shown: str, problem
 
 
 def overlay_items(
-    path: Path, kind: OverlayKind, partnership: str, matcher: Matcher, source: str | None = None
+    path: Path | TableFile, kind: OverlayKind, partnership: str, matcher: Matcher, source: str | None = None
 ) -> tuple[list[OverlayItem], list[Problem]]:
     """The file's rows as overlay items of ``partnership``, and every problem found.
 
@@ -373,4 +406,37 @@ def _without_empty(fields: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v}
 
 
-__all__ = ["COLUMNS", "MAX_FILE_BYTES", "MAX_ROWS", "MAX_XLSX_UNPACKED", "Column", "Row", "overlay_items", "read_table"]
+def guess_kind(source: Path | TableFile, problems: list[Problem]) -> OverlayKind | None:
+    """The kind the first row's column names say (a column only one kind has); None when they say
+    none or more than one (then ask), or after reporting why the file cannot be read."""
+    raw = _raw_rows(source, source.name, problems)
+    headers = {_header(_cell(value)) for value in (raw[0] if raw else ())}
+    headers |= {header.replace("-", "") for header in headers}
+    found: list[OverlayKind] = []
+    kind: OverlayKind
+    for kind in ("contact", "school", "faq"):
+        own = {
+            _header(name)
+            for column in COLUMNS[kind]
+            if not any(column.name in (c.name for c in COLUMNS[other]) for other in COLUMNS if other != kind)
+            for name in (column.name, *column.aliases)
+        }
+        own |= {name.replace("-", "") for name in own}
+        if own & headers:
+            found.append(kind)
+    return found[0] if len(found) == 1 else None
+
+
+__all__ = [
+    "COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "MAX_XLSX_UNPACKED",
+    "Column",
+    "Row",
+    "TableFile",
+    "guess_kind",
+    "load",
+    "overlay_items",
+    "read_table",
+]

@@ -6,7 +6,9 @@ entity parser, 64-byte callback data, message ids counted per chat, 403 for a us
 or was deleted, 400 for an unknown chat and for a group that became a supergroup (with
 ``migrate_to_chat_id``), 409 when a second instance polls, and 429 with ``retry_after`` for the
 overall, per-chat and per-group limits when a test switches them on. Documents and photos are kept so
-tests can read what the bot sent.
+tests can read what the bot sent. A user can send a document (``send_document``); the bot gets it
+back as Telegram serves files: ``getFile`` gives a ``file_path``, downloaded from
+``/file/bot<token>/<file_path>`` (``downloads`` counts what was fetched).
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class FakeBotAPI:
         self.unknown_chats: set[int] = set()
         self.migrated_chats: dict[int, int] = {}  # group id -> its new supergroup id
         self.uploads: dict[str, Upload] = {}  # file_id -> what the bot sent
+        self.user_files: dict[str, Upload] = {}  # file_id -> what a user sent (served by getFile)
+        self.downloads: list[str] = []  # file_path of every file the bot downloaded
+        self.file_size_claims: dict[str, int] = {}  # file_id -> a file_size to report instead of the real one
         self.user_messages: set[tuple[int, int]] = set()  # (chat, message id) the users sent and did not delete
         self.rate_limit_next = 0
         self.rate_limit_after = 0  # sends accepted before ``rate_limit_next`` starts (a 429 on a later part)
@@ -154,6 +159,7 @@ class FakeBotAPI:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -214,7 +220,30 @@ class FakeBotAPI:
             body["parameters"] = error.parameters
         return web.json_response(body, status=error.status)
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file a user sent, as Telegram's file server gives it to the bot (404 for anything else)."""
+        path = request.match_info["path"]
+        file_id = path.removeprefix("documents/")
+        if request.match_info["token"] != self.token or file_id not in self.user_files:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        return web.Response(body=self.user_files[file_id].content, content_type="application/octet-stream")
+
     # -- Bot API methods ------------------------------------------------------------------------
+    def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.user_files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = self.file_size_claims.get(file_id, len(self.user_files[file_id].content))
+        if size > 20_000_000:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": size,
+            "file_path": f"documents/{file_id}",
+        }
+
     def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT
 
@@ -231,6 +260,12 @@ class FakeBotAPI:
         return True
 
     def api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def api_setChatMenuButton(self, params: dict[str, Any]) -> bool:
+        button = params.get("menu_button") or {}
+        if button.get("type") == "web_app" and not str(button.get("web_app", {}).get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: only HTTPS links are allowed")
         return True
 
     def api_close(self, params: dict[str, Any]) -> bool:
@@ -486,6 +521,40 @@ class FakeBotAPI:
         if caption is not None:
             message["caption"] = caption
         self._push({"message": message})
+
+    def send_document(
+        self,
+        user: dict[str, Any],
+        file_name: str,
+        content: bytes,
+        mime_type: str = "application/octet-stream",
+        chat: dict[str, Any] | None = None,
+        file_size: int | None = None,
+    ) -> str:
+        """The user sends a file (in their private chat, or in ``chat``); returns its file_id.
+        ``file_size``: what Telegram reports, when a test wants a size other than the content's."""
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        file_id = f"userdoc-{next(self._file_ids)}"
+        self.user_files[file_id] = Upload(file_name, content)
+        if file_size is not None:
+            self.file_size_claims[file_id] = file_size
+        message_id = self.next_message_id(chat["id"])
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": len(content) if file_size is None else file_size,
+            },
+        }
+        self.user_messages.add((chat["id"], message_id))
+        self._push({"message": message})
+        return file_id
 
     def press(self, user: dict[str, Any], message: dict[str, Any], data: str, forged: bool = False) -> None:
         """A button press; ``forged`` sends callback data that is not under the message (any client can)."""

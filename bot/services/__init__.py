@@ -20,8 +20,10 @@ from bot.services.conversations import Conversations
 from bot.services.coordinators import Authority, CoordinatorService
 from bot.services.deliveries import DeliveryService, Outcome, Outgoing, Result
 from bot.services.event_drafts import EventDraftService
+from bot.services.file_imports import FileImportService
 from bot.services.knowledge import KnowledgeHolder, KnowledgeService
 from bot.services.onboarding import OnboardingService, OnboardingStep, Option, Step
+from bot.services.ops import OpsService
 from bot.services.planning import Planner
 from bot.services.profiles import ProfileService, ProfileView
 from bot.services.question_inbox import QuestionInboxService
@@ -30,6 +32,7 @@ from bot.services.roles import ROLES
 from bot.services.schedule import parse_quiet_hours
 from bot.services.senders import Sender
 from bot.services.stats import StatsService
+from bot.services.web_access import WebAccessService, WebAccessTimes
 from bot.services.writes import ProfileCache, WriteBehind
 from bot.settings import Settings
 from db.engine import SessionFactory
@@ -130,9 +133,28 @@ class Services:
         return KnowledgeService(self.sessions, self.writes, self.knowledge)
 
     @property
+    def file_imports(self) -> FileImportService:
+        return FileImportService(self.sessions, self.agenda, self.overlay, lambda: self.matcher)
+
+    @property
     def question_inbox(self) -> QuestionInboxService:
         names = {slug: p.short_name for slug, p in self.knowledge.kb.partnerships.items()}
         return QuestionInboxService(self.writes, self.overlay, self.planner, names)
+
+    @property
+    def ops(self) -> OpsService:
+        return OpsService(self.sessions, self.settings.delivery_poll_seconds)
+
+    @property
+    def web_access(self) -> WebAccessService:
+        settings = self.settings
+        times = WebAccessTimes(
+            link=timedelta(minutes=settings.web_link_minutes),
+            session=timedelta(hours=settings.web_session_hours),
+            init_data_max_age=timedelta(seconds=settings.web_init_data_max_age_seconds),
+        )
+        token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+        return WebAccessService(self.sessions, self.writes, self.coordinators, times, token)
 
     @property
     def profiles(self) -> ProfileService:
@@ -169,4 +191,5 @@ __all__ = [
     "Services",
     "StatsService",
     "Step",
+    "WebAccessService",
 ]

@@ -58,13 +58,28 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class CalendarPreview:
+    """What importing a calendar file would do: occurrences in the file (within the agenda's
+    window), of which new / already there, occurrences it would cancel, and reminders it would plan."""
+
+    events: int
+    added: int
+    updated: int
+    cancelled: int
+    reminders: int
+
+
+@dataclass(frozen=True)
 class EventChange:
-    """What a coordinator changes of an event; None: unchanged (a new start without an end keeps the length)."""
+    """What a coordinator changes of an event; None: unchanged (a new start without an end keeps the length).
+    ``audience`` () is the whole partnership, as in ``NewEvent``."""
 
     title: str | None = None
     start: datetime | None = None
     end: datetime | None = None
     location: str | None = None
+    category: str | None = None
+    audience: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,21 +103,16 @@ class AgendaService:
         self.planner = planner
         self.horizon = timedelta(days=horizon_days)
 
-    async def import_calendar(
+    def check_calendar(
         self,
         content: bytes,
-        partnership: str,
         now: datetime,
         category: str | None = None,
-        audience: tuple[str, ...] | None = None,
         schools: tuple[str, ...] = (),
         known_school: Callable[[str], bool] | None = None,
-    ) -> ImportResult:
-        """All or nothing: a broken file raises IcsError before anything is written.
-
-        Occurrences are matched on (UID, RECURRENCE-ID): a re-import updates them, and an occurrence
-        of an imported UID that the file no longer yields (an EXDATE added) is cancelled.
-        """
+    ) -> list[ParsedEvent]:
+        """The file's occurrences in the window; IcsError (Dutch, naming the event and line) when the
+        file cannot be imported. Writes nothing: the preview and the import both start here."""
         parsed = parse_calendar(content, now - self.horizon, now + self.horizon, category)
         if not schools and known_school is not None:
             for item in parsed:
@@ -112,8 +122,71 @@ class AgendaService:
                         f"Afspraak ‘{item.title}’ (UID {item.uid}): X-SCHOOLS noemt ‘{unknown[0][:80]}’, geen school "
                         "van dit partnerschap (gebruik bijv. school:kc-...)."
                     )
+        return parsed
+
+    async def preview_calendar(
+        self,
+        content: bytes,
+        partnership: str,
+        now: datetime,
+        category: str | None = None,
+        audience: tuple[str, ...] | None = None,
+        schools: tuple[str, ...] = (),
+        known_school: Callable[[str], bool] | None = None,
+    ) -> CalendarPreview:
+        """What ``import_calendar`` would do with this file now, without writing: IcsError as it would."""
+        parsed = self.check_calendar(content, now, category, schools, known_school)
+        async with self.sessions() as session:
+            stored = await EventRepository(session).by_sources(partnership, {item.uid for item in parsed})
+            added, updated, cancelled = self._matched(parsed, stored, now)
+            planned: list[Event] = []
+            for item in parsed:
+                event = Event(partnership=partnership, uid=item.uid, occurrence=item.occurrence)
+                _apply(event, item, audience, schools)
+                planned.append(event)
+            rows = await self.planner.reminders(session, planned, now)
+        reminders = sum(1 for row in rows if row.due_at > now)
+        return CalendarPreview(len(parsed), added, updated, cancelled, reminders)
+
+    def _matched(
+        self, parsed: Sequence[ParsedEvent], stored: dict[tuple[str, str], Event], now: datetime
+    ) -> tuple[int, int, int]:
+        """(added, updated, cancelled) as ``import_calendar`` counts them."""
+        found = {(item.uid, item.occurrence) for item in parsed}
+        imported = {item.uid for item in parsed}
+        updated = sum(1 for key in found if key in stored)
+        cancelled = sum(
+            1
+            for key, gone in stored.items()
+            if key not in found
+            and gone.uid in imported
+            and not gone.cancelled
+            and now - self.horizon <= gone.starts_at < now + self.horizon
+        )
+        return len(parsed) - updated, updated, cancelled
+
+    async def import_calendar(
+        self,
+        content: bytes,
+        partnership: str,
+        now: datetime,
+        category: str | None = None,
+        audience: tuple[str, ...] | None = None,
+        schools: tuple[str, ...] = (),
+        known_school: Callable[[str], bool] | None = None,
+        actor: Authority | None = None,
+    ) -> ImportResult:
+        """All or nothing: a broken file raises IcsError before anything is written.
+
+        Occurrences are matched on (UID, RECURRENCE-ID): a re-import updates them, and an occurrence
+        of an imported UID that the file no longer yields (an EXDATE added) is cancelled. With an
+        ``actor`` the right is checked and the audit row ("event-import") written in the same transaction.
+        """
+        parsed = self.check_calendar(content, now, category, schools, known_school)
         added = updated = cancelled = 0
         async with self.writes.transaction() as session:
+            if actor is not None:
+                await require_right(session, actor, partnership)
             events = EventRepository(session)
             stored = await events.by_sources(partnership, {item.uid for item in parsed})
             imported = {item.uid for item in parsed}
@@ -137,6 +210,15 @@ class AgendaService:
             await session.flush()
             touched += await events.insert_many(new_rows)
             await self.planner.plan_events(session, touched, now)
+            if actor is not None:
+                audit(
+                    session,
+                    actor,
+                    "event-import",
+                    now,
+                    subject="import:ics",
+                    detail=f"{added} nieuw, {updated} bijgewerkt, {cancelled} vervallen",
+                )
         return ImportResult(added, updated, cancelled)
 
     async def add(self, new: NewEvent, now: datetime, actor: Authority | None = None) -> str:
@@ -218,18 +300,27 @@ class AgendaService:
         event = await EventRepository(session).get(event_id)
         if event is None or event.partnership != actor.partnership or event.cancelled or event.starts_at <= now:
             return None
+        if change.category is not None and change.category not in CATEGORIES:
+            raise ValueError(f"unknown category {change.category!r}")
         changed = []
-        if change.title is not None:
+        if change.title is not None and change.title != event.title:
             event.title = change.title
             changed.append("title")
         if change.start is not None:
             # Without an end the event keeps its length.
-            event.ends_at = change.end if change.end is not None else change.start + (event.ends_at - event.starts_at)
-            event.starts_at = change.start
-            changed.append("time")
-        if change.location is not None:
+            end = change.end if change.end is not None else change.start + (event.ends_at - event.starts_at)
+            if (change.start, end) != (event.starts_at, event.ends_at):
+                event.starts_at, event.ends_at = change.start, end
+                changed.append("time")
+        if change.location is not None and change.location != event.location:
             event.location = change.location
             changed.append("location")
+        if change.category is not None and change.category != event.category:
+            event.category = change.category
+            changed.append("category")
+        if change.audience is not None and list(change.audience) != split(event.audience):
+            event.audience = ",".join(change.audience)
+            changed.append("audience")
         await session.flush()
         await self.planner.plan_events(session, [event], now)
         audit(session, actor, "event-edit", now, subject=f"event:{event.id}", detail=",".join(changed))
@@ -253,6 +344,15 @@ class AgendaService:
                 return None
             counts = await EventRepository(session).rsvp_counts([event.id])
         return self.view(event, *counts.get(event.id, (0, 0)))
+
+    async def managed_between(self, actor: Authority, start: datetime, end: datetime) -> list[EventView]:
+        """The events of the coordinator's partnership that start in [start, end) (a month of the web
+        view's calendar), past ones too; cancelled ones are left out, as in ``managed``. With RSVP counts."""
+        async with self.sessions() as session:
+            await require_right(session, actor, actor.partnership)
+            events = await EventRepository(session).between(actor.partnership, start, end)
+            counts = await EventRepository(session).rsvp_counts([e.id for e in events])
+        return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
     async def listing(self, partnership: str, now: datetime, everything: bool = False) -> list[EventView]:
         """Occurrences from now on (``everything``: past ones too), cancelled ones included."""
@@ -433,4 +533,13 @@ def views_to_ics(views: Sequence[EventView], name: str, now: datetime) -> bytes:
     return export_calendar([_exported(v) for v in views], name, now)
 
 
-__all__ = ["AgendaService", "EventChange", "EventView", "ImportResult", "NewEvent", "require_right", "views_to_ics"]
+__all__ = [
+    "AgendaService",
+    "CalendarPreview",
+    "EventChange",
+    "EventView",
+    "ImportResult",
+    "NewEvent",
+    "require_right",
+    "views_to_ics",
+]

@@ -15,14 +15,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bot.services.coordinators import Authority, audit
 from bot.services.writes import WriteBehind
 from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
-from db.knowledge_repositories import OverlayRepository, StoredItem
+from db.knowledge_repositories import SOURCE_LENGTH, OverlayRepository, StoredItem
 from knowledge import KnowledgeBase, Matcher
+from knowledge.imports import TableFile, overlay_items
+from knowledge.loader import Problem
 from knowledge.overlay import KINDS, OverlayItem, OverlayKind, build_matcher
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,39 @@ class KnowledgeHolder:
 class ImportCounts:
     new: int
     updated: int
+
+
+@dataclass(frozen=True)
+class CheckedImport:
+    """A file checked for import: its items (only when there are no problems, the import may go
+    ahead), every problem (row and column), and what importing would do."""
+
+    kind: OverlayKind
+    items: tuple[OverlayItem, ...]
+    problems: tuple[Problem, ...]
+    new: int = 0
+    updated: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.items) - self.new - self.updated
+
+
+def _changes(items: Sequence[OverlayItem], current: Sequence[OverlayItem]) -> tuple[int, int]:
+    """(new, updated) as ``OverlayRepository.upsert`` would count them, without writing."""
+    known = {(i.partnership, i.kind, i.key): i for i in current}
+    new = updated = 0
+    for item in items:
+        existing = known.get((item.partnership, item.kind, item.key))
+        if existing is None:
+            new += 1
+        elif (dict(existing.fields), existing.source, existing.entry_id) != (
+            dict(item.fields),
+            item.source[:SOURCE_LENGTH],
+            item.entry_id,
+        ):
+            updated += 1
+    return new, updated
 
 
 def to_stored(item: OverlayItem) -> StoredItem:
@@ -90,6 +126,21 @@ class KnowledgeService:
         await self.holder.rebuild(items, version)
         logger.info("knowledge overlay loaded: %d entries", len(items))
         return True
+
+    async def check_import(
+        self, source: Path | TableFile, kind: OverlayKind, partnership: str, origin: str | None = None
+    ) -> CheckedImport:
+        """Read and check a CSV or Excel file for the partnership's overlay, writing nothing: the
+        command line (``kb import``) and a file sent in chat both go through here. ``origin``: the
+        ``source`` the items get (default "import <file name>")."""
+        current = await self.items()
+        # A contact's school may be a school imported before: check against the base plus the overlay.
+        matcher = await asyncio.to_thread(build_matcher, self.holder.kb, current, self.holder.threshold)
+        items, problems = await asyncio.to_thread(overlay_items, source, kind, partnership, matcher, origin)
+        if problems:
+            return CheckedImport(kind, (), tuple(problems))
+        new, updated = _changes(items, [i for i in current if i.partnership == partnership])
+        return CheckedImport(kind, tuple(items), (), new, updated)
 
     async def import_items(
         self, actor: Authority, kind: str, items: Sequence[OverlayItem], now: datetime
@@ -128,4 +179,4 @@ class KnowledgeService:
         return removed
 
 
-__all__ = ["ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]
+__all__ = ["CheckedImport", "ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]

@@ -42,14 +42,23 @@ class Planner:
         In bulk: one recipients query per distinct (category, audience, schools), one pass over the
         pending rows of all these events, and the new rows inserted in batches.
         """
-        deliveries = DeliveryRepository(session)
+        for event in events:
+            if event.cancelled:
+                await self._notify_cancelled(session, event, now)
+        desired = await self.reminders(session, events, now)
+        if events:
+            await DeliveryRepository(session).replace_pending(
+                REMINDER, desired, now, [event.id for event in events], None
+            )
+
+    async def reminders(self, session: AsyncSession, events: Sequence[Event], now: datetime) -> list[PlannedRow]:
+        """The reminders these events want, one per moment and recipient (moments past included);
+        reads only, so an import's preview counts them with events not stored yet."""
         subscriptions = SubscriptionRepository(session)
         audiences: dict[tuple[str, str, str, str], list[Recipient]] = {}
         desired: list[PlannedRow] = []
         for event in events:
-            if event.cancelled:
-                await self._notify_cancelled(session, event, now)
-            elif event.starts_at > now:
+            if not event.cancelled and event.starts_at > now:
                 group = (event.partnership, event.category, event.audience, event.schools)
                 if group not in audiences:
                     audiences[group] = await subscriptions.recipients(
@@ -61,8 +70,7 @@ class Planner:
                     for moment in self.moments(event)
                     for r in recipients
                 ]
-        if events:
-            await deliveries.replace_pending(REMINDER, desired, now, [event.id for event in events], None)
+        return desired
 
     async def plan_user(self, session: AsyncSession, user_id: int, now: datetime) -> None:
         """Re-plan one user's reminders (after onboarding or a change of subscriptions)."""

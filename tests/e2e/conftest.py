@@ -46,6 +46,7 @@ def settings(
         "data_dir": tmp_path / "data",
         "webhook_url": None,
         "chat_pacing_seconds": 0,  # pacing is tested where it matters; elsewhere it only makes tests wait
+        "web_port": 0,  # any free port: many bots run side by side
     }
     if knowledge_dir is not None:
         values["knowledge_dir"] = knowledge_dir

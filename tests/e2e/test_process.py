@@ -35,6 +35,7 @@ def instance_environment(api: FakeBotAPI, tmp_path: Path, database_url: str | No
         "DATA_DIR": str(tmp_path),
         "WEBHOOK_URL": "",
         "CHAT_PACING_SECONDS": "0",
+        "WEB_PORT": "0",  # any free port: instances side by side on one machine
     }
 
 

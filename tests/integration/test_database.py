@@ -33,6 +33,7 @@ from db.models import (
     Question,
     Rsvp,
     Subscription,
+    WebToken,
     utcnow,
 )
 from db.repositories import ChatRepository, QuestionRepository, UserRepository
@@ -373,6 +374,10 @@ async def _fill_every_table(session: AsyncSession) -> None:
         session.add(InboxDraft(user_id=user_id, partnership="poo-marnix", question_id=1, answer="x", updated_at=now))
         session.add(Rsvp(event_id=event.id, user_id=user_id, coming=True))
         session.add(EventDraft(user_id=user_id, purpose="nieuw", partnership="poo-marnix", title="Fictief concept"))
+        expires = now + timedelta(hours=1)
+        session.add(
+            WebToken(token_hash=f"{user_id:064}", kind="session", user_id=user_id, created_at=now, expires_at=expires)
+        )
         session.add(
             Delivery(
                 key=f"reminder:{event.id}:x",
@@ -412,6 +417,7 @@ FILLED_TABLES = {
     "inbox_drafts",
     "event_drafts",
     "broadcasts",
+    "web_tokens",
 }
 PERSON_TABLES = {"users", "chats"}
 

@@ -47,6 +47,8 @@ from handlers import callbacks
         (callbacks.BROADCAST_WHEN, "bct:7:later", ("7", "later")),
         (callbacks.BROADCAST_CONFIRM, "bck:7:ja", ("7", "ja")),
         (callbacks.BROADCAST_CANCEL, "bcx:7", ("7",)),
+        (callbacks.FILE_IMPORT, "fi:0a1b2c3d:ja", ("0a1b2c3d", "ja")),
+        (callbacks.FILE_IMPORT, "fi:0a1b2c3d:school", ("0a1b2c3d", "school")),
     ],
 )
 def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: str, fields: tuple[str, ...]) -> None:
@@ -94,6 +96,9 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.BROADCAST_SCHOOL, "bcs:7:../etc"),
         (callbacks.BROADCAST_CONFIRM, "bck:0:ja"),
         (callbacks.BROADCAST_CANCEL, "bcx:7:ja"),
+        (callbacks.FILE_IMPORT, "fi:0A1B2C3D:ja"),  # the key is lower-case hex only
+        (callbacks.FILE_IMPORT, "fi:0a1b2c3d:misschien"),
+        (callbacks.FILE_IMPORT, "fi:documents/x:ja"),  # never a path or a file id
     ],
 )
 def test_anything_else_is_refused(button: callbacks.Button, data: str | None) -> None:

@@ -1,0 +1,161 @@
+"""The one way in: coordinators only, by a one-time link (/web) or a Telegram Mini App's initData.
+
+``authenticate`` (a middleware) turns the session cookie into the coordinator's ``Authority`` on the
+request before any page runs, and checks the CSRF token of every form sent; everything else gets a
+Dutch 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services.web_access import csrf_token
+from bot.web.context import AUTHORITY, SESSION_TOKEN, now, services
+from bot.web.render import refusal, render
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+COOKIE = "sessie"
+PUBLIC_PATHS = frozenset({"/app", "/uitgelogd", "/healthz", "/metrics"})
+PUBLIC_PREFIXES = ("/login/", "/static/")
+NO_SESSION = "Je bent niet (meer) ingelogd. Stuur /web aan de bot in Telegram voor een nieuwe inloglink."
+NOT_COORDINATOR = "De webomgeving is alleen voor coördinatoren van een partnerschap."
+FORGED_FORM = "Dit formulier is verlopen of komt niet van deze site. Laad de pagina opnieuw en probeer het nog eens."
+USED_LINK = (
+    "Deze inloglink is al gebruikt of verlopen (een link werkt één keer, 10 minuten lang). "
+    "Stuur /web aan de bot voor een nieuwe."
+)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SECURITY_HEADERS = {
+    # Our own scripts and styles only; Telegram's apps may show the Mini App in a frame.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'self' https://web.telegram.org"
+    ),
+    "Referrer-Policy": "no-referrer",  # a login link never travels on in a Referer header
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await _guarded(request, handler)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        if not _public(request.path) and (refused := await _let_in(request)) is not None:
+            return refused
+        return await handler(request)
+    except web.HTTPNotFound:
+        return refusal(request, "Deze pagina bestaat niet.", status=404)
+    except web.HTTPForbidden:
+        return refusal(request, NOT_COORDINATOR if request.get(AUTHORITY) is None else "Dit mag je niet zien.")
+    except web.HTTPMethodNotAllowed:
+        return refusal(request, "Dat kan op deze pagina niet.", status=405)
+    except web.HTTPRequestEntityTooLarge:
+        return refusal(request, "Dat bestand is te groot.", status=413)
+    except web.HTTPException:
+        raise  # redirects
+    except (SQLAlchemyError, OSError):
+        logger.exception("web view: %s %s", request.method, request.path)
+        return refusal(request, "De database is even niet bereikbaar. Probeer het zo nog eens.", status=503)
+    except Exception:
+        logger.exception("web view: %s %s", request.method, request.path)
+        return refusal(request, "Er ging iets mis aan onze kant. Probeer het nog eens.", status=500)
+
+
+async def _let_in(request: web.Request) -> web.Response | None:
+    """None when a coordinator's valid session asks (and a form carries its CSRF token); else a 403."""
+    token = request.cookies.get(COOKIE, "")
+    user_id = await services(request).web_access.session_user(token, now(request)) if token else None
+    if user_id is None:
+        return refusal(request, NO_SESSION)
+    authority = await services(request).coordinators.authority(user_id)
+    if authority is None:
+        return refusal(request, NOT_COORDINATOR)
+    request[AUTHORITY] = authority
+    request[SESSION_TOKEN] = token
+    if request.method not in ("GET", "HEAD"):
+        sent = (await request.post()).get("csrf")
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(token)):
+            return refusal(request, FORGED_FORM)
+    return None
+
+
+def _with_session(request: web.Request, session_token: str) -> web.HTTPSeeOther:
+    """To the overview, with the session cookie: HttpOnly, Secure, SameSite=Lax."""
+    hours = services(request).settings.web_session_hours
+    found = web.HTTPSeeOther("/")
+    found.set_cookie(
+        COOKIE,
+        session_token,
+        max_age=int(timedelta(hours=hours).total_seconds()),
+        httponly=True,
+        secure=True,
+        samesite="Lax",
+        path="/",
+    )
+    return found
+
+
+@routes.get("/login/{token}")
+async def confirm_link(request: web.Request) -> web.Response:
+    """A page with one button: a link preview or a virus scanner that fetches the link uses nothing up."""
+    return render(request, "login.html", token=request.match_info["token"])
+
+
+@routes.post("/login/{token}")
+async def open_link(request: web.Request) -> web.Response:
+    session_token = await services(request).web_access.open_link(request.match_info["token"], now(request))
+    if session_token is None:
+        return refusal(request, USED_LINK)
+    raise _with_session(request, session_token)
+
+
+@routes.get("/app")
+async def mini_app(request: web.Request) -> web.Response:
+    """The Mini App's start page: its script sends Telegram's initData (from the URL fragment) back."""
+    return render(request, "mini_app.html")
+
+
+@routes.post("/app")
+async def open_mini_app(request: web.Request) -> web.Response:
+    init_data = (await request.post()).get("init_data")
+    session_token = None
+    if isinstance(init_data, str):
+        session_token = await services(request).web_access.open_mini_app(init_data, now(request))
+    if session_token is None:
+        return refusal(request, "Telegram kon niet bevestigen wie je bent, of je bent geen coördinator.")
+    raise _with_session(request, session_token)
+
+
+@routes.post("/uitloggen")
+async def log_out(request: web.Request) -> web.Response:
+    await services(request).web_access.close(request[SESSION_TOKEN])
+    found = web.HTTPSeeOther("/uitgelogd")
+    found.del_cookie(COOKIE, path="/")
+    raise found
+
+
+@routes.get("/uitgelogd")
+async def logged_out(request: web.Request) -> web.Response:
+    return refusal(request, "Je bent uitgelogd. Stuur /web aan de bot om weer in te loggen.", status=200)
+
+
+@routes.get("/login/")
+async def no_token(request: web.Request) -> web.Response:
+    return refusal(request, USED_LINK)

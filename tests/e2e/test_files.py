@@ -1,0 +1,278 @@
+"""A file sent in chat to import, end to end against the fake Bot API: an agenda (.ics), contact
+people (.csv) and questions or schools (.xlsx), good and bad; and every file that must not be
+imported (too big, another kind, from a non-coordinator, in a group) refused politely, storing nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from db.agenda_repositories import PENDING, REMINDER
+from db.engine import SessionFactory
+from db.models import AuditEntry, Delivery, Event, KnowledgeItem
+from tests.bot_runner import BotRunner
+from tests.e2e.test_bot import ALICE, BOB, GROUP, onboard
+from tests.fake_bot_api import FakeBotAPI, buttons
+
+pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
+CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """Alice coordinates poo-marnix, Carla Groningen; Bob is a mentor without rights."""
+    return {
+        "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
+        "quiet_hours": "",
+        "chat_file_max_bytes": 100_000,
+    }
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar(*events: tuple[str, str, datetime]) -> bytes:
+    """(UID, title, start) each; two hours long."""
+    body = "".join(
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{title}\r\nCATEGORIES:intervisie\r\nLOCATION:Fictieve Basisschool\r\n"
+        f"DTSTART:{stamp(start)}\r\nDTEND:{stamp(start + timedelta(hours=2))}\r\nEND:VEVENT\r\n"
+        for uid, title, start in events
+    )
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fictief//NL\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+def workbook(*rows: tuple[str, ...]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def send(api: FakeBotAPI, user: dict[str, Any], name: str, content: bytes, **options: Any) -> dict[str, Any]:
+    """The user sends a file in their private chat; returns the bot's answer."""
+    before = len(api.sent_to(user["id"]))
+    api.send_document(user, name, content, **options)
+    return await api.reply(user["id"], before)
+
+
+async def edited(api: FakeBotAPI, user: dict[str, Any], message: dict[str, Any], text: str) -> dict[str, Any]:
+    key = (user["id"], message["message_id"])
+    await api.wait_until(lambda: text in api.messages[key].get("text", ""))
+    return api.messages[key]
+
+
+def button(message: dict[str, Any], action: str) -> str:
+    [data] = [b for b in buttons(message) if b.endswith(f":{action}")]
+    return data
+
+
+async def count(db: SessionFactory, model: Any, *where: Any) -> int:
+    async with db() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def audit(db: SessionFactory) -> list[tuple[int | None, str, str]]:
+    async with db() as session:
+        rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(r.actor_id, r.action, r.subject) for r in rows if r.action in ("event-import", "kennis-import")]
+
+
+def last_callback_answer(api: FakeBotAPI) -> str:
+    return str(api.calls_to("answerCallbackQuery")[-1].params.get("text", ""))
+
+
+async def test_a_calendar_is_previewed_imported_once_and_shown_in_the_agenda(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    now = datetime.now(UTC).replace(microsecond=0)
+    content = calendar(
+        ("een@fictief.example.org", "Fictieve intervisie", now + timedelta(days=10)),
+        ("twee@fictief.example.org", "Fictieve intervisie II", now + timedelta(days=20)),
+    )
+
+    preview = await send(api, ALICE, "agenda.ics", content, mime_type="text/calendar")
+    assert "agenda.ics" in preview["text"]
+    assert "2 bijeenkomsten" in preview["text"]
+    assert "herinneringen gepland (2 nieuw, 0 bijgewerkt)" in preview["text"]
+    planned = int(preview["text"].split("bijeenkomsten, ")[1].split(" herinnering")[0])
+    assert planned > 0
+    assert [b.rsplit(":", 1)[1] for b in buttons(preview)] == ["ja", "nee"]
+    assert await count(db, Event) == 0  # a preview writes nothing
+
+    # Bob cannot press Alice's button (a forged press from his own chat).
+    api.press(BOB, preview, button(preview, "ja"), forged=True)
+    await bot.wait_idle()
+    assert "niet voor jou" in last_callback_answer(api)
+    assert await count(db, Event) == 0
+
+    api.press(ALICE, preview, button(preview, "ja"))
+    done = await edited(api, ALICE, preview, "Geïmporteerd uit agenda.ics")
+    assert "2 nieuw, 0 bijgewerkt, 0 vervallen" in done["text"]
+    assert buttons(done) == []
+    assert await count(db, Event) == 2
+    # Exactly the reminders the preview announced are waiting in the outbox.
+    assert await count(db, Delivery, Delivery.kind == REMINDER, Delivery.status == PENDING) == planned
+    assert await audit(db) == [(ALICE["id"], "event-import", "import:ics")]
+
+    # A second press (a double tap, or the old message) imports nothing again.
+    api.press(ALICE, preview, button(preview, "ja"), forged=True)
+    await bot.wait_idle()
+    assert "al geïmporteerd of geannuleerd" in last_callback_answer(api)
+    assert len(await audit(db)) == 1
+
+    agenda = await api.ask(BOB, "/agenda")
+    assert "Fictieve intervisie" in agenda["text"]
+
+    # The same file again: nothing new, both updated.
+    again = await send(api, ALICE, "agenda.ics", content)
+    assert "(0 nieuw, 2 bijgewerkt)" in again["text"]
+
+
+async def test_cancel_stores_nothing_and_a_broken_calendar_names_the_line(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    now = datetime.now(UTC)
+    preview = await send(
+        api, ALICE, "agenda.ics", calendar(("een@fictief", "Fictieve intervisie", now + timedelta(days=5)))
+    )
+    api.press(ALICE, preview, button(preview, "nee"))
+    await edited(api, ALICE, preview, "Geannuleerd: er is niets geïmporteerd")
+    api.press(ALICE, preview, button(preview, "ja"), forged=True)  # Importeren after Annuleren
+    await bot.wait_idle()
+    assert "al geïmporteerd of geannuleerd" in last_callback_answer(api)
+    assert await count(db, Event) == 0
+
+    broken = calendar(("kapot@fictief", "Fictieve kapotte afspraak", now + timedelta(days=5))).replace(
+        b"DTSTART:", b"DTSTART:2026XX"
+    )
+    refused = await send(api, ALICE, "kapot.ics", broken)
+    assert "kapot.ics kan ik niet importeren (1 fout)" in refused["text"]
+    assert "regel" in refused["text"]
+    assert "Er is niets geïmporteerd" in refused["text"]
+    assert buttons(refused) == []
+    assert await count(db, Event) == 0
+    assert await audit(db) == []
+
+
+async def test_contact_people_from_a_csv_answer_at_once_and_bad_rows_are_named(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, CAROL, "groningen-kop-van-drenthe", "coordinator", None)
+    question = "wie is de schoolopleider van KC De Wegwijzer?"
+    assert "Fictieve Anna" not in (await api.ask(CAROL, question))["text"]
+
+    bad = "naam;rol;school;e-mail\r\nFictieve Anna;schoolopleider;KC De Wegwijzer;anna-at-example.org\r\n"
+    refused = await send(api, CAROL, "contacten.csv", bad.encode(), mime_type="text/csv")
+    assert "contacten.csv:2: kolom e-mail: ‘anna-at-example.org’ is geen e-mailadres" in refused["text"]
+    assert await count(db, KnowledgeItem) == 0
+
+    good = (
+        "naam;rol;school;e-mail\r\n"
+        "Fictieve Anna;schoolopleider;KC De Wegwijzer;anna@example.org\r\n"
+        "Fictieve Bert;ICT-coördinator;KC De Wegwijzer;bert@example.org\r\n"
+    )
+    preview = await send(api, CAROL, "contacten.csv", good.encode(), mime_type="text/csv")
+    assert "2 contactpersonen, 2 nieuw, 0 bijgewerkt" in preview["text"]
+    api.press(CAROL, preview, button(preview, "ja"))
+    await edited(api, CAROL, preview, "Geïmporteerd uit contacten.csv: 2 contactpersonen")
+    assert await count(db, KnowledgeItem) == 2
+    assert await audit(db) == [(CAROL["id"], "kennis-import", "import:contact")]
+    # The running bot answers with it at once (no wait for the reload job).
+    assert "Fictieve Anna" in (await api.ask(CAROL, question))["text"]
+
+    # Sent again with one change: one updated, one unchanged.
+    changed = good.replace("bert@example.org", "b.fictief@example.org")
+    again = await send(api, CAROL, "contacten.csv", changed.encode())
+    assert "2 contactpersonen, 0 nieuw, 1 bijgewerkt, 1 ongewijzigd" in again["text"]
+
+
+async def test_an_xlsx_of_questions_and_one_whose_kind_is_asked(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    faq = workbook(
+        ("Vraag", "Antwoord"),
+        ("Wanneer is de fictieve toetsweek?", "De fictieve toetsweek is in week 12 (voorbeeld)."),
+    )
+    preview = await send(api, ALICE, "vragen.xlsx", faq)
+    assert "1 vraag, 1 nieuw, 0 bijgewerkt" in preview["text"]
+    api.press(ALICE, preview, button(preview, "ja"))
+    await edited(api, ALICE, preview, "Geïmporteerd uit vragen.xlsx")
+    assert "week 12" in (await api.ask(ALICE, "Wanneer is de fictieve toetsweek?"))["text"]
+
+    # Only a "naam" column: a contact person or a school? The bot asks.
+    names = workbook(("Naam",), ("Fictieve Basisschool De Voorbeeldboom",), ("Fictieve Basisschool Het Testlab",))
+    asked = await send(api, ALICE, "lijst.xlsx", names)
+    assert "Aan de kolommen zie ik het niet" in asked["text"]
+    assert [b.rsplit(":", 1)[1] for b in buttons(asked)] == ["contact", "school", "faq", "nee"]
+    # Picking "vragen" shows what is missing, and nothing is kept.
+    api.press(ALICE, asked, button(asked, "faq"))
+    wrong = await edited(api, ALICE, asked, "kan ik niet importeren")
+    assert "lijst.xlsx:1: kolom vraag ontbreekt (verplicht)" in wrong["text"]
+
+    asked = await send(api, ALICE, "lijst.xlsx", names)
+    api.press(ALICE, asked, button(asked, "school"))
+    preview = await edited(api, ALICE, asked, "2 scholen, 2 nieuw")
+    api.press(ALICE, preview, button(preview, "ja"))
+    await edited(api, ALICE, asked, "Geïmporteerd uit lijst.xlsx: 2 scholen")
+    assert await count(db, KnowledgeItem, KnowledgeItem.kind == "school") == 2
+    assert [a for _, a, _ in await audit(db)] == ["kennis-import", "kennis-import"]
+
+
+async def test_files_that_are_not_imported_get_a_polite_answer_and_store_nothing(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    ics = calendar(("een@fictief", "Fictieve intervisie", datetime.now(UTC) + timedelta(days=5)))
+
+    too_big = await send(api, ALICE, "groot.ics", ics, file_size=150_000)
+    assert "Dit bestand is te groot: ik neem bestanden tot 100 kB aan" in too_big["text"]
+    pdf = await send(api, ALICE, "rooster.pdf", b"%PDF-1.4 fictief", mime_type="application/pdf")
+    assert "Dit soort bestand kan ik niet importeren" in pdf["text"]
+    not_mine = await send(api, BOB, "agenda.ics", ics)
+    assert "alleen een coördinator" in not_mine["text"]
+    bob_pdf = await send(api, BOB, "verslag.pdf", b"%PDF-1.4 fictief")
+    assert "Ik kan alleen tekstvragen beantwoorden" in bob_pdf["text"]
+    before = len(api.sent_to(ALICE["id"]))
+    api.send_other(ALICE, "photo", [{"file_id": "foto-1", "file_unique_id": "ufoto-1", "width": 1, "height": 1}])
+    photo = await api.reply(ALICE["id"], before)
+    assert "Ik kan alleen tekstvragen beantwoorden" in photo["text"]
+
+    api.send_document(ALICE, "agenda.ics", ics, chat=GROUP)
+    in_group = await api.reply(GROUP["id"], 0)
+    assert "privégesprek" in in_group["text"]
+
+    await bot.wait_idle()
+    assert api.calls_to("getFile") == []
+    assert api.downloads == []
+    assert await count(db, Event) == 0
+    assert await audit(db) == []
+    for message in [*api.sent_to(ALICE["id"]), *api.sent_to(BOB["id"]), *api.sent_to(GROUP["id"])]:
+        assert len(message.get("text", "")) <= 4096
+        assert "Traceback" not in message.get("text", "")
+
+
+async def test_a_long_list_of_errors_is_cut_to_one_message(api: FakeBotAPI, bot: BotRunner) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    rows = "".join(f"Fictieve Persoon {n};schoolopleider;geen-mailadres-{n}\r\n" for n in range(300))
+    refused = await send(api, ALICE, "veel.csv", f"naam;rol;e-mail\r\n{rows}".encode())
+    assert len(refused["text"]) <= 4096
+    assert "(300 fouten)" in refused["text"]
+    assert "veel.csv:2: kolom e-mail" in refused["text"]
+    assert "… en nog " in refused["text"]
+    assert " fouten" in refused["text"].rsplit("… en nog ", 1)[1]

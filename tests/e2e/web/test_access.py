@@ -1,0 +1,130 @@
+"""Who gets into the web view: coordinators by a one-time link or a signed Mini App initData; all
+else gets a Dutch 403 and changes nothing."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import quote
+
+from tests.bot_runner import BotRunner
+from tests.e2e.test_bot import onboard
+from tests.e2e.web.conftest import ALICE, BOB, log_in, login_link, screenshot, signed_init_data, web_address
+from tests.fake_bot_api import FakeBotAPI
+
+NO_SESSION = "niet (meer) ingelogd"
+
+
+async def test_a_coordinator_logs_in_once_with_the_link_from_web(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    link = await login_link(api, ALICE)
+    await page.goto(link)
+    await screenshot(page, "inloggen")
+    await page.get_by_role("button", name="Inloggen").click()
+    await page.wait_for_url(re.compile(r"/$"))
+    assert "Welkom, Fictieve Anna" in await page.inner_text("main")
+    assert "Marnix Academie" in await page.inner_text("header")
+    await screenshot(page, "overzicht")
+
+    # The same link a second time, in another browser: refused; the first session still works.
+    other = await page.context.browser.new_context()
+    second = await other.new_page()
+    await second.goto(link)
+    await second.get_by_role("button", name="Inloggen").click()
+    assert "al gebruikt of verlopen" in await second.inner_text("main")
+    await second.goto(web_address(bot) + "agenda")
+    assert NO_SESSION in await second.inner_text("main")
+    await other.close()
+    await page.reload()
+    assert "Welkom" in await page.inner_text("main")
+
+
+async def test_fetching_the_link_does_not_use_it_up(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    """A link preview or a mail scanner fetches the link: that costs nothing, the button logs in."""
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    link = await login_link(api, ALICE)
+    fetched = await page.request.get(link)
+    assert fetched.status == 200
+    await page.goto(link)
+    await page.get_by_role("button", name="Inloggen").click()
+    await page.wait_for_url(re.compile(r"/$"))
+    assert "Welkom" in await page.inner_text("main")
+
+
+async def test_the_mini_app_logs_in_with_telegrams_signed_init_data(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await page.goto(f"{web_address(bot)}app#tgWebAppData={quote(signed_init_data(ALICE))}&tgWebAppVersion=8.0")
+    await page.wait_for_url(re.compile(r"/$"))
+    assert "Welkom, Fictieve Anna" in await page.inner_text("main")
+
+
+async def test_forged_expired_or_foreign_init_data_gets_403(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    address = web_address(bot)
+    cases = {
+        "another bot's token": signed_init_data(ALICE, token="999:ANDERE-BOT"),
+        "signed two hours ago": signed_init_data(ALICE, signed_at=time.time() - 2 * 3600),
+        "a changed user id": signed_init_data(ALICE).replace(str(ALICE["id"]), str(BOB["id"])),
+        "a mentor, not a coordinator": signed_init_data(BOB),
+    }
+    for case, init_data in cases.items():
+        refused = await page.request.post(f"{address}app", form={"init_data": init_data})
+        assert refused.status == 403, case
+        assert "Telegram kon niet bevestigen" in await refused.text(), case
+    assert not await page.context.cookies(), "no session was started"
+    await page.goto(f"{address}")
+    assert NO_SESSION in await page.inner_text("main")
+
+
+async def test_a_mentor_gets_no_link_and_no_page(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    refused = await api.ask(BOB, "/web")
+    assert "alleen voor coördinatoren" in refused["text"]
+    for path in ("", "agenda", "berichten", "vragen", "kennis", "statistieken"):
+        response = await page.goto(web_address(bot) + path)
+        assert response.status == 403, path
+        assert NO_SESSION in await page.inner_text("main")
+
+
+async def test_a_form_without_its_csrf_token_is_refused(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await log_in(api, page)
+    forged = await page.request.post(web_address(bot) + "uitloggen", form={"csrf": "vervalst"})
+    assert forged.status == 403
+    assert "formulier is verlopen" in await forged.text()
+    await page.reload()
+    assert "Welkom" in await page.inner_text("main"), "still logged in: the forged form changed nothing"
+
+    await page.get_by_role("button", name="Uitloggen").click()
+    await page.wait_for_url(re.compile(r"/uitgelogd$"))
+    await page.goto(web_address(bot))
+    assert NO_SESSION in await page.inner_text("main")
+
+
+async def test_what_a_coordinator_typed_is_shown_escaped(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    sneaky = FakeBotAPI.user(ALICE["id"], "<img src=x onerror=alert(1)>Anna")
+    await log_in(api, page, sneaky)
+    assert "Welkom, <img src=x onerror=alert(1)>Anna" in await page.inner_text("main")
+    assert await page.locator("main img").count() == 0
+
+
+async def test_the_session_cookie_is_http_only_and_secure(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await log_in(api, page)
+    [cookie] = await page.context.cookies()
+    assert cookie["httpOnly"]
+    assert cookie["secure"]
+    assert cookie["sameSite"] == "Lax"
+    assert await page.evaluate("document.cookie") == ""
+
+
+async def test_operators_see_health_and_metrics(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    await api.ask(BOB, "wat is lesson study?")
+    address = web_address(bot)
+    health = await page.request.get(address + "healthz")
+    assert health.status == 200
+    assert (await health.json())["database"] is True
+    metrics = await (await page.request.get(address + "metrics")).text()
+    assert re.search(r'^samen_opleiden_questions\{outcome="answered"\} 1\.0$', metrics, re.MULTILINE), metrics
+    assert "samen_opleiden_outbox_oldest_pending_seconds 0.0" in metrics
