@@ -26,7 +26,15 @@ from telegram.ext import (
 
 from bot.context import current_time
 from bot.services.coordinators import Authority
-from bot.services.question_inbox import MAX_ANSWER, PAGE_SIZE, DraftView, InboxPage, answer_message, quoted
+from bot.services.question_inbox import (
+    MAX_ANSWER,
+    PAGE_SIZE,
+    DraftView,
+    InboxPage,
+    answer_fault,
+    answer_message,
+    quoted,
+)
 from bot.services.schedule import dutch_date, local
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
@@ -180,10 +188,11 @@ async def typed(update: Update, context: Context) -> int | None:
     if authority is None or message is None or message.text is None:
         return ConversationHandler.END
     text = message.text.strip()
-    if len(text) > MAX_ANSWER:
+    fault = answer_fault(text)
+    if fault == "long":
         await message.reply_text(f"Je antwoord is te lang ({len(text)} tekens, hooguit {MAX_ANSWER}). Maak het korter.")
         return None
-    if len(text) < 2:
+    if fault == "short":
         await message.reply_text("Typ een antwoord van minstens een paar woorden, of /annuleer om te stoppen.")
         return None
     try:
