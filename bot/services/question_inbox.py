@@ -10,6 +10,7 @@ draft in the database, so a restart loses no text. Every call checks the coordin
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import math
 from dataclasses import dataclass, replace
@@ -63,6 +64,11 @@ class DraftView:
     answer: str | None
     recipients: int
 
+    @property
+    def version(self) -> str:
+        """The version of the answer shown: "Versturen" under a preview sends only this answer."""
+        return answer_version(self.answer or "")
+
 
 @dataclass(frozen=True)
 class Answered:
@@ -79,6 +85,11 @@ def quoted(text: str) -> str:
 def _typed(text: str) -> str:
     """An answer as typed, stripped, with a browser's CRLF line ends as the chat's LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def answer_version(answer: str) -> str:
+    """A short digest of an answer (8 hex digits: it fits a button's callback data)."""
+    return hashlib.sha256(answer.encode()).hexdigest()[:8]
 
 
 def answer_fault(text: str) -> Literal["short", "long"] | None:
@@ -244,13 +255,13 @@ class QuestionInboxService:
             return await inbox.drop_drafts_before(before) + await inbox.drop_answers_sent_before(before)
 
     async def send(
-        self, actor: Authority, question_id: int, now: datetime, confirmed: str | None = None
+        self, actor: Authority, question_id: int, now: datetime, version: str | None = None
     ) -> Answered | None:
         """Confirmed: the draft answer becomes a question/answer entry of the partnership, every asker
         gets it through the outbox, and the group leaves the inbox, all in one transaction; then the
         index is rebuilt at once. None when the draft is not for this group (any more), or when
-        ``confirmed`` (the answer the coordinator saw in the preview) is not the draft's answer now:
-        it was changed meanwhile, in the chat or another window. PermissionError for a question of
+        ``version`` (of the answer the coordinator saw in the preview, ``DraftView.version``) is not
+        the draft's answer now: it was changed meanwhile, in the chat or on the web. PermissionError for a question of
         another partnership."""
         assert actor.user_id is not None
         group = await self._own_group(actor, question_id)
@@ -261,7 +272,7 @@ class QuestionInboxService:
             # A question asked meanwhile may have joined the group: its asker gets the answer too.
             if draft is None or group is None or draft.question_id != question_id or not draft.answer:
                 return None
-            if confirmed is not None and _typed(confirmed)[:MAX_ANSWER] != draft.answer:
+            if version and version != answer_version(draft.answer):
                 return None
             item = self._entry(actor.partnership, group, draft.answer)
             await OverlayRepository(session).upsert([to_stored(item)], now)
@@ -337,4 +348,5 @@ __all__ = [
     "QuestionInboxService",
     "answer_fault",
     "answer_message",
+    "answer_version",
 ]

@@ -349,9 +349,11 @@ async def test_the_web_takes_up_a_group_with_the_one_draft_the_chat_uses(
     assert (current.question_id, current.answer) == (canteen, "Fictief: de kantine\nis open.")
 
     # What the preview showed is what goes out: an answer changed meanwhile (in the chat) is not sent.
-    await inbox.write(chief, "Fictief: anders getypt in de chat.", NOW)
-    assert await inbox.send(chief, canteen, NOW, confirmed="Fictief: de kantine\r\nis open.") is None
-    answered = await inbox.send(chief, canteen, NOW, confirmed="Fictief: anders getypt in de chat.")
+    rewritten = await inbox.write(chief, "Fictief: anders getypt in de chat.", NOW)
+    assert rewritten is not None
+    assert rewritten.version != prepared.version
+    assert await inbox.send(chief, canteen, NOW, version=prepared.version) is None
+    answered = await inbox.send(chief, canteen, NOW, version=rewritten.version)
     assert answered is not None
     assert (answered.questions, answered.recipients) == (1, 1)
     assert await inbox.group(chief, canteen) is None  # it left the inbox
