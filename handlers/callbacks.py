@@ -33,7 +33,7 @@ class Button:
         return rf"^{re.escape(self.prefix)}:"
 
     def pack(self, *fields: str | int) -> str:
-        data = ":".join([self.prefix, *map(str, fields)])
+        data = ":".join([self.prefix, *(str(f) for f in fields if f != "")])  # "": an optional field left out
         if len(data.encode()) > TELEGRAM_CALLBACK_LIMIT or self.parse(data) is None:
             raise ValueError(f"invalid callback data {data!r}")
         return data

@@ -98,7 +98,7 @@ async def knowledge(request: web.Request) -> web.Response:
         kinds=[(k, KIND_LABELS[k], counts[k]) for k in KINDS],
         items=shown,
         page=page,
-        pages=pages,
+        page_count=pages,
         done=DONE.get(request.query.get("klaar") or ""),
     )
 

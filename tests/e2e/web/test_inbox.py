@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.context import SERVICES_KEY
+from bot.services import Authority, Services
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
 from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
@@ -31,6 +33,18 @@ def extra_settings() -> dict[str, Any]:
     }
 
 
+def services_of(bot: BotRunner) -> Services:
+    found = bot.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+async def alice_authority(bot: BotRunner) -> Authority:
+    found = await services_of(bot).coordinators.authority(ALICE["id"])
+    assert found is not None
+    return found
+
+
 async def csrf_of(page: Any) -> str:
     """The CSRF token of the page's forms (the log-out form is on every page)."""
     token = await page.locator("input[name=csrf]").first.get_attribute("value")
@@ -49,7 +63,7 @@ async def test_a_coordinator_answers_a_group_and_the_askers_get_it(api: FakeBotA
 
     await page.goto(address + "vragen")
     main = await page.inner_text("main")
-    assert "2 vragen zonder goed antwoord, in 1 groepen" in main
+    assert "2 vragen zonder goed antwoord, in 1 groep;" in main
     row = page.locator("table.inbox tbody tr")
     assert await row.count() == 1
     assert "parkeren bij de fictieve pabo" in await row.inner_text()
@@ -163,3 +177,36 @@ async def test_another_partnerships_coordinator_gets_403_and_nothing_changes(
     assert "1×" in await page.inner_text("table.inbox")
     await bot.wait_idle()
     assert not any("Je vroeg eerder" in m["text"] for m in api.sent_to(BOB["id"]))
+
+
+ODD_QUESTIONS = (
+    "Mag mijn fictieve hond mee naar de les?",
+    "Welke kleur heeft de fictieve voordeur?",
+    "Hoeveel kost koffie in de fictieve aula?",
+    "Wie maakt de fictieve ramen schoon?",
+    "Waar hang ik mijn fictieve jas op?",
+    "Is het fictieve zwembad vandaag open?",
+    "Hoe heet de fictieve kat van de conciërge?",
+    "Kan ik een fictieve fiets lenen?",
+    "Waar is het fictieve gevonden voorwerpenbakje?",
+)
+
+
+async def test_many_groups_are_paged(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    await log_in(api, page)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
+    for text in ODD_QUESTIONS:
+        await api.ask(BOB, text)
+    await bot.wait_idle()
+    inbox = await services_of(bot).question_inbox.page(await alice_authority(bot))
+    assert inbox.total > 8, "the set-up needs more than one page of groups"
+    await page.goto(web_address(bot) + "vragen")
+    assert await page.locator("table.inbox tbody tr").count() == 8
+    assert f"Pagina 1 van {inbox.pages}" in await page.inner_text("main")
+    await page.get_by_role("link", name="Volgende ▶").click()
+    await page.wait_for_url(re.compile(r"pagina=2"))
+    assert f"Pagina 2 van {inbox.pages}" in await page.inner_text("main")
+    assert await page.locator("table.inbox tbody tr").count() == min(inbox.total - 8, 8)
+    assert await page.locator("table.inbox tbody tr td").first.inner_text() == "9"
+    await page.get_by_role("link", name="◀ Vorige").click()
+    assert f"Pagina 1 van {inbox.pages}" in await page.inner_text("main")
