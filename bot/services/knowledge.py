@@ -180,10 +180,7 @@ class KnowledgeService:
         if any(item.partnership != actor.partnership for item in items):
             raise PermissionError("alleen items van het eigen partnerschap")
         async with self.writes.transaction() as session:
-            if actor.user_id is not None:
-                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
-                if actor.partnership not in granted:
-                    raise PermissionError("geen coördinator van dit partnerschap")
+            await _require_right(session, actor)
             new, updated = await OverlayRepository(session).upsert([to_stored(i) for i in items], now)
             audit(
                 session,
