@@ -107,6 +107,16 @@ class EventRepository:
         )
         return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
 
+    async def between(self, partnership: str, start: datetime, end: datetime) -> list[Event]:
+        """Occurrences that start in [start, end), past ones too, cancelled ones not, in time order."""
+        statement = select(Event).where(
+            Event.partnership == partnership,
+            Event.starts_at >= start,
+            Event.starts_at < end,
+            Event.cancelled.is_(False),
+        )
+        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
+
     async def rsvp_counts(self, event_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """(yes, no) per event."""
         if not event_ids:

@@ -71,12 +71,15 @@ class CalendarPreview:
 
 @dataclass(frozen=True)
 class EventChange:
-    """What a coordinator changes of an event; None: unchanged (a new start without an end keeps the length)."""
+    """What a coordinator changes of an event; None: unchanged (a new start without an end keeps the length).
+    ``audience`` () is the whole partnership, as in ``NewEvent``."""
 
     title: str | None = None
     start: datetime | None = None
     end: datetime | None = None
     location: str | None = None
+    category: str | None = None
+    audience: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -297,18 +300,27 @@ class AgendaService:
         event = await EventRepository(session).get(event_id)
         if event is None or event.partnership != actor.partnership or event.cancelled or event.starts_at <= now:
             return None
+        if change.category is not None and change.category not in CATEGORIES:
+            raise ValueError(f"unknown category {change.category!r}")
         changed = []
-        if change.title is not None:
+        if change.title is not None and change.title != event.title:
             event.title = change.title
             changed.append("title")
         if change.start is not None:
             # Without an end the event keeps its length.
-            event.ends_at = change.end if change.end is not None else change.start + (event.ends_at - event.starts_at)
-            event.starts_at = change.start
-            changed.append("time")
-        if change.location is not None:
+            end = change.end if change.end is not None else change.start + (event.ends_at - event.starts_at)
+            if (change.start, end) != (event.starts_at, event.ends_at):
+                event.starts_at, event.ends_at = change.start, end
+                changed.append("time")
+        if change.location is not None and change.location != event.location:
             event.location = change.location
             changed.append("location")
+        if change.category is not None and change.category != event.category:
+            event.category = change.category
+            changed.append("category")
+        if change.audience is not None and list(change.audience) != split(event.audience):
+            event.audience = ",".join(change.audience)
+            changed.append("audience")
         await session.flush()
         await self.planner.plan_events(session, [event], now)
         audit(session, actor, "event-edit", now, subject=f"event:{event.id}", detail=",".join(changed))
@@ -332,6 +344,15 @@ class AgendaService:
                 return None
             counts = await EventRepository(session).rsvp_counts([event.id])
         return self.view(event, *counts.get(event.id, (0, 0)))
+
+    async def managed_between(self, actor: Authority, start: datetime, end: datetime) -> list[EventView]:
+        """The events of the coordinator's partnership that start in [start, end) (a month of the web
+        view's calendar), past ones too; cancelled ones are left out, as in ``managed``. With RSVP counts."""
+        async with self.sessions() as session:
+            await require_right(session, actor, actor.partnership)
+            events = await EventRepository(session).between(actor.partnership, start, end)
+            counts = await EventRepository(session).rsvp_counts([e.id for e in events])
+        return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
     async def listing(self, partnership: str, now: datetime, everything: bool = False) -> list[EventView]:
         """Occurrences from now on (``everything``: past ones too), cancelled ones included."""

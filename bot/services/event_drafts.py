@@ -7,6 +7,7 @@ writes the audit row and removes the draft in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -190,13 +191,17 @@ class EventDraftService:
             return view
 
 
-def _check(values: dict[str, object]) -> None:
-    category = values.get("category")
+def check_choices(category: object, audience: Sequence[str] | None) -> None:
+    """The category and the roles of an event (the buttons of /nieuw, the web view's form) are known ones."""
     if category is not None and category not in CATEGORIES:
         raise DraftError("Onbekende soort bijeenkomst.")
-    audience = values.get("audience")
-    if isinstance(audience, str) and any(role not in ROLES for role in split(audience)):
+    if audience is not None and any(role not in ROLES for role in audience):
         raise DraftError("Onbekende rol.")
+
+
+def _check(values: dict[str, object]) -> None:
+    audience = values.get("audience")
+    check_choices(values.get("category"), split(audience) if isinstance(audience, str) else None)
 
 
 __all__ = [
@@ -214,5 +219,6 @@ __all__ = [
     "Draft",
     "DraftError",
     "EventDraftService",
+    "check_choices",
     "clean_text",
 ]

@@ -17,6 +17,7 @@ PAGES = (  # (path, label) of the menu; a page module adds its routes in bot/web
     ("/vragen", "Vragen"),
     ("/kennis", "Kennis"),
     ("/statistieken", "Statistieken"),
+    ("/importeren", "Importeren"),
 )
 
 

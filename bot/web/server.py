@@ -8,21 +8,27 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from bot.web import auth, home, inbox, knowledge, ops
+from bot.web import agenda, auth, home, imports, inbox, knowledge, ops
 from bot.web.context import HEALTH, SERVICES, TEMPLATES, LastPoll
 from bot.web.render import templates
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a form with an imported file; larger gets a Dutch 413
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def max_request_bytes(file_max_bytes: int) -> int:
+    """The largest form: an imported file, once as upload and once in base64 when it is confirmed."""
+    return file_max_bytes * 4 // 3 + FORM_OVERHEAD_BYTES
 
 
 def create_app(services: Services, last_poll_at: LastPoll) -> web.Application:
-    app = web.Application(middlewares=[auth.authenticate], client_max_size=MAX_UPLOAD_BYTES)
+    limit = max_request_bytes(services.settings.chat_file_max_bytes)
+    app = web.Application(middlewares=[auth.authenticate], client_max_size=limit)
     app[SERVICES] = services
     app[TEMPLATES] = templates()
     app[HEALTH] = last_poll_at
-    for feature in (auth, home, ops, inbox, knowledge):
+    for feature in (auth, home, ops, imports, agenda, inbox, knowledge):
         app.add_routes(feature.routes)
     app.router.add_static("/static/", STATIC)
     return app
