@@ -4,13 +4,16 @@ the web's are one; another partnership's coordinator is refused and nothing chan
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 from bot.context import SERVICES_KEY
-from bot.services import Authority, Services
+from bot.services import Services
+from bot.services.question_inbox import InboxPage
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
 from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
@@ -20,6 +23,7 @@ DAAN = FakeBotAPI.user(7004, "Fictieve Daan")
 PARKING = "Waar kan ik parkeren bij de fictieve pabo?"
 ANSWER = "Fictief antwoord: parkeren kan op het <script>alert('x')</script> terrein achter de pabo."
 NOT_KNOWN = "Parkeermogelijkheden staan niet in mijn kennisbank"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -39,10 +43,21 @@ def services_of(bot: BotRunner) -> Services:
     return found
 
 
-async def alice_authority(bot: BotRunner) -> Authority:
-    found = await services_of(bot).coordinators.authority(ALICE["id"])
-    assert found is not None
-    return found
+async def on_bot(bot: BotRunner, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` in the bot's own event loop (its database pool belongs to that loop)."""
+    assert bot.loop is not None
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, bot.loop))
+
+
+async def inbox_of_alice(bot: BotRunner) -> InboxPage:
+    found = services_of(bot)
+
+    async def run() -> InboxPage:
+        alice = await found.coordinators.authority(ALICE["id"])
+        assert alice is not None
+        return await found.question_inbox.page(alice)
+
+    return await on_bot(bot, run())
 
 
 async def csrf_of(page: Any) -> str:
@@ -198,7 +213,7 @@ async def test_many_groups_are_paged(api: FakeBotAPI, bot: BotRunner, page: Any)
     for text in ODD_QUESTIONS:
         await api.ask(BOB, text)
     await bot.wait_idle()
-    inbox = await services_of(bot).question_inbox.page(await alice_authority(bot))
+    inbox = await inbox_of_alice(bot)
     assert inbox.total > 8, "the set-up needs more than one page of groups"
     await page.goto(web_address(bot) + "vragen")
     assert await page.locator("table.inbox tbody tr").count() == 8

@@ -4,8 +4,10 @@ coordinator is refused and nothing changes; imported names are shown escaped."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from bot.context import SERVICES_KEY
 from bot.services import Services
 from bot.services.coordinators import command_line
+from bot.services.knowledge import CheckedImport
 from knowledge.imports import TableFile
+from knowledge.overlay import OverlayItem
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
 from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
@@ -28,6 +32,7 @@ CONTACTS = (
     f"{HOSTILE};mentor;;;\n"
 )
 WHO = "wie is Jorien Pijlstra?"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -45,15 +50,30 @@ def services_of(bot: BotRunner) -> Services:
     return found
 
 
+async def on_bot(bot: BotRunner, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` in the bot's own event loop (its database pool belongs to that loop)."""
+    assert bot.loop is not None
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, bot.loop))
+
+
 async def import_contacts(bot: BotRunner) -> str:
-    """The import as ``kb import`` does it (check, then import): returns Jorien's item id."""
+    """The import as ``kb import`` does it (check, then import), in the running bot: Jorien's item id."""
     overlay = services_of(bot).overlay
-    checked = await overlay.check_import(TableFile("contacten.csv", CONTACTS.encode()), "contact", POO)
-    assert not checked.problems, checked.problems
-    await overlay.import_items(command_line(POO), "contact", checked.items, services_of(bot).clock())
-    await overlay.reload()
+
+    async def run() -> CheckedImport:
+        checked = await overlay.check_import(TableFile("contacten.csv", CONTACTS.encode()), "contact", POO)
+        assert not checked.problems, checked.problems
+        await overlay.import_items(command_line(POO), "contact", checked.items, services_of(bot).clock())
+        await overlay.reload()
+        return checked
+
+    checked = await on_bot(bot, run())
     [jorien] = [i.entry_id for i in checked.items if i.fields["naam"] == JORIEN]
     return jorien
+
+
+async def items_of(bot: BotRunner, partnership: str) -> list[OverlayItem]:
+    return await on_bot(bot, services_of(bot).overlay.items(partnership))
 
 
 async def csrf_of(page: Any) -> str:
@@ -110,7 +130,7 @@ async def test_a_coordinator_edits_and_removes_an_imported_contact(api: FakeBotA
     assert JORIEN not in await page.inner_text("table")
     assert "Contactpersonen (1)" in await page.inner_text("main")
     assert "Jorien" not in (await api.ask(BOB, WHO))["text"]
-    assert jorien not in [i.entry_id for i in await services_of(bot).overlay.items(POO)]
+    assert jorien not in [i.entry_id for i in await items_of(bot, POO)]
     assert dialogs == []
 
 
@@ -140,6 +160,6 @@ async def test_another_partnerships_coordinator_gets_403_and_nothing_changes(
         assert refused.status == 403, url
         assert "hoort niet bij jouw partnerschap" in await refused.text()
 
-    [stored] = [i for i in await services_of(bot).overlay.items(POO) if i.entry_id == jorien]
+    [stored] = [i for i in await items_of(bot, POO) if i.entry_id == jorien]
     assert stored.fields["naam"] == JORIEN
     assert stored.fields["telefoon"] == "06 12345678"
