@@ -193,9 +193,17 @@ async def test_another_partnerships_coordinator_gets_403_and_nothing_changes(
     await bot.wait_idle()
     assert not any("Je vroeg eerder" in m["text"] for m in api.sent_to(BOB["id"]))
 
+    # Anna cancels from the preview: nothing is sent, the draft is gone, the question stays.
+    await page.goto(address + group + "/voorbeeld")
+    await page.get_by_role("button", name="Annuleren").click()
+    await page.wait_for_url(re.compile(r"klaar=geannuleerd"))
+    assert "er is niets verstuurd" in await page.inner_text("main")
+    assert "1×" in await page.inner_text("table.inbox")
+    await page.goto(address + group)
+    assert await page.locator("textarea[name=antwoord]").input_value() == ""
+
 
 ODD_QUESTIONS = (
-    "Mag mijn fictieve hond mee naar de les?",
     "Welke kleur heeft de fictieve voordeur?",
     "Hoeveel kost koffie in de fictieve aula?",
     "Wie maakt de fictieve ramen schoon?",
@@ -204,6 +212,7 @@ ODD_QUESTIONS = (
     "Hoe heet de fictieve kat van de conciërge?",
     "Kan ik een fictieve fiets lenen?",
     "Waar is het fictieve gevonden voorwerpenbakje?",
+    "Mag mijn fictieve <script>hond</script> mee naar de les?",  # asked last: the newest, first
 )
 
 
@@ -217,6 +226,9 @@ async def test_many_groups_are_paged(api: FakeBotAPI, bot: BotRunner, page: Any)
     assert inbox.total > 8, "the set-up needs more than one page of groups"
     await page.goto(web_address(bot) + "vragen")
     assert await page.locator("table.inbox tbody tr").count() == 8
+    first = page.locator("table.inbox tbody tr").first
+    assert "<script>hond</script>" in await first.inner_text()  # shown as typed, never run
+    assert await page.locator("main script").count() == 0
     assert f"Pagina 1 van {inbox.pages}" in await page.inner_text("main")
     await page.get_by_role("link", name="Volgende ▶").click()
     await page.wait_for_url(re.compile(r"pagina=2"))
