@@ -56,6 +56,15 @@ class BroadcastRepository:
         )
         return list(await self.session.scalars(statement))
 
+    async def planned(self, partnership: str, now: datetime) -> list[Broadcast]:
+        """Confirmed broadcasts whose moment is still to come, soonest first."""
+        statement = (
+            select(Broadcast)
+            .where(Broadcast.partnership == partnership, Broadcast.status == SCHEDULED, Broadcast.due_at > now)
+            .order_by(Broadcast.due_at, Broadcast.id)
+        )
+        return list(await self.session.scalars(statement))
+
     async def due_open(self, now: datetime) -> list[Broadcast]:
         """Broadcasts whose moment has come and whose report is not queued yet."""
         statement = select(Broadcast).where(

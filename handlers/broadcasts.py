@@ -39,12 +39,13 @@ from bot.services.broadcasts import (
     excerpt,
     html_too_long,
     max_body_length,
-    report_lines,
+    moment_text,
+    recipients_text,
+    state_line,
 )
 from bot.services.dutch_dates import EXAMPLE, WhenError, parse_when
 from bot.services.roles import ROLES
-from bot.services.schedule import dutch_date, local
-from db.broadcast_repositories import CANCELLED_BROADCAST, DONE, SCHEDULED
+from db.broadcast_repositories import SCHEDULED
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, label, sender_of, services
 from handlers.coordinators import REFUSAL, require_coordinator
@@ -61,10 +62,6 @@ REPEAT = "Typ je bericht of het moment als tekst, of kies met de knoppen hierbov
 GONE = "Dit concept bestaat niet meer of is al verstuurd. Begin opnieuw met /bericht."
 TOO_LATE = "Niet geannuleerd: dit bericht is al verstuurd of gepland. Een gepland bericht annuleer je in /berichten."
 NOT_YOUR_DRAFT = "Dit concept is niet van jou; er is niets veranderd."
-
-
-def moment_text(moment: datetime) -> str:
-    return f"{dutch_date(local(moment).date())} om {local(moment):%H:%M}"
 
 
 def audience_keyboard(view: BroadcastView, has_schools: bool) -> InlineKeyboardMarkup:
@@ -111,10 +108,6 @@ def confirm_keyboard(view: BroadcastView) -> InlineKeyboardMarkup:
     )
 
 
-def recipients_text(count: int) -> str:
-    return "1 ontvanger" if count == 1 else f"{count} ontvangers"
-
-
 def summary_text(view: BroadcastView) -> str:
     """Under the preview: who, how many (active chats in the audience right now), when."""
     when = f"gepland op {moment_text(view.due_at)}" if view.due_at is not None else "direct na ‘Versturen’"
@@ -139,18 +132,6 @@ def listing_text(views: list[BroadcastView], now: datetime) -> str:
         )
         lines.append("  " + html.escape(state_line(view, now)))
     return "\n".join(lines)
-
-
-def state_line(view: BroadcastView, now: datetime) -> str:
-    report = view.report
-    if view.status == CANCELLED_BROADCAST:
-        return "geannuleerd"
-    if view.status == SCHEDULED and view.due_at is not None and view.due_at > now:
-        return f"gepland op {moment_text(view.due_at)}"
-    if view.status != DONE:
-        done = report.sent + report.blocked + report.failed
-        return f"bezig: {done} van {view.recipients} afgehandeld ({report.sent} verzonden)"
-    return "klaar — " + "; ".join(report_lines(view)).replace("Redenen:; ", "redenen: ")
 
 
 def listing_keyboard(views: list[BroadcastView], now: datetime) -> InlineKeyboardMarkup | None:

@@ -328,7 +328,7 @@ class BroadcastService:
             found = await BroadcastRepository(session).get(broadcast_id)
             if found is None or found.partnership != actor.partnership:
                 raise NotAllowed("niet van jouw partnerschap")
-            if found.status != SCHEDULED or (found.due_at is not None and found.due_at <= now):
+            if not cancellable(found.status, found.due_at, now):
                 return None
             removed = await BroadcastRepository(session).drop_pending(broadcast_key(found.id))
             found.status, found.updated_at = CANCELLED_BROADCAST, now
@@ -342,6 +342,26 @@ class BroadcastService:
             await _require_right(session, actor)
             found = await BroadcastRepository(session).recent(actor.partnership, limit)
             return [await self._view(session, broadcast) for broadcast in found]
+
+    async def planned(self, actor: Authority, now: datetime) -> list[BroadcastView]:
+        """The partnership's confirmed broadcasts still waiting for their moment, soonest first."""
+        async with self.sessions() as session:
+            await _require_right(session, actor)
+            found = await BroadcastRepository(session).planned(actor.partnership, now)
+            return [await self._view(session, broadcast) for broadcast in found]
+
+    async def show(self, actor: Authority, broadcast_id: int) -> BroadcastView | None:
+        """One broadcast of the actor's partnership with its progress and report (a draft: the
+        author's own only, counted now). None: there is no such broadcast; NotAllowed: it is
+        another partnership's (or another coordinator's draft)."""
+        async with self.sessions() as session:
+            await _require_right(session, actor)
+            found = await BroadcastRepository(session).get(broadcast_id)
+            if found is None:
+                return None
+            if found.partnership != actor.partnership or (found.status == CONCEPT and not _owns(actor, found)):
+                raise NotAllowed("niet van jouw partnerschap")
+            return await self._view(session, found, live=found.status == CONCEPT)
 
     async def progress(self, broadcast_id: int) -> BroadcastView | None:
         """For the command line, which waits until every row is final."""
@@ -569,6 +589,32 @@ def report_message(view: BroadcastView) -> str:
     return "\n".join([title, quoted, "", *(html.escape(line) for line in report_lines(view))])
 
 
+def moment_text(moment: datetime) -> str:
+    return f"{dutch_date(local(moment).date())} om {local(moment):%H:%M}"
+
+
+def recipients_text(count: int) -> str:
+    return "1 ontvanger" if count == 1 else f"{count} ontvangers"
+
+
+def state_line(view: BroadcastView, now: datetime) -> str:
+    """Where a broadcast is, in Dutch: planned, cancelled, under way or done with its report."""
+    report = view.report
+    if view.status == CANCELLED_BROADCAST:
+        return "geannuleerd"
+    if view.status == SCHEDULED and view.due_at is not None and view.due_at > now:
+        return f"gepland op {moment_text(view.due_at)}"
+    if view.status != DONE:
+        done = report.sent + report.blocked + report.failed
+        return f"bezig: {done} van {view.recipients} afgehandeld ({report.sent} verzonden)"
+    return "klaar — " + "; ".join(report_lines(view)).replace("Redenen:; ", "redenen: ")
+
+
+def cancellable(status: str, due_at: datetime | None, now: datetime) -> bool:
+    """A planned broadcast can be cancelled until its moment (then the dispatcher starts sending)."""
+    return status == SCHEDULED and due_at is not None and due_at > now
+
+
 def roles_in(values: Sequence[str]) -> tuple[str, ...]:
     """Roles in the order of onboarding, unknown ones refused."""
     unknown = [value for value in values if value not in ROLES]
@@ -588,11 +634,15 @@ __all__ = [
     "Report",
     "School",
     "broadcast_message",
+    "cancellable",
     "dutch_reason",
     "excerpt",
     "max_body_length",
+    "moment_text",
     "plain",
+    "recipients_text",
     "report_lines",
     "report_message",
     "roles_in",
+    "state_line",
 ]

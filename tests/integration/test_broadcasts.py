@@ -420,3 +420,70 @@ async def test_paid_broadcast_only_when_switched_on_and_only_for_the_broadcast_r
     calls = [(int(c.params["chat_id"]), c.params.get("allow_paid_broadcast")) for c in api.calls_to("sendMessage")]
     # Off: no parameter at all (the message and its report); on: the broadcast row only, not the report.
     assert calls == [(MENTOR, None), (CHIEF, None), (MENTOR, "true"), (CHIEF, None)]
+
+
+@pytest.mark.usefixtures("people")
+async def test_one_broadcast_and_the_planned_ones_are_shown_to_their_partnership_only(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """What the web view's /berichten shows: the planned broadcasts (soonest first) and one
+    broadcast with its progress; another partnership's id or someone else's draft is refused."""
+    services = services_for(sessions, matcher)
+    broadcasts = services.broadcasts
+    later, sooner = NOW + timedelta(days=3), NOW + timedelta(hours=2)
+    first = await ready(services, chief(), "Fictief later", Audience(), due=later)
+    await broadcasts.confirm(chief(), first, NOW)
+    second = await ready(services, chief(), "Fictief eerder", Audience(roles=("mentor",)), due=sooner)
+    await broadcasts.confirm(chief(), second, NOW)
+    now_sent = await ready(services, chief(), "Fictief nu", Audience())
+    await broadcasts.confirm(chief(), now_sent, NOW)
+    cancelled = await ready(services, chief(), "Fictief weg", Audience(), due=later)
+    await broadcasts.confirm(chief(), cancelled, NOW)
+    await broadcasts.cancel(chief(), cancelled, NOW)
+
+    planned = await broadcasts.planned(chief(), NOW)
+    assert [v.id for v in planned] == [second, first]
+    assert [v.id for v in await broadcasts.planned(chief(), sooner)] == [first]  # its moment came
+    other = Authority(OTHER_CHIEF, "x", "groningen-kop-van-drenthe")
+    assert await broadcasts.planned(other, NOW) == []
+
+    shown = await broadcasts.show(chief(), now_sent)
+    assert shown is not None
+    assert (shown.status, shown.recipients, shown.report.waiting) == (SENDING_NOW, 3, 3)
+    assert await broadcasts.show(chief(), 999_999) is None
+    for actor in (other, Authority(OTHER_CHIEF, "x", "poo-marnix"), Authority(MENTOR, "x", "poo-marnix")):
+        with pytest.raises(NotAllowed):
+            await broadcasts.show(actor, now_sent)
+    # A draft: its author sees it, counted now; another coordinator of the partnership does not.
+    draft = await broadcasts.write(chief(), None, "Fictief concept", NOW)
+    assert (draft.status, draft.recipients) == ("concept", 3)
+    shown_draft = await broadcasts.show(chief(), draft.id)
+    assert shown_draft is not None
+    assert shown_draft.recipients == 3
+    await add_coordinator(sessions, STUDENT, "poo-marnix")
+    with pytest.raises(NotAllowed):
+        await broadcasts.show(Authority(STUDENT, "x", "poo-marnix"), draft.id)
+
+
+@pytest.mark.usefixtures("people")
+async def test_a_draft_started_without_a_chat_is_confirmed_once_and_reported_nowhere_in_chat(
+    api: FakeBotAPI, bot: Bot, sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """The web view writes the draft without a chat: confirmed twice (a double submit) it is queued
+    once; its report is only on the page (no chat to send it to)."""
+    services = services_for(sessions, matcher, Clock())
+    broadcasts = services.broadcasts
+    draft = await broadcasts.write(chief(), None, "Fictieve webtekst &lt;b&gt;", NOW)
+    await broadcasts.set_audience(chief(), draft.id, Audience(roles=("mentor",)), NOW)
+    await broadcasts.set_moment(chief(), draft.id, None, NOW)
+    view = await broadcasts.confirm(chief(), draft.id, NOW)
+    assert view.recipients == 1
+    with pytest.raises(NothingToSend):
+        await broadcasts.confirm(chief(), draft.id, NOW)
+    assert [r.chat_id for r in await rows(sessions)] == [MENTOR]
+    await Dispatcher(services, bot).tick()
+    await broadcasts.complete(NOW)
+    shown = await broadcasts.show(chief(), draft.id)
+    assert shown is not None
+    assert (shown.status, shown.report.sent, shown.report.waiting) == (DONE, 1, 0)
+    assert [c.params["chat_id"] for c in api.calls_to("sendMessage")] in ([MENTOR], [str(MENTOR)])
