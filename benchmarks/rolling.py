@@ -275,6 +275,9 @@ async def rolling_deploy(
         "finished_in_time": done,
         "outbox_final": final,
         "inbox_left": await inbox_left(database_url),
+        # Updates Telegram gave to more than one poll (B's first poll before A confirmed its batch):
+        # each must still be answered once (bot/inbox.py).
+        "updates_handed_out_twice": sum(1 for times in api.handed_out.values() if times > 1),
     }
     return result
 
@@ -447,6 +450,7 @@ def report(results: dict[str, Any], questions: int, recipients: int) -> None:
         "sorry",
         "niet bereikt",
         "2x bezorgd",
+        "2x uitgedeeld",
         "A exit",
         "overdracht s",
         "stilte s",
@@ -472,6 +476,7 @@ def report(results: dict[str, Any], questions: int, recipients: int) -> None:
                 r["apologies"] if r["questions"] else "",
                 r["not_reached"],
                 r["delivered_twice"],
+                r.get("updates_handed_out_twice", ""),
                 r.get("old_exit_code", ""),
                 f"{r['hand_over_seconds']:.1f}" if "hand_over_seconds" in r else "",
                 f"{r['longest_silence_seconds']:.1f}",

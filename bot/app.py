@@ -33,6 +33,7 @@ import handlers
 from bot import jobs
 from bot.context import FORGETTERS_KEY, INBOX_KEY, SERVICES_KEY, WEB_ADDRESS_KEY
 from bot.inbox import Inbox, InboxBot, InboxQueue
+from bot.retries import RetryInChatTurn
 from bot.services import Services
 from bot.services.coordinators import UnknownPartnership
 from bot.settings import Settings
@@ -52,8 +53,8 @@ WRITER_STOP_SECONDS = 2.0
 # PTB's AIORateLimiter holds back *every* request while it waits out a 429 before a retry, so a 429
 # for one chat would make all chats wait (up to 4x retry_after with 3 retries). With no retries in
 # the limiter, a 429 reaches the caller at once and only that chat waits: the outbox puts the row
-# back until retry_after (bot/services/deliveries.py); a reply is tried again once after the wait,
-# in that chat's own turn (handlers/errors.py).
+# back until retry_after (bot/services/deliveries.py); a reply's request alone is sent again after
+# the wait, in that chat's own turn (bot/retries.py).
 RATE_LIMIT_RETRIES = 0
 # Telegram takes about 30 messages/s, so more updates in progress or more connections would only
 # wait longer; bounded, a burst of updates cannot pile up work. httpcore scans its whole pool on
@@ -165,7 +166,9 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         base_file_url=file_url(base_url),
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=rate_limiter_for_telegram(settings.messages_per_second) if rate_limiter else None,
+        rate_limiter=RetryInChatTurn(
+            rate_limiter_for_telegram(settings.messages_per_second) if rate_limiter else None, settings.reply_retries
+        ),
         # A group question deleted before its answer goes out is still answered (not a 400, "Sorry").
         defaults=Defaults(allow_sending_without_reply=True),
         inbox=inbox,

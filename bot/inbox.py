@@ -13,6 +13,9 @@ lease (``INBOX_LEASE_SECONDS``) that the instance renews while it lives (the ``i
 starting instance takes over only rows nobody holds or whose lease ran out (their instance died),
 never the rows of an instance that is still alive; the same job keeps taking over such rows while it
 runs. An instance that stops releases what it still holds, so the next takes it over at once.
+Telegram gives an update to every ``getUpdates`` call until one confirms it, so in a rolling deploy
+the new instance's first poll can get the batch the old one has just received: only the instance
+whose row it is handles it (``first_time`` refuses it elsewhere; no one removes another's row).
 
 The same read also warms the profile cache for the batch's senders, so answering them needs no
 database round trip. While the database is unreachable updates are still handled (without this
@@ -53,6 +56,7 @@ class Inbox:
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._stored: set[int] = set()  # in the inbox table and not yet handled
         self._in_progress: set[int] = set()  # accepted and not yet handled
+        self._elsewhere: set[int] = set()  # received, but the inbox row is another live instance's
 
     def attach(self, services: Services) -> None:
         self.services = services
@@ -61,7 +65,7 @@ class Inbox:
         """Whether this update id was not handled (or queued) before in this run."""
         if not isinstance(update, Update):
             return True
-        if update.update_id in self._seen:
+        if update.update_id in self._seen or update.update_id in self._elsewhere:
             return False
         self._seen[update.update_id] = None
         self._in_progress.add(update.update_id)
@@ -76,7 +80,12 @@ class Inbox:
     async def refused(self, update: object) -> None:
         """A second copy of an update: its inbox row (written again on receipt) goes once the first
         copy is done; while the first is still under way, that one removes it when it finishes."""
-        if isinstance(update, Update) and update.update_id not in self._in_progress:
+        if not isinstance(update, Update):
+            return
+        if update.update_id in self._elsewhere:  # its owner handles it and removes the row
+            self._elsewhere.discard(update.update_id)
+            return
+        if update.update_id not in self._in_progress:
             await self.handled_id(update.update_id)
 
     async def handled(self, update: Update) -> None:
@@ -95,14 +104,20 @@ class Inbox:
         lease_until = now + timedelta(seconds=services.settings.inbox_lease_seconds)
         try:
             async with services.sessions.begin() as session:
-                await InboxRepository(session).add_many(
-                    [_row(update, now, services.instance, lease_until) for update in updates]
-                )
+                repository = InboxRepository(session)
+                await repository.add_many([_row(update, now, services.instance, lease_until) for update in updates])
+                owners = await repository.owners([update.update_id for update in updates])
         except (SQLAlchemyError, OSError) as exc:
             logger.warning(
                 "inbox unwritable (%s): %d updates handled without crash protection", type(exc).__name__, len(updates)
             )
             return
+        # Telegram gives an update to every getUpdates call until one confirms it: in a rolling deploy
+        # the new instance's first poll can get the batch the old one just received. Whoever wrote the
+        # row first answers it; the other leaves it (and takes it over if that instance dies).
+        self._elsewhere.update(
+            update_id for update_id, owner in owners.items() if owner is not None and owner != services.instance
+        )
         senders = sorted({u.effective_user.id for u in updates if u.effective_user is not None})
         await self.services.questions.prefetch(senders)
 
@@ -117,6 +132,7 @@ class Inbox:
         async with services.sessions.begin() as session:
             rows = await InboxRepository(session).take_over(services.instance, now, lease_until)
         rows = [row for row in rows if row.update_id not in self._in_progress]
+        self._elsewhere.difference_update(row.update_id for row in rows)
         self._stored.update(row.update_id for row in rows)
         again = [Update.de_json(json.loads(row.payload), bot) for row in rows if row.outcome is None]
         confirm = [(row.update_id, row.user_id) for row in rows if row.outcome == SCHOOL_SAVED and row.user_id]

@@ -64,7 +64,10 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _remove(services: Services, args: argparse.Namespace) -> int:
-    removed = await services.overlay.remove(command_line(args.partnership), args.entry_id, utcnow())
+    try:
+        removed = await services.overlay.remove(command_line(args.partnership), args.entry_id, utcnow(), reload=False)
+    except PermissionError:  # only another partnership has that id
+        removed = False
     if not removed:
         print(f"‘{args.entry_id}’ staat niet in de aanvulling van {args.partnership}. Zie kb export.", file=sys.stderr)
         return EXIT_INVALID

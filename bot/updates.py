@@ -35,6 +35,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
+from bot.retries import in_chat_turn
+
 logger = logging.getLogger(__name__)
 # Waiting updates are cheap tasks; PTB's own bound only has to be high enough never to matter.
 WAITING_UPDATES = 100_000
@@ -129,7 +131,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if paced:
                     await self._pace(chat)
                 try:
-                    await self._run(coroutine)
+                    with in_chat_turn():  # a reply that gets a 429 waits here, holding back this chat only
+                        await self._run(coroutine)
                 finally:
                     if paced:
                         chat.last_done = self.clock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -54,12 +54,44 @@ class OverlayRepository:
         )
         return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
+    async def owners(self, entry_id: str) -> set[str]:
+        """The partnerships that have an item with this id (ids are unique within a partnership only)."""
+        statement = select(KnowledgeItem.partnership).where(KnowledgeItem.entry_id == entry_id)
+        return set(await self.session.scalars(statement))
+
+    async def item(self, partnership: str, entry_id: str) -> StoredItem | None:
+        statement = select(KnowledgeItem).where(
+            KnowledgeItem.partnership == partnership, KnowledgeItem.entry_id == entry_id
+        )
+        found = (await self.session.scalars(statement.order_by(KnowledgeItem.id).limit(1))).first()
+        return None if found is None else _stored(found)
+
+    async def set_fields(self, partnership: str, entry_id: str, fields: dict[str, str], now: datetime) -> bool:
+        """Replace one item's fields (its key, id and source stay); False when they were the same.
+
+        Its ``updated_at`` becomes the newest of the table even when ``now`` is not (a clock behind
+        another instance's, or the same moment as an import): ``version`` must change, or no
+        instance would reload."""
+        stored = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+        latest = await self.session.scalar(select(func.max(KnowledgeItem.updated_at)))
+        moment = now if latest is None or latest < now else latest + timedelta(microseconds=1)
+        statement = (
+            update(KnowledgeItem)
+            .where(
+                KnowledgeItem.partnership == partnership,
+                KnowledgeItem.entry_id == entry_id,
+                KnowledgeItem.fields != stored,
+            )
+            .values(fields=stored, updated_at=moment)
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
     async def items(self, partnership: str | None = None) -> list[StoredItem]:
         statement = select(KnowledgeItem)
         if partnership is not None:
             statement = statement.where(KnowledgeItem.partnership == partnership)
         rows = await self.session.scalars(statement.order_by(KnowledgeItem.partnership, KnowledgeItem.id))
-        return [StoredItem(r.partnership, r.kind, r.key, r.entry_id, json.loads(r.fields), r.source) for r in rows]
+        return [_stored(r) for r in rows]
 
     async def upsert(self, items: Sequence[StoredItem], now: datetime) -> tuple[int, int]:
         """Insert new items, update known ones (same partnership, kind and key); returns (new, updated)."""
@@ -96,6 +128,10 @@ class OverlayRepository:
         return new, updated
 
 
+def _stored(row: KnowledgeItem) -> StoredItem:
+    return StoredItem(row.partnership, row.kind, row.key, row.entry_id, json.loads(row.fields), row.source)
+
+
 class QuestionInboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -118,6 +154,10 @@ class QuestionInboxRepository:
         for start in range(0, len(question_ids), CHUNK):
             chunk = question_ids[start : start + CHUNK]
             await self.session.execute(update(Question).where(Question.id.in_(chunk)).values(answered_at=now))
+
+    async def partnership_of(self, question_id: int) -> str | None:
+        statement = select(Question.partnership).where(Question.id == question_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def is_answered(self, partnership: str, question_id: int) -> bool:
         statement = select(Question.answered_at).where(Question.id == question_id, Question.partnership == partnership)

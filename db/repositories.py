@@ -314,6 +314,17 @@ class InboxRepository:
             insert = _dialect_insert(self.session.get_bind().dialect.name)
             await self.session.execute(insert(INBOX).on_conflict_do_nothing(index_elements=[INBOX.c.update_id]), rows)
 
+    async def owners(self, update_ids: list[int]) -> dict[int, str | None]:
+        """The instance that holds each of these updates (those still in the inbox)."""
+        owners: dict[int, str | None] = {}
+        for start in range(0, len(update_ids), CHUNK):
+            chunk = update_ids[start : start + CHUNK]
+            rows = await self.session.execute(
+                select(InboxUpdate.update_id, InboxUpdate.owner).where(InboxUpdate.update_id.in_(chunk))
+            )
+            owners.update({update_id: owner for update_id, owner in rows})
+        return owners
+
     async def remove(self, update_ids: list[int]) -> None:
         """In chunks: a driver takes a bounded number of parameters (asyncpg: 32 767)."""
         for start in range(0, len(update_ids), CHUNK):

@@ -33,16 +33,17 @@ class Button:
         return rf"^{re.escape(self.prefix)}:"
 
     def pack(self, *fields: str | int) -> str:
-        data = ":".join([self.prefix, *map(str, fields)])
+        data = ":".join([self.prefix, *(str(f) for f in fields if f != "")])  # "": an optional field left out
         if len(data.encode()) > TELEGRAM_CALLBACK_LIMIT or self.parse(data) is None:
             raise ValueError(f"invalid callback data {data!r}")
         return data
 
     def parse(self, data: str | None) -> tuple[str, ...] | None:
+        """The fields ("" for an optional one that is absent), or None when the data is malformed."""
         found = self._regex.fullmatch(data) if data is not None else None
-        if found is None or any(f.isdigit() and int(f) > MAX_DATABASE_ID for f in found.groups()):
+        if found is None or any(f.isdigit() and int(f) > MAX_DATABASE_ID for f in found.groups("")):
             return None
-        return found.groups()
+        return found.groups("")
 
 
 ANSWER = Button("a", rf"({ENTRY_ID})")
@@ -59,9 +60,10 @@ EVENT_FILE = Button("ev", rf"({INTEGER_ID}|alles)")
 COORDINATOR = Button("co", rf"(kies|ja|nee):({DATABASE_ID})")
 
 # The question inbox (/vragen): answer a group (by the id of its newest question), confirm or cancel
-# the answer, or turn the page.
+# the answer (with the version of the answer the preview showed; a button from before has none), or
+# turn the page.
 INBOX_ANSWER = Button("ib", rf"({DATABASE_ID})")
-INBOX_CONFIRM = Button("ibok", rf"({DATABASE_ID}):(ja|nee)")
+INBOX_CONFIRM = Button("ibok", rf"({DATABASE_ID}):(?:([0-9a-f]{{8}}):)?(ja|nee)")
 INBOX_PAGE = Button("ibp", r"(0|[1-9][0-9]{0,2})")
 # /nieuw: the category, a day and a time, no place, the audience (roles on/off, everyone, done), save or not.
 NEW_CATEGORY = Button("nwc", r"(intervisie|mentortraining|partnerscholendag|overig)")

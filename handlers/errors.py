@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
-from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from telegram import Update
-from telegram.error import Conflict, Forbidden, RetryAfter, TelegramError
+from telegram.error import Conflict, Forbidden, TelegramError
 
 from bot.context import INBOX_KEY
 from bot.inbox import Inbox
@@ -19,28 +16,6 @@ from handlers.common import Context, acknowledged, is_not_modified, services
 logger = logging.getLogger(__name__)
 SORRY = "Sorry, er ging iets mis aan mijn kant. Probeer het over een paar minuten nog eens."
 BUSY = "Ik ben even druk, probeer het zo nog eens."
-
-
-async def answered_after_the_wait(update: Update, context: Context) -> bool:
-    """A 429 while answering: wait what Telegram asks, in this chat's turn only (other chats go on),
-    and handle the update once more, up to ``REPLY_RETRIES`` times; then it goes the usual way ("Sorry").
-
-    Several instances sending at once (a rolling deploy's hand-over, webhook instances side by side)
-    can together exceed Telegram's 30/s for a moment: one retry was not enough to lose no answer."""
-    error = context.error
-    assert isinstance(error, RetryAfter)
-    retried: OrderedDict[int, int] = context.application.bot_data.setdefault(RETRIED_KEY, OrderedDict())
-    tries = retried.get(update.update_id, 0)
-    if tries >= REPLY_RETRIES:
-        return False
-    retried[update.update_id] = tries + 1
-    while len(retried) > REMEMBERED_RETRIES:
-        retried.popitem(last=False)
-    wait = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else error.retry_after
-    logger.info("%s: 429 from Telegram; handled again after %.0f s", describe(update), wait)
-    await asyncio.sleep(float(wait) + 0.1)
-    await context.application.process_update(update)
-    return True
 
 
 def describe(update: object) -> str:
@@ -52,17 +27,12 @@ def describe(update: object) -> str:
 
 
 HANDED_OVER_KEY = "handed-over"
-RETRIED_KEY = "retried-after-429"
-REMEMBERED_RETRIES = 1000
-REPLY_RETRIES = 5
 
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
     if isinstance(error, Conflict):
         return await hand_over_if_replaced(context)
-    if isinstance(error, RetryAfter) and isinstance(update, Update) and await answered_after_the_wait(update, context):
-        return
     chat = update.effective_chat if isinstance(update, Update) else None
     if error is not None and is_not_modified(error):
         return  # a double tap: the message already shows what it should

@@ -26,7 +26,15 @@ from telegram.ext import (
 
 from bot.context import current_time
 from bot.services.coordinators import Authority
-from bot.services.question_inbox import MAX_ANSWER, PAGE_SIZE, DraftView, InboxPage, answer_message, quoted
+from bot.services.question_inbox import (
+    MAX_ANSWER,
+    PAGE_SIZE,
+    DraftView,
+    InboxPage,
+    answer_fault,
+    answer_message,
+    quoted,
+)
 from bot.services.schedule import dutch_date, local
 from handlers import callbacks
 from handlers.common import STALE_BUTTON, Context, acknowledge, edit, services
@@ -36,6 +44,10 @@ from handlers.flows import CoordinatorFlow, arbiter_of, cancelling, replying, te
 TYPING, CONFIRMING = range(2)
 TIMEOUT = timedelta(minutes=30)
 GONE = "Deze vraag staat niet meer in de vragenbus: misschien heeft een andere coördinator haar al beantwoord."
+CANNOT_SEND = (
+    "Dit antwoord kan niet meer worden verstuurd: de vraag staat niet meer in de vragenbus, of je antwoord "
+    "is intussen gewijzigd (bijvoorbeeld in de webomgeving). Kijk in /vragen."
+)
 EMPTY = "De vragenbus is leeg: er zijn geen vragen zonder goed antwoord. 🎉"
 REPEAT = (
     "Typ je antwoord als gewone tekst, of kies ‘Versturen’ of ‘Annuleren’ onder het voorbeeld. "
@@ -97,12 +109,14 @@ def preview_text(view: DraftView, partnership_name: str) -> str:
     )
 
 
-def confirm_keyboard(question_id: int) -> InlineKeyboardMarkup:
+def confirm_keyboard(view: DraftView) -> InlineKeyboardMarkup:
+    """ "Versturen" carries the version of the answer shown: changed since (on the web), it sends nothing."""
+    send = callbacks.INBOX_CONFIRM.pack(view.question_id, view.version, "ja")
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("✅ Versturen", callback_data=callbacks.INBOX_CONFIRM.pack(question_id, "ja")),
-                InlineKeyboardButton("Annuleren", callback_data=callbacks.INBOX_CONFIRM.pack(question_id, "nee")),
+                InlineKeyboardButton("✅ Versturen", callback_data=send),
+                InlineKeyboardButton("Annuleren", callback_data=callbacks.INBOX_CONFIRM.pack(view.question_id, "nee")),
             ]
         ]
     )
@@ -180,10 +194,11 @@ async def typed(update: Update, context: Context) -> int | None:
     if authority is None or message is None or message.text is None:
         return ConversationHandler.END
     text = message.text.strip()
-    if len(text) > MAX_ANSWER:
+    fault = answer_fault(text)
+    if fault == "long":
         await message.reply_text(f"Je antwoord is te lang ({len(text)} tekens, hooguit {MAX_ANSWER}). Maak het korter.")
         return None
-    if len(text) < 2:
+    if fault == "short":
         await message.reply_text("Typ een antwoord van minstens een paar woorden, of /annuleer om te stoppen.")
         return None
     try:
@@ -200,7 +215,7 @@ async def typed(update: Update, context: Context) -> int | None:
 
 async def _preview(message: Message, view: DraftView, partnership_name: str) -> None:
     await message.reply_text(
-        preview_text(view, partnership_name), parse_mode=ParseMode.HTML, reply_markup=confirm_keyboard(view.question_id)
+        preview_text(view, partnership_name), parse_mode=ParseMode.HTML, reply_markup=confirm_keyboard(view)
     )
 
 
@@ -216,20 +231,21 @@ async def confirm(update: Update, context: Context) -> int:
         return ConversationHandler.END
     inbox_service = services(context).question_inbox
     try:
-        if parsed[1] == "nee":
+        question_id, version, choice = parsed
+        if choice == "nee":
             await inbox_service.cancel(authority)
             await acknowledge(context, query)
             await edit(context, query, "Oké, er is niets verstuurd. De vraag blijft in /vragen staan.")
             return ConversationHandler.END
-        answered = await inbox_service.send(authority, int(parsed[0]), current_time(context))
+        answered = await inbox_service.send(authority, int(question_id), current_time(context), version or None)
     except PermissionError:
         await acknowledge(context, query, REFUSAL)
         return ConversationHandler.END
     await acknowledge(context, query)
     if answered is None:
         # A second tap on "Versturen": the first one sent it, and its "Klaar" stays.
-        if not await inbox_service.is_answered(authority, int(parsed[0])):
-            await edit(context, query, "Dit antwoord kan niet meer worden verstuurd. " + GONE)
+        if not await inbox_service.is_answered(authority, int(question_id)):
+            await edit(context, query, CANNOT_SEND)
         return ConversationHandler.END
     reach = "1 persoon" if answered.recipients == 1 else f"{answered.recipients} personen"
     await edit(

@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -394,6 +394,30 @@ def overlay_items(
     return items, problems
 
 
+FORM = "formulier"  # where a problem with an edited item is (the web view shows only the message)
+
+
+def edited_item(
+    item: OverlayItem, cells: Mapping[str, str], matcher: Matcher
+) -> tuple[OverlayItem | None, list[Problem]]:
+    """``item`` with the fields a form sent (its kind's columns), checked cell by cell as a row of an
+    import is: required, length, e-mail, telephone and a contact's school (one of the partnership's,
+    by id, title or name). Its key, id and source stay, so what points at it (a user's school, a
+    button) keeps pointing at it. None and the problems when a cell is wrong."""
+    problems: list[Problem] = []
+    typed = {c.name: _cell(cells.get(c.name, "").replace("\r\n", "\n")) for c in COLUMNS[item.kind]}
+    row = Row(1, typed)
+    if not _check_cells(row, item.kind, FORM, problems):
+        return None, problems
+    fields = dict(row.cells)
+    if item.kind == "contact":
+        school = _school_of(row, matcher, item.partnership, FORM, problems)
+        if school is None:
+            return None, problems
+        fields["school"] = school
+    return replace(item, fields=_without_empty(fields)), problems
+
+
 def _base_ids(matcher: Matcher) -> set[str]:
     return {e.id for e in matcher.kb.entries}
 
@@ -435,6 +459,7 @@ __all__ = [
     "Column",
     "Row",
     "TableFile",
+    "edited_item",
     "guess_kind",
     "load",
     "overlay_items",

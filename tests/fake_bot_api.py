@@ -20,6 +20,7 @@ import itertools
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -132,6 +133,7 @@ class FakeBotAPI:
         self.file_size_claims: dict[str, int] = {}  # file_id -> a file_size to report instead of the real one
         self.user_messages: set[tuple[int, int]] = set()  # (chat, message id) the users sent and did not delete
         self.rate_limit_next = 0
+        self.rate_limit_after = 0  # sends accepted before ``rate_limit_next`` starts (a 429 on a later part)
         self.bad_gateway_next = 0  # the next sends fail with 502, as Telegram's front end sometimes does
         self.retry_after = 1
         self._polls = 0  # getUpdates calls so far: a newer one ends the one waiting (409)
@@ -148,6 +150,7 @@ class FakeBotAPI:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self.confirmed_offset = 0
+        self.handed_out: Counter[int] = Counter()  # update id -> getUpdates answers that carried it
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -287,7 +290,9 @@ class FakeBotAPI:
         if mine != self._polls:
             raise ApiError(409, CONFLICT)
         limit = int(params.get("limit") or 100)
-        return self.pending[:limit]
+        batch = self.pending[:limit]
+        self.handed_out.update(update["update_id"] for update in batch)
+        return batch
 
     def _check_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         markup = params.get("reply_markup")
@@ -344,7 +349,9 @@ class FakeBotAPI:
         if limit is not None and len(recent) >= limit:
             wait = max(1, int(window - (now - recent[0])) + 1)
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
-        if self.rate_limit_next > 0:
+        if self.rate_limit_next > 0 and self.rate_limit_after > 0:
+            self.rate_limit_after -= 1
+        elif self.rate_limit_next > 0:
             self.rate_limit_next -= 1
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", {"retry_after": self.retry_after})
         self._recent_sends.append(now)

@@ -18,13 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.services.coordinators import Authority, audit
 from bot.services.writes import WriteBehind
 from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.knowledge_repositories import SOURCE_LENGTH, OverlayRepository, StoredItem
 from knowledge import KnowledgeBase, Matcher
-from knowledge.imports import TableFile, overlay_items
+from knowledge.imports import TableFile, edited_item, overlay_items
 from knowledge.loader import Problem
 from knowledge.overlay import KINDS, OverlayItem, OverlayKind, build_matcher
 
@@ -103,6 +105,34 @@ def to_item(stored: StoredItem) -> OverlayItem | None:
     return OverlayItem(stored.partnership, kind, stored.key, stored.fields, stored.source, stored.entry_id)
 
 
+@dataclass(frozen=True)
+class Edited:
+    """An edit of one item: the item as stored now (None: it is gone, or a cell was wrong), the
+    problems with the cells (Dutch, by column), and whether anything changed."""
+
+    item: OverlayItem | None
+    problems: tuple[Problem, ...] = ()
+    changed: bool = False
+
+
+async def _require_right(session: AsyncSession, actor: Authority) -> None:
+    """A coordinator acts for a partnership they hold a right in; the command line for any."""
+    if actor.user_id is not None:
+        granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
+        if actor.partnership not in granted:
+            raise PermissionError("geen coördinator van dit partnerschap")
+
+
+async def _owned(session: AsyncSession, actor: Authority, entry_id: str) -> StoredItem | None:
+    """The actor's partnership's item with this id, None when there is none; PermissionError when
+    only another partnership has one (a forged id): nothing of theirs is shown or changed."""
+    overlay = OverlayRepository(session)
+    found = await overlay.item(actor.partnership, entry_id)
+    if found is None and await overlay.owners(entry_id):
+        raise PermissionError("een item van een ander partnerschap")
+    return found
+
+
 class KnowledgeService:
     def __init__(self, sessions: SessionFactory, writes: WriteBehind, holder: KnowledgeHolder) -> None:
         self.sessions = sessions
@@ -150,10 +180,7 @@ class KnowledgeService:
         if any(item.partnership != actor.partnership for item in items):
             raise PermissionError("alleen items van het eigen partnerschap")
         async with self.writes.transaction() as session:
-            if actor.user_id is not None:
-                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
-                if actor.partnership not in granted:
-                    raise PermissionError("geen coördinator van dit partnerschap")
+            await _require_right(session, actor)
             new, updated = await OverlayRepository(session).upsert([to_stored(i) for i in items], now)
             audit(
                 session,
@@ -165,18 +192,52 @@ class KnowledgeService:
             )
         return ImportCounts(new, updated)
 
-    async def remove(self, actor: Authority, entry_id: str, now: datetime) -> bool:
-        """Withdraw one overlay item of the actor's partnership (a person who left, a wrong answer);
-        the running bot stops answering with it at its next reload. False when there is none."""
+    async def item(self, actor: Authority, entry_id: str) -> OverlayItem | None:
+        """One item of the actor's partnership (None: there is none); PermissionError for an id only
+        another partnership has."""
+        async with self.sessions() as session:
+            await _require_right(session, actor)
+            stored = await _owned(session, actor, entry_id)
+        return None if stored is None else to_item(stored)
+
+    async def update(self, actor: Authority, entry_id: str, cells: dict[str, str], now: datetime) -> Edited:
+        """Change one item of the actor's partnership to the fields a form sent, checked as a row of an
+        import is (knowledge/imports.py ``edited_item``), with an audit row; the index in this process
+        is rebuilt right after the commit, other instances follow at their next reload.
+        PermissionError for an id only another partnership has."""
+        async with self.sessions() as session:
+            await _require_right(session, actor)
+            stored = await _owned(session, actor, entry_id)
+        current = None if stored is None else to_item(stored)
+        if current is None:
+            return Edited(None)
+        edited, problems = await asyncio.to_thread(edited_item, current, cells, self.holder.matcher)
+        if edited is None:
+            return Edited(None, tuple(problems))
         async with self.writes.transaction() as session:
-            if actor.user_id is not None:
-                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
-                if actor.partnership not in granted:
-                    raise PermissionError("geen coördinator van dit partnerschap")
+            await _require_right(session, actor)
+            changed = await OverlayRepository(session).set_fields(actor.partnership, entry_id, dict(edited.fields), now)
+            if changed:
+                audit(session, actor, "kennis-gewijzigd", now, subject=entry_id[:64])
+        if changed:
+            await self.reload()
+        return Edited(edited, (), changed)
+
+    async def remove(self, actor: Authority, entry_id: str, now: datetime, reload: bool = True) -> bool:
+        """Withdraw one overlay item of the actor's partnership (a person who left, a wrong answer).
+        False when there is none; PermissionError for an id only another partnership has. The index
+        in this process is rebuilt after the commit (``reload``; the command line has no index to
+        keep), other instances follow at their next reload."""
+        async with self.writes.transaction() as session:
+            await _require_right(session, actor)
+            if await _owned(session, actor, entry_id) is None:
+                return False
             removed = await OverlayRepository(session).remove(actor.partnership, entry_id)
             if removed:
                 audit(session, actor, "kennis-verwijderd", now, subject=entry_id[:64])
+        if removed and reload:
+            await self.reload()
         return removed
 
 
-__all__ = ["CheckedImport", "ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]
+__all__ = ["CheckedImport", "Edited", "ImportCounts", "KnowledgeHolder", "KnowledgeService", "to_item", "to_stored"]

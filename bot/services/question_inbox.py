@@ -10,10 +10,12 @@ draft in the database, so a restart loses no text. Every call checks the coordin
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,7 @@ from knowledge.overlay import OverlayItem, entry_id, natural_key
 
 PAGE_SIZE = 8
 MAX_ANSWER = 3000
+MIN_ANSWER = 2
 MAX_QUOTED = 300
 MAX_KEYWORDS = 10
 INBOX_SOURCE = "vragenbus"
@@ -61,6 +64,11 @@ class DraftView:
     answer: str | None
     recipients: int
 
+    @property
+    def version(self) -> str:
+        """The version of the answer shown: "Versturen" under a preview sends only this answer."""
+        return answer_version(self.answer or "")
+
 
 @dataclass(frozen=True)
 class Answered:
@@ -72,6 +80,27 @@ class Answered:
 def quoted(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
+
+
+def _typed(text: str) -> str:
+    """An answer as typed, stripped, with a browser's CRLF line ends as the chat's LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def answer_version(answer: str) -> str:
+    """A short digest of an answer (8 hex digits: it fits a button's callback data)."""
+    return hashlib.sha256(answer.encode()).hexdigest()[:8]
+
+
+def answer_fault(text: str) -> Literal["short", "long"] | None:
+    """Why a typed answer cannot be sent (too short or too long), or None: the chat and the web view
+    refuse the same answers."""
+    text = _typed(text)
+    if len(text) > MAX_ANSWER:
+        return "long"
+    if len(text) < MIN_ANSWER:
+        return "short"
+    return None
 
 
 def answer_message(question: str, answer: str, partnership_name: str) -> str:
@@ -106,6 +135,17 @@ class QuestionInboxService:
         groups = await self._open_groups(actor)
         return next((g for g in groups if any(q.id == question_id for q in g.questions)), None)
 
+    async def _own_group(self, actor: Authority, question_id: int) -> QuestionGroup | None:
+        """The open group of ``question_id`` in the actor's inbox; None when it left the inbox (or never
+        was); PermissionError when it is a question of another partnership (a forged id)."""
+        group = await self._group_of(actor, question_id)
+        if group is None:
+            async with self.writes.sessions() as session:
+                owner = await QuestionInboxRepository(session).partnership_of(question_id)
+            if owner is not None and owner != actor.partnership:
+                raise PermissionError("een vraag van een ander partnerschap")
+        return group
+
     async def page(self, actor: Authority, page: int = 0) -> InboxPage:
         groups = await self._open_groups(actor)
         pages = max(1, math.ceil(len(groups) / PAGE_SIZE))
@@ -115,10 +155,11 @@ class QuestionInboxService:
         return InboxPage(views, page, pages, len(groups), sum(g.count for g in groups))
 
     async def begin(self, actor: Authority, question_id: int, now: datetime) -> DraftView | None:
-        """Start answering the group of ``question_id`` (None: it left the inbox); a draft answer for
-        the same group is kept, so pressing "Beantwoorden" again continues it."""
+        """Start answering the group of ``question_id`` (None: it left the inbox; PermissionError: a
+        question of another partnership); a draft answer for the same group is kept, so pressing
+        "Beantwoorden" again continues it."""
         assert actor.user_id is not None
-        group = await self._group_of(actor, question_id)
+        group = await self._own_group(actor, question_id)
         if group is None:
             return None
         async with self.writes.transaction() as session:
@@ -145,6 +186,38 @@ class QuestionInboxService:
                 await inbox.drop_draft(actor.user_id)
                 return None
             text = answer.strip()[:MAX_ANSWER]
+            await inbox.save_draft(actor.user_id, actor.partnership, group.newest.id, text, now)
+            return await _view(session, group, text)
+
+    async def group(self, actor: Authority, question_id: int) -> DraftView | None:
+        """One group of the actor's inbox, with the answer of the actor's draft when that is for this
+        group (typed in the chat or on the web: one draft per coordinator). Writes nothing. None when
+        it left the inbox; PermissionError for another partnership's question."""
+        assert actor.user_id is not None
+        group = await self._own_group(actor, question_id)
+        if group is None:
+            return None
+        async with self.writes.sessions() as session:
+            draft = await QuestionInboxRepository(session).draft(actor.user_id)
+            view = await _view(session, group, None)
+        ours = draft is not None and draft.partnership == actor.partnership and bool(draft.answer)
+        if draft is not None and ours and any(q.id == draft.question_id for q in group.questions):
+            # The draft's own id: what ``send`` checks (a question may have joined the group since).
+            return replace(view, question_id=draft.question_id, answer=draft.answer)
+        return view
+
+    async def prepare(self, actor: Authority, question_id: int, answer: str, now: datetime) -> DraftView | None:
+        """Take up the group of ``question_id`` and write its answer in one step (the web view's form):
+        the actor's draft now holds this group and this answer, whatever it held before (a draft in the
+        chat included). None when the group left the inbox; PermissionError for another partnership's."""
+        assert actor.user_id is not None
+        group = await self._own_group(actor, question_id)
+        if group is None:
+            return None
+        text = _typed(answer)[:MAX_ANSWER]
+        async with self.writes.transaction() as session:
+            await _check(session, actor)
+            inbox = QuestionInboxRepository(session)
             await inbox.save_draft(actor.user_id, actor.partnership, group.newest.id, text, now)
             return await _view(session, group, text)
 
@@ -181,18 +254,25 @@ class QuestionInboxService:
             inbox = QuestionInboxRepository(session)
             return await inbox.drop_drafts_before(before) + await inbox.drop_answers_sent_before(before)
 
-    async def send(self, actor: Authority, question_id: int, now: datetime) -> Answered | None:
+    async def send(
+        self, actor: Authority, question_id: int, now: datetime, version: str | None = None
+    ) -> Answered | None:
         """Confirmed: the draft answer becomes a question/answer entry of the partnership, every asker
         gets it through the outbox, and the group leaves the inbox, all in one transaction; then the
-        index is rebuilt at once. None when the draft is not for this group (any more)."""
+        index is rebuilt at once. None when the draft is not for this group (any more), or when
+        ``version`` (of the answer the coordinator saw in the preview, ``DraftView.version``) is not
+        the draft's answer now: it was changed meanwhile, in the chat or on the web. PermissionError for a question of
+        another partnership."""
         assert actor.user_id is not None
-        group = await self._group_of(actor, question_id)
+        group = await self._own_group(actor, question_id)
         async with self.writes.transaction() as session:
             await _check(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             # A question asked meanwhile may have joined the group: its asker gets the answer too.
             if draft is None or group is None or draft.question_id != question_id or not draft.answer:
+                return None
+            if version and version != answer_version(draft.answer):
                 return None
             item = self._entry(actor.partnership, group, draft.answer)
             await OverlayRepository(session).upsert([to_stored(item)], now)
@@ -260,4 +340,13 @@ async def _view(session: AsyncSession, group: QuestionGroup, answer: str | None)
     return DraftView(group.newest.id, group.text, group.count, answer, len(chats))
 
 
-__all__ = ["Answered", "DraftView", "GroupView", "InboxPage", "QuestionInboxService", "answer_message"]
+__all__ = [
+    "Answered",
+    "DraftView",
+    "GroupView",
+    "InboxPage",
+    "QuestionInboxService",
+    "answer_fault",
+    "answer_message",
+    "answer_version",
+]

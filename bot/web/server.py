@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.services import Services
-from bot.web import agenda, auth, broadcasts, home, imports, ops, stats
+from bot.web import agenda, auth, broadcasts, home, imports, inbox, knowledge, ops, stats
 from bot.web.context import HEALTH, SERVICES, TEMPLATES, LastPoll
 from bot.web.render import templates
 
@@ -28,7 +28,7 @@ def create_app(services: Services, last_poll_at: LastPoll) -> web.Application:
     app[SERVICES] = services
     app[TEMPLATES] = templates()
     app[HEALTH] = last_poll_at
-    for feature in (auth, home, ops, imports, agenda, broadcasts, stats):
+    for feature in (auth, home, ops, imports, agenda, broadcasts, inbox, knowledge, stats):
         app.add_routes(feature.routes)
     app.router.add_static("/static/", STATIC)
     return app

@@ -111,3 +111,31 @@ async def test_a_second_copy_while_the_first_is_under_way_keeps_the_row_until_th
     await inbox.handled(update)
     await services.writes.flush()
     assert await stored(sessions) == {}
+
+
+@pytest.mark.parametrize("first_to_write", ["old", "new"])
+async def test_an_update_telegram_gives_to_two_live_instances_is_handled_by_one_of_them(
+    sessions: SessionFactory, matcher: Matcher, first_to_write: str
+) -> None:
+    """A rolling deploy: the new instance's first getUpdates can come after the old one received a batch
+    and before its next poll confirmed it, so Telegram gives that batch to both. The instance whose row
+    it is answers it; the other leaves it alone (and takes it over only if the owner dies)."""
+    clock = Clock()
+    old_services, old = instance(sessions, matcher, clock)
+    new_services, new = instance(sessions, matcher, clock)
+    update = message_update(6)
+    order = [old, new] if first_to_write == "old" else [new, old]
+    for inbox in order:
+        await inbox.receive([update])
+    owner = order[0]
+    assert [inbox.first_time(update) for inbox in (old, new)] == [inbox is owner for inbox in (old, new)]
+    other = new if owner is old else old
+    await other.refused(update)
+    await old_services.writes.flush()
+    await new_services.writes.flush()
+    owner_id = (old_services if owner is old else new_services).instance
+    assert await stored(sessions) == {6: owner_id}  # still the owner's, who removes it once answered
+    clock.now = NOW + timedelta(seconds=LEASE * 2)  # the owner died without answering it
+    again, _ = await other.left_over(None)  # type: ignore[arg-type]
+    assert [u.update_id for u in again] == [6]
+    assert other.first_time(again[0])

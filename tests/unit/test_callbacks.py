@@ -26,7 +26,8 @@ from handlers import callbacks
         (callbacks.EVENT_FILE, "ev:7", ("7",)),
         (callbacks.EVENT_FILE, "ev:alles", ("alles",)),
         (callbacks.INBOX_ANSWER, "ib:1763935200123456789", ("1763935200123456789",)),
-        (callbacks.INBOX_CONFIRM, "ibok:42:ja", ("42", "ja")),
+        (callbacks.INBOX_CONFIRM, "ibok:42:ja", ("42", "", "ja")),  # a button from before versions
+        (callbacks.INBOX_CONFIRM, "ibok:42:0a1b2c3d:ja", ("42", "0a1b2c3d", "ja")),
         (callbacks.INBOX_PAGE, "ibp:0", ("0",)),
         (callbacks.INBOX_PAGE, "ibp:12", ("12",)),
         (callbacks.NEW_CATEGORY, "nwc:mentortraining", ("mentortraining",)),
@@ -83,6 +84,7 @@ def test_the_shapes_the_bot_sends_are_read_back(button: callbacks.Button, data: 
         (callbacks.INBOX_ANSWER, "ib:vraag over stage"),  # ids only, never text
         (callbacks.INBOX_ANSWER, "ib:9223372036854775808"),
         (callbacks.INBOX_CONFIRM, "ibok:42:misschien"),
+        (callbacks.INBOX_CONFIRM, "ibok:42:0A1B2C3D:ja"),
         (callbacks.INBOX_PAGE, "ibp:-1"),
         (callbacks.INBOX_PAGE, "ibp:0001"),
         (callbacks.NEW_CATEGORY, "nwc:vergadering"),
