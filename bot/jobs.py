@@ -120,4 +120,5 @@ async def purge_old_questions(context: ContextTypes.DEFAULT_TYPE) -> None:
     removed = await found.questions.purge_old(found.settings.question_retention_days, now)
     await found.question_inbox.purge_old(found.settings.question_retention_days, now)
     delivered = await found.deliveries.purge_old(found.settings.delivery_retention_days, now)
+    await found.web_access.purge_expired(now)  # used and expired web links and sessions
     logger.info("removed %d questions and %d finished deliveries past the retention period", removed, delivered)

@@ -25,9 +25,9 @@ from db.models import (
     Lease,
     Question,
     User,
-    WebToken,
     utcnow,
 )
+from db.web_repositories import WebTokenRepository
 
 CHUNK = 1000  # values per IN (...) list
 FORGOTTEN_SUBJECT = "user:vergeten"
@@ -234,7 +234,7 @@ class UserRepository:
 async def _forget_coordinator(session: AsyncSession, user_id: int) -> None:
     """Coordinator rights go; audit rows stay, without the name or id of the person."""
     await session.execute(delete(Coordinator).where(Coordinator.user_id == user_id))
-    await session.execute(delete(WebToken).where(WebToken.user_id == user_id))
+    await WebTokenRepository(session).remove_of_user(user_id)
     await session.execute(update(Coordinator).where(Coordinator.granted_by == user_id).values(granted_by=None))
     anonymous = {"actor_id": None, "actor_name": None}
     await session.execute(update(AuditEntry).where(AuditEntry.actor_id == user_id).values(**anonymous))

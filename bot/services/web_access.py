@@ -22,6 +22,7 @@ from db.engine import SessionFactory
 from db.web_repositories import WebTokenRepository
 
 TOKEN_BYTES = 32
+CLOCK_SKEW_SECONDS = 60  # our clock and Telegram's may differ this much either way
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def init_data_user(init_data: str, bot_token: str, now: datetime, max_age: timed
     except (KeyError, ValueError, TypeError):
         return None
     age = now.timestamp() - signed_at
-    if not 0 <= age <= max_age.total_seconds() + 60 or not isinstance(user_id, int):
+    if not -CLOCK_SKEW_SECONDS <= age <= max_age.total_seconds() + CLOCK_SKEW_SECONDS or not isinstance(user_id, int):
         return None
     return user_id
 

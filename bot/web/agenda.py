@@ -276,7 +276,8 @@ async def _own_event(request: web.Request) -> EventView | None:
     return await services(request).agenda.managed_event(authority(request), event_id, now(request))
 
 
-@routes.get(r"/agenda/{event_id:\d{1,18}}/wijzigen")
+# Nine digits at most: a larger id exists nowhere (and would not fit the column); it gets the 404 page.
+@routes.get(r"/agenda/{event_id:\d{1,9}}/wijzigen")
 async def change_form(request: web.Request) -> web.Response:
     event = await _own_event(request)
     if event is None:
@@ -284,7 +285,7 @@ async def change_form(request: web.Request) -> web.Response:
     return _form_page(request, Form.of(event), event)
 
 
-@routes.post(r"/agenda/{event_id:\d{1,18}}/wijzigen")
+@routes.post(r"/agenda/{event_id:\d{1,9}}/wijzigen")
 async def change(request: web.Request) -> web.Response:
     event = await _own_event(request)
     if event is None:
@@ -309,7 +310,7 @@ async def change(request: web.Request) -> web.Response:
     raise _after(changed.start, "gewijzigd")
 
 
-@routes.get(r"/agenda/{event_id:\d{1,18}}/afgelasten")
+@routes.get(r"/agenda/{event_id:\d{1,9}}/afgelasten")
 async def cancel_form(request: web.Request) -> web.Response:
     """The confirmation step, as the chat's "Ja, afgelasten" / "Nee"."""
     event = await _own_event(request)
@@ -318,7 +319,7 @@ async def cancel_form(request: web.Request) -> web.Response:
     return render(request, "agenda_cancel.html", shown=_shown(event, now(request)))
 
 
-@routes.post(r"/agenda/{event_id:\d{1,18}}/afgelasten")
+@routes.post(r"/agenda/{event_id:\d{1,9}}/afgelasten")
 async def cancel(request: web.Request) -> web.Response:
     event_id = int(request.match_info["event_id"])
     cancelled = await services(request).agenda.cancel_event(authority(request), event_id, now(request))

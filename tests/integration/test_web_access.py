@@ -68,3 +68,15 @@ async def test_init_data_must_be_signed_for_this_bot_recently(sessions: SessionF
     without_token = services_for(sessions, matcher).web_access
     unsigned = signed_init_data(coordinator, signed_now, "")
     assert await without_token.open_mini_app(unsigned, NOW) is None, "no bot token, no Mini App"
+
+
+async def test_used_links_and_ended_sessions_are_purged(sessions: SessionFactory, matcher: Matcher) -> None:
+    await _setup(sessions)
+    access = services_for(sessions, matcher, telegram_bot_token=TOKEN).web_access
+    link = await access.new_link(COORDINATOR, NOW)
+    assert link is not None
+    session = await access.open_link(link, NOW)
+    assert session is not None
+    assert await access.purge_expired(NOW + timedelta(minutes=11)) == 1, "the link, used or not, ended"
+    assert await access.session_user(session, NOW + timedelta(minutes=11)) == COORDINATOR
+    assert await access.purge_expired(NOW + timedelta(hours=13)) == 1, "then the session"
