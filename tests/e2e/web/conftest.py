@@ -8,6 +8,7 @@ SCREENSHOTS=1 (the README shows them).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,19 +16,21 @@ import os
 import re
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.context import WEB_ADDRESS_KEY
+from bot.context import SERVICES_KEY, WEB_ADDRESS_KEY
+from bot.services import Services
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, onboard
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 
 CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
+T = TypeVar("T")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 # The flags a root sandbox on a closed network needs (the machine notes): no sandbox, no GPU, and no
@@ -115,6 +118,18 @@ async def log_in(api: FakeBotAPI, page: Any, user: dict[str, Any] = ALICE) -> No
     await page.wait_for_url(re.compile(r"/$"))
 
 
+def services_of(bot: BotRunner) -> Services:
+    found = bot.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+async def on_bot(bot: BotRunner, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` in the bot's own event loop (its database pool belongs to that loop)."""
+    assert bot.loop is not None
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, bot.loop))
+
+
 def signed_init_data(user: dict[str, Any], signed_at: float | None = None, token: str = TOKEN) -> str:
     """A Mini App's initData as Telegram signs it (core.telegram.org/bots/webapps)."""
     fields = {
@@ -135,4 +150,15 @@ async def screenshot(page: Any, name: str) -> None:
         await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
-__all__ = ["ALICE", "BOB", "CAROL", "log_in", "login_link", "screenshot", "signed_init_data", "web_address"]
+__all__ = [
+    "ALICE",
+    "BOB",
+    "CAROL",
+    "log_in",
+    "login_link",
+    "on_bot",
+    "screenshot",
+    "services_of",
+    "signed_init_data",
+    "web_address",
+]

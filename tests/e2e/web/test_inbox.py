@@ -4,26 +4,21 @@ the web's are one; another partnership's coordinator is refused and nothing chan
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from bot.context import SERVICES_KEY
-from bot.services import Services
 from bot.services.question_inbox import InboxPage
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
+from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, on_bot, screenshot, services_of, web_address
 from tests.fake_bot_api import FakeBotAPI, buttons
 
 DAAN = FakeBotAPI.user(7004, "Fictieve Daan")
 PARKING = "Waar kan ik parkeren bij de fictieve pabo?"
 ANSWER = "Fictief antwoord: parkeren kan op het <script>alert('x')</script> terrein achter de pabo."
 NOT_KNOWN = "Parkeermogelijkheden staan niet in mijn kennisbank"
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -35,18 +30,6 @@ def extra_settings() -> dict[str, Any]:
         "delivery_poll_seconds": 0.2,
         "knowledge_reload_seconds": 0.5,
     }
-
-
-def services_of(bot: BotRunner) -> Services:
-    found = bot.application.bot_data[SERVICES_KEY]
-    assert isinstance(found, Services)
-    return found
-
-
-async def on_bot(bot: BotRunner, work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` in the bot's own event loop (its database pool belongs to that loop)."""
-    assert bot.loop is not None
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, bot.loop))
 
 
 async def inbox_of_alice(bot: BotRunner) -> InboxPage:

@@ -4,23 +4,19 @@ coordinator is refused and nothing changes; imported names are shown escaped."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from bot.context import SERVICES_KEY
-from bot.services import Services
 from bot.services.coordinators import command_line
 from bot.services.knowledge import CheckedImport
 from knowledge.imports import TableFile
 from knowledge.overlay import OverlayItem
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
+from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, on_bot, screenshot, services_of, web_address
 from tests.fake_bot_api import FakeBotAPI
 
 POO = "poo-marnix"
@@ -32,7 +28,6 @@ CONTACTS = (
     f"{HOSTILE};mentor;;;\n"
 )
 WHO = "wie is Jorien Pijlstra?"
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -42,18 +37,6 @@ def extra_settings() -> dict[str, Any]:
         "quiet_hours": "",
         "knowledge_reload_seconds": 0.5,
     }
-
-
-def services_of(bot: BotRunner) -> Services:
-    found = bot.application.bot_data[SERVICES_KEY]
-    assert isinstance(found, Services)
-    return found
-
-
-async def on_bot(bot: BotRunner, work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` in the bot's own event loop (its database pool belongs to that loop)."""
-    assert bot.loop is not None
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, bot.loop))
 
 
 async def import_contacts(bot: BotRunner) -> str:
