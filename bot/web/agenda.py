@@ -11,13 +11,16 @@ as in the chat's overview. An id of another partnership's event gets a 403 and c
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy.exc import IntegrityError
 
 from bot.agenda_questions import CATEGORIES
 from bot.agenda_text import audience_text, counts_line
@@ -39,6 +42,7 @@ DONE = {  # ?klaar=... after a change: a fixed message, never the request's text
     "afgelast": "De bijeenkomst is afgelast. Wie al een herinnering kreeg, krijgt bericht dat het niet doorgaat.",
 }
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,43}")
 # Who an event is for: the category's default (as /nieuw starts), everyone, or the roles ticked.
 DEFAULT, EVERYONE, CHOSEN = "standaard", "iedereen", "rollen"
 NO_ROLE = "Kies minstens één rol, of ‘Het hele partnerschap’."
@@ -144,6 +148,9 @@ class Form:
     audience: str = DEFAULT
     roles: tuple[str, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)
+    # Made when the new-event form is shown and saved as the event's UID: a form sent twice (a double
+    # click, a reload) meets the UID's unique constraint and adds the event once.
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @classmethod
     def posted(cls, values: MultiDictProxy[Any]) -> Form:
@@ -158,6 +165,7 @@ class Form:
             place=text("plaats"),
             audience=text("doelgroep"),
             roles=tuple(role for role in values.getall("rol", []) if isinstance(role, str)),
+            key=key if FORM_KEY.fullmatch(key := text("sleutel")) else secrets.token_urlsafe(16),
         )
 
     @classmethod
@@ -265,8 +273,10 @@ async def add(request: web.Request) -> web.Response:
         category=valid.category,
         location=valid.place,
         audience=valid.audience,
+        uid=f"web-{form.key}@samen-opleiden",
     )
-    await services(request).agenda.add(new, moment, actor)
+    with contextlib.suppress(IntegrityError):  # this form was saved already (sent twice): the event exists once
+        await services(request).agenda.add(new, moment, actor)
     raise _after(valid.when.start, "nieuw")
 
 

@@ -328,3 +328,20 @@ async def test_the_month_shows_past_events_of_the_month_without_changing_them(
     refused = await page.goto(f"{address}agenda/{event.id}/afgelasten")
     assert refused.status == 403
     assert not (await stored(db))[0].cancelled
+
+
+async def test_a_new_event_form_sent_twice_adds_the_event_once(
+    api: FakeBotAPI, bot: BotRunner, page: Any, db: SessionFactory
+) -> None:
+    """A double click or a reload of "Opslaan" must not give everyone every reminder twice."""
+    await log_in(api, page)
+    await page.goto(web_address(bot) + "agenda/nieuw")
+    await fill_form(
+        page, "intervisie", "Fictieve dubbele intervisie", typed(today() + timedelta(days=9), "15:00"), "", "standaard"
+    )
+    sent = await page.evaluate("Object.fromEntries(new FormData(document.querySelector('main form')))")
+    first = await page.request.post(web_address(bot) + "agenda/nieuw", form=sent)
+    second = await page.request.post(web_address(bot) + "agenda/nieuw", form=sent)
+    assert first.ok
+    assert second.ok
+    assert [event.title for event in await stored(db)] == ["Fictieve dubbele intervisie"]
