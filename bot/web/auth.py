@@ -11,6 +11,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,8 +56,25 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     return response
 
 
+def _from_elsewhere(request: web.Request) -> bool:
+    """A form posted by another site's page (the browser names it in Origin): never taken, not even a
+    login (else someone could log a victim's browser into their own session)."""
+    origin = request.headers.get("Origin")
+    if request.method in ("GET", "HEAD"):
+        return False
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    if origin is None or origin == "null":  # "null": our own pages send no referrer (Referrer-Policy)
+        return False
+    public_url = services(request).settings.web_public_url
+    ours = {request.host, urlsplit(public_url).netloc if public_url else request.host}
+    return urlsplit(origin).netloc not in ours
+
+
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        if _from_elsewhere(request):
+            return refusal(request, FORGED_FORM)
         if not _public(request.path) and (refused := await _let_in(request)) is not None:
             return refused
         return await handler(request)

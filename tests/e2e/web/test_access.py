@@ -128,3 +128,16 @@ async def test_operators_see_health_and_metrics(api: FakeBotAPI, bot: BotRunner,
     metrics = await (await page.request.get(address + "metrics")).text()
     assert re.search(r'^samen_opleiden_questions\{outcome="answered"\} 1\.0$', metrics, re.MULTILINE), metrics
     assert "samen_opleiden_outbox_oldest_pending_seconds 0.0" in metrics
+
+
+async def test_a_form_from_another_site_is_refused_even_a_login(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    """Login CSRF: another site's page must not log a victim's browser into someone's session."""
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    link = await login_link(api, ALICE)
+    forged = await page.request.post(link, headers={"Origin": "https://kwaad.example.org"})
+    assert forged.status == 403
+    assert not await page.context.cookies()
+    await page.goto(link)
+    await page.get_by_role("button", name="Inloggen").click()  # the real page (same origin) still works
+    await page.wait_for_url(re.compile(r"/$"))
+    assert "Welkom" in await page.inner_text("main")
