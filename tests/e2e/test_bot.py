@@ -226,6 +226,7 @@ async def test_forget_me_can_be_cancelled(api: FakeBotAPI, bot: BotRunner, db: S
     confirm = await api.ask(ALICE, "/vergeetmij")
     api.press(ALICE, confirm, "v:nee")
     await api.wait_until(lambda: "niets verwijderd" in api.messages[(ALICE["id"], confirm["message_id"])]["text"])
+    await bot.wait_idle()  # the sender record of her question is written behind the reply
     async with db() as session:
         assert await UserRepository(session).get(ALICE["id"]) is not None
 
