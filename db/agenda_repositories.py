@@ -101,11 +101,14 @@ class EventRepository:
             statement = statement.where(Event.ends_at > since)
         return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id)))
 
-    async def upcoming(self, partnership: str, after: datetime, limit: int | None = None) -> list[Event]:
+    async def upcoming(
+        self, partnership: str, after: datetime, limit: int | None = None, offset: int = 0
+    ) -> list[Event]:
         statement = select(Event).where(
             Event.partnership == partnership, Event.starts_at > after, Event.cancelled.is_(False)
         )
-        return list(await self.session.scalars(statement.order_by(Event.starts_at, Event.id).limit(limit)))
+        ordered = statement.order_by(Event.starts_at, Event.id)
+        return list(await self.session.scalars(ordered.limit(limit).offset(offset)))
 
     async def count_upcoming(self, partnership: str, after: datetime) -> int:
         statement = select(func.count()).where(

@@ -335,14 +335,17 @@ class AgendaService:
             counts = await EventRepository(session).rsvp_counts([e.id for e in events])
         return [self.view(e, *counts.get(e.id, (0, 0))) for e in events]
 
-    async def next_managed(self, actor: Authority, now: datetime, limit: int) -> tuple[int, list[EventView]]:
-        """How many events ``managed`` holds, and the first ``limit`` of them (an overview's glance:
-        no views built, nor RSVPs counted, for the hundreds it does not show)."""
+    async def next_managed(
+        self, actor: Authority, now: datetime, limit: int, skip: int = 0
+    ) -> tuple[int, list[EventView]]:
+        """How many events ``managed`` holds, and ``limit`` of them after the first ``skip`` (an
+        overview's glance or a page of the list: no views built, nor RSVPs counted, for the hundreds
+        it does not show)."""
         async with self.sessions() as session:
             await require_right(session, actor, actor.partnership)
             events = EventRepository(session)
             total = await events.count_upcoming(actor.partnership, now)
-            shown = await events.upcoming(actor.partnership, now, limit)
+            shown = await events.upcoming(actor.partnership, now, limit, skip)
             counts = await events.rsvp_counts([e.id for e in shown])
         return total, [self.view(e, *counts.get(e.id, (0, 0))) for e in shown]
 

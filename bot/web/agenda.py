@@ -42,6 +42,8 @@ DONE = {  # ?klaar=... after a change: a fixed message, never the request's text
     "afgelast": "De bijeenkomst is afgelast. Wie al een herinnering kreeg, krijgt bericht dat het niet doorgaat.",
 }
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+PAGE = re.compile(r"^[1-9]\d{0,5}$")
+PER_PAGE = 50  # events on one page of the list
 FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,43}")
 # Who an event is for: the category's default (as /nieuw starts), everyone, or the roles ticked.
 DEFAULT, EVERYONE, CHOSEN = "standaard", "iedereen", "rollen"
@@ -126,12 +128,33 @@ async def month(request: web.Request) -> web.Response:
     )
 
 
+def _page_of(text: str) -> int:
+    """The page in ``?pagina=3``; the first for anything else."""
+    return int(text) if PAGE.match(text) else 1
+
+
 @routes.get("/agenda/lijst")
 async def listing(request: web.Request) -> web.Response:
-    """The upcoming events, as the chat's overview under /agenda (all of them, not ten)."""
+    """The upcoming events, as the chat's overview under /agenda, ``PER_PAGE`` at a time (a year of
+    a large partnership holds a thousand: all on one page took seconds to show)."""
     moment = now(request)
-    events = await services(request).agenda.managed(authority(request), moment)
-    return render(request, "agenda_list.html", events=[_shown(e, moment) for e in events], done=_done(request))
+    number = _page_of(request.query.get("pagina", ""))
+    agenda = services(request).agenda
+    total, events = await agenda.next_managed(authority(request), moment, PER_PAGE, (number - 1) * PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    if number > pages:  # an old link after events went by or were cancelled: the last page there is
+        raise web.HTTPSeeOther(f"/agenda/lijst?pagina={pages}")
+    first = (number - 1) * PER_PAGE + 1
+    return render(
+        request,
+        "agenda_list.html",
+        events=[_shown(e, moment) for e in events],
+        total=total,
+        shown_range=f"{first}–{first + len(events) - 1}",
+        previous=number - 1 if number > 1 else None,
+        next=number + 1 if number < pages else None,
+        done=_done(request),
+    )
 
 
 # -- the form --------------------------------------------------------------------------------------

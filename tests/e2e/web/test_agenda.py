@@ -345,3 +345,38 @@ async def test_a_new_event_form_sent_twice_adds_the_event_once(
     assert first.ok
     assert second.ok
     assert [event.title for event in await stored(db)] == ["Fictieve dubbele intervisie"]
+
+
+async def test_a_long_agenda_list_comes_in_pages(
+    api: FakeBotAPI, bot: BotRunner, page: Any, db: SessionFactory, matcher: Matcher
+) -> None:
+    from bot.web.agenda import PER_PAGE
+
+    agenda = services_for(db, matcher).agenda
+    for day in range(1, PER_PAGE + 3):
+        start = local(day, 15)
+        await agenda.add(
+            NewEvent("poo-marnix", f"Fictieve bijeenkomst nr. {day}", start, start + timedelta(hours=1)), NOW
+        )
+    await log_in(api, page)
+    address = web_address(bot)
+
+    await page.goto(address + "agenda/lijst")
+    first = await page.inner_text("main")
+    assert f"Hier 1–{PER_PAGE} van {PER_PAGE + 2}." in first
+    assert await page.locator("tr.event").count() == PER_PAGE
+    assert "Fictieve bijeenkomst nr. 1\n" in first
+    assert f"nr. {PER_PAGE + 1}" not in first
+    await page.get_by_role("link", name="Latere bijeenkomsten").click()
+    second = await page.inner_text("main")
+    assert f"Hier {PER_PAGE + 1}–{PER_PAGE + 2} van {PER_PAGE + 2}." in second
+    assert await page.locator("tr.event").count() == 2
+    assert await page.get_by_role("link", name="Latere bijeenkomsten").count() == 0
+    await page.get_by_role("link", name="Eerdere bijeenkomsten").click()
+    assert await page.locator("tr.event").count() == PER_PAGE
+
+    # A page past the end (an old link) shows the last one; anything else the first.
+    await page.goto(address + "agenda/lijst?pagina=9")
+    assert page.url.endswith("pagina=2")
+    await page.goto(address + "agenda/lijst?pagina=-1")
+    assert f"Hier 1–{PER_PAGE} van" in await page.inner_text("main")
