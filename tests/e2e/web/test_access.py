@@ -121,6 +121,7 @@ async def test_the_session_cookie_is_http_only_and_secure(api: FakeBotAPI, bot: 
 async def test_operators_see_health_and_metrics(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
     await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
     await api.ask(BOB, "wat is lesson study?")
+    await bot.wait_idle()  # the question log is written behind the answer
     address = web_address(bot)
     health = await page.request.get(address + "healthz")
     assert health.status == 200
