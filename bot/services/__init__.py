@@ -26,7 +26,7 @@ from bot.services.onboarding import OnboardingService, OnboardingStep, Option, S
 from bot.services.ops import OpsService
 from bot.services.planning import Planner
 from bot.services.profiles import ProfileService, ProfileView
-from bot.services.question_inbox import QuestionInboxService
+from bot.services.question_inbox import Groupings, QuestionInboxService
 from bot.services.questions import Asked, QuestionService
 from bot.services.roles import ROLES
 from bot.services.schedule import parse_quiet_hours
@@ -53,6 +53,7 @@ class Services:
     writes: WriteBehind
     planner: Planner
     conversations: Conversations
+    groupings: Groupings
     clock: Clock
     instance: str
 
@@ -77,6 +78,7 @@ class Services:
             ("writes", WriteBehind(sessions, clock, planner)),
             ("planner", planner),
             ("conversations", Conversations(timedelta(minutes=settings.follow_up_minutes))),
+            ("groupings", Groupings()),
         ):
             object.__setattr__(self, name, value)
 
@@ -139,7 +141,7 @@ class Services:
     @property
     def question_inbox(self) -> QuestionInboxService:
         names = {slug: p.short_name for slug, p in self.knowledge.kb.partnerships.items()}
-        return QuestionInboxService(self.writes, self.overlay, self.planner, names)
+        return QuestionInboxService(self.writes, self.overlay, self.planner, names, self.groupings)
 
     @property
     def ops(self) -> OpsService:
@@ -158,7 +160,9 @@ class Services:
 
     @property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.matcher, self.sessions, self.writes, self.cache, self.planner, self.conversations)
+        return ProfileService(
+            self.matcher, self.sessions, self.writes, self.cache, self.planner, self.conversations, self.groupings
+        )
 
 
 __all__ = [

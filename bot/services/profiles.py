@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.services.conversations import Conversations
 from bot.services.planning import Planner
+from bot.services.question_inbox import Groupings
 from bot.services.roles import ROLES
 from bot.services.writes import ProfileCache, WriteBehind
 from db.engine import SessionFactory
@@ -32,6 +33,7 @@ class ProfileService:
         cache: ProfileCache,
         planner: Planner | None = None,
         conversations: Conversations | None = None,
+        groupings: Groupings | None = None,
     ) -> None:
         self.matcher = matcher
         self.sessions = sessions
@@ -39,6 +41,7 @@ class ProfileService:
         self.cache = cache
         self.planner = planner
         self.conversations = conversations
+        self.groupings = groupings
 
     async def view(self, user_id: int) -> ProfileView | None:
         async with self.writes.transaction() as session:  # includes a name recorded moments ago
@@ -61,6 +64,8 @@ class ProfileService:
         self.cache.forget_user(user_id, private_chat_id, erase=True)
         if self.conversations is not None:
             self.conversations.forget_user(user_id, private_chat_id)
+        if self.groupings is not None:
+            self.groupings.forget_user(user_id)
         return found
 
     async def mark_blocked(self, chat_id: int) -> bool:

@@ -166,12 +166,30 @@ async def test_the_inbox_groups_what_fell_back_or_got_a_thumbs_down(sessions: Se
         (1, "Is er een fictieve kantine?"),
     ]
     assert (page.total, page.questions, page.pages) == (3, 4, 1)
+    # Listed again after one more question: it is counted (the grouping is not kept past a change).
+    await ask(services, SECOND_ASKER, "is er een fictieve kantine", NOW)
+    again = await services.question_inbox.page(chief)
+    assert (2, "is er een fictieve kantine") in [(g.count, g.text) for g in again.groups]
+    assert (again.total, again.questions) == (3, 5)
     # A coordinator of another partnership sees only their own; a forged authority nothing at all.
     other = await services.coordinators.authority(OTHER_CHIEF)
     assert other is not None
     assert [g.text for g in (await services.question_inbox.page(other)).groups] == ["Fictief elders?"]
     with pytest.raises(PermissionError):
         await services.question_inbox.page(Authority(ASKER, "x", POO))
+
+
+async def test_a_forgotten_askers_questions_leave_the_inbox_and_memory(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services, chief = await inbox_world(sessions, matcher)
+    await ask(services, ASKER, "Is er een fictieve kantine?", NOW - timedelta(hours=1))
+    await ask(services, SECOND_ASKER, "Waar is de fictieve fietsenstalling?", NOW)
+    assert (await services.question_inbox.page(chief)).total == 2
+    await services.profiles.forget(ASKER, ASKER)
+    assert "kantine" not in repr(services.groupings._last)  # not kept until a coordinator looks again
+    [left] = (await services.question_inbox.page(chief)).groups
+    assert left.text == "Waar is de fictieve fietsenstalling?"
 
 
 async def test_an_answer_from_the_inbox_reaches_the_askers_and_answers_from_then_on(
