@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agenda_questions import CATEGORIES
-from bot.services.coordinators import Authority, audit
+from bot.services.coordinators import Authority, audit, require_right
 from bot.services.ics import ExportedEvent, IcsError, ParsedEvent, export_calendar, parse_calendar
 from bot.services.planning import Planner, in_audience
 from bot.services.schedule import DEFAULT_AUDIENCE, Alarm, alarms_from_json, alarms_to_json
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import DeliveryRepository, EventRepository, SubscriptionRepository, split
 from db.broadcast_repositories import BroadcastRepository
-from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.models import Event
 from db.repositories import UserRepository
@@ -477,17 +476,6 @@ class AgendaService:
         )
 
 
-async def require_right(session: AsyncSession, actor: Authority, partnership: str) -> None:
-    """The service's own check of a coordinator's right (the handler's guard can be bypassed by forged
-    callback data); the command line (``user_id`` None) acts for the partnership it names."""
-    if actor.partnership != partnership:
-        raise PermissionError("alleen je eigen partnerschap")
-    if actor.user_id is not None and partnership not in await CoordinatorRepository(session).partnerships_of(
-        actor.user_id
-    ):
-        raise PermissionError("alleen coördinatoren van het partnerschap")
-
-
 def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
     roles = audience if audience is not None else item.audience
     event.category = item.category
@@ -554,6 +542,5 @@ __all__ = [
     "EventView",
     "ImportResult",
     "NewEvent",
-    "require_right",
     "views_to_ics",
 ]

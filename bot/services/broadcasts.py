@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agenda_questions import CATEGORIES
-from bot.services.coordinators import Authority, audit
+from bot.services.coordinators import Authority, NotAllowed, audit, require_right
 from bot.services.deliveries import INACTIVE
 from bot.services.roles import ROLES
 from bot.services.schedule import DEFAULT_AUDIENCE, dutch_date, local
@@ -53,7 +53,6 @@ from db.broadcast_repositories import (
     broadcast_key,
     report_key,
 )
-from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.models import Broadcast
 from knowledge import Matcher
@@ -63,10 +62,6 @@ RECENT = 5
 # Characters of HTML: the visible text is at most 4096, but links and formatting add to it. Never cut
 # (a cut inside a tag breaks the message); longer is refused up front (``html_too_long``).
 MAX_STORED = 100_000
-
-
-class NotAllowed(PermissionError):
-    """The actor holds no coordinator right for this partnership (or the draft is someone else's)."""
 
 
 class NothingToSend(ValueError):
@@ -172,7 +167,7 @@ class BroadcastService:
     async def _current(
         self, session: AsyncSession, actor: Authority, sender: Sender | None, now: datetime
     ) -> Broadcast:
-        await _require_right(session, actor)
+        await require_right(session, actor)
         repository = BroadcastRepository(session)
         found = await repository.concept_of(actor.user_id, actor.partnership) if actor.user_id else None
         if found is None:
@@ -195,7 +190,7 @@ class BroadcastService:
         """A complete draft in one go (the command line)."""
         self.check_audience(actor.partnership, audience)
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             found = Broadcast(
                 partnership=actor.partnership,
                 author_id=actor.user_id,
@@ -263,7 +258,7 @@ class BroadcastService:
             raise NothingToSend("dat moment is al voorbij")
         async with self.writes.transaction() as session:
             if broadcast_id is None:
-                await _require_right(session, actor)
+                await require_right(session, actor)
                 current = await BroadcastRepository(session).concept_of(actor.user_id or 0, actor.partnership)
                 if current is None:
                     raise NothingToSend("geen concept")
@@ -280,7 +275,7 @@ class BroadcastService:
     async def discard(self, actor: Authority, broadcast_id: int | None = None) -> bool:
         """Throw the draft away ("Annuleren", /annuleer); nothing was sent, so nothing is audited."""
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             repository = BroadcastRepository(session)
             if broadcast_id is None:
                 found = await repository.concept_of(actor.user_id, actor.partnership) if actor.user_id else None
@@ -324,7 +319,7 @@ class BroadcastService:
         """Cancel a planned broadcast of the actor's partnership: its pending rows go. None: not
         (or no longer) planned."""
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             found = await BroadcastRepository(session).get(broadcast_id)
             if found is None or found.partnership != actor.partnership:
                 raise NotAllowed("niet van jouw partnerschap")
@@ -339,14 +334,14 @@ class BroadcastService:
     async def recent(self, actor: Authority, limit: int = RECENT) -> list[BroadcastView]:
         """The partnership's latest broadcasts (no drafts) with their progress and report."""
         async with self.sessions() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             found = await BroadcastRepository(session).recent(actor.partnership, limit)
             return [await self._view(session, broadcast) for broadcast in found]
 
     async def planned(self, actor: Authority, now: datetime) -> list[BroadcastView]:
         """The partnership's confirmed broadcasts still waiting for their moment, soonest first."""
         async with self.sessions() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             found = await BroadcastRepository(session).planned(actor.partnership, now)
             return [await self._view(session, broadcast) for broadcast in found]
 
@@ -355,7 +350,7 @@ class BroadcastService:
         author's own only, counted now). None: there is no such broadcast; NotAllowed: it is
         another partnership's (or another coordinator's draft)."""
         async with self.sessions() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             found = await BroadcastRepository(session).get(broadcast_id)
             if found is None:
                 return None
@@ -420,7 +415,7 @@ class BroadcastService:
 
     # -- helpers ------------------------------------------------------------------------------------
     async def _own_draft(self, session: AsyncSession, actor: Authority, broadcast_id: int) -> Broadcast:
-        await _require_right(session, actor)
+        await require_right(session, actor)
         found = await BroadcastRepository(session).get(broadcast_id)
         if found is None or found.partnership != actor.partnership or not _owns(actor, found):
             raise NotAllowed("niet jouw concept")
@@ -451,13 +446,6 @@ class BroadcastService:
             reported_at=found.reported_at,
             report=report,
         )
-
-
-async def _require_right(session: AsyncSession, actor: Authority) -> None:
-    if actor.user_id is None:
-        return  # the command line
-    if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
-        raise NotAllowed("geen coördinator van dit partnerschap")
 
 
 async def _recipients(session: AsyncSession, partnership: str, audience: Audience, now: datetime) -> list[Recipient]:

@@ -25,6 +25,10 @@ COMMAND_LINE = "opdrachtregel"
 MAX_CANDIDATES = 8
 
 
+class NotAllowed(PermissionError):
+    """The actor holds no coordinator right for this partnership (or acts on someone else's data)."""
+
+
 class UnknownPartnership(ValueError):
     """``COORDINATOR_IDS`` names a partnership the knowledge base does not know: the bot does not start."""
 
@@ -67,6 +71,19 @@ def audit(
     AuditRepository(session).add(actor.partnership, actor.user_id, actor.name, action, now, subject, detail)
 
 
+async def require_right(session: AsyncSession, actor: Authority, partnership: str | None = None) -> None:
+    """Every service's own check of a coordinator's right, whatever the handler or page checked (a
+    button's data or a form can be forged): the actor holds a right in their partnership, and acts for
+    that one (``partnership``: the one the data belongs to). The command line (``user_id`` None) acts
+    for the partnership it names."""
+    if partnership is not None and partnership != actor.partnership:
+        raise NotAllowed("alleen je eigen partnerschap")
+    if actor.user_id is not None and actor.partnership not in await CoordinatorRepository(session).partnerships_of(
+        actor.user_id
+    ):
+        raise NotAllowed("geen coördinator van dit partnerschap")
+
+
 def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -97,11 +114,11 @@ class CoordinatorService:
         """Give ``user_id`` the right for the actor's partnership; True when it is new. A coordinator in
         chat may only grant a user of their own partnership (checked here, not only in the handler)."""
         async with self.writes.transaction() as session:
+            await require_right(session, actor)
             if actor.user_id is not None:
-                granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
                 target = await UserRepository(session).get(user_id)
-                if actor.partnership not in granted or target is None or target.partnership != actor.partnership:
-                    raise PermissionError("alleen een gebruiker van je eigen partnerschap")
+                if target is None or target.partnership != actor.partnership:
+                    raise NotAllowed("alleen een gebruiker van je eigen partnerschap")
             new = await CoordinatorRepository(session).grant(user_id, actor.partnership, actor.user_id, now)
             if new:
                 audit(session, actor, "coordinator-erbij", now, subject=f"user:{user_id}")
@@ -109,6 +126,7 @@ class CoordinatorService:
 
     async def revoke(self, actor: Authority, user_id: int, now: datetime) -> bool:
         async with self.writes.transaction() as session:
+            await require_right(session, actor)
             removed = await CoordinatorRepository(session).revoke(user_id, actor.partnership)
             if removed:
                 audit(session, actor, "coordinator-eraf", now, subject=f"user:{user_id}")

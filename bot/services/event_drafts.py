@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.agenda_questions import CATEGORIES
-from bot.services.agenda import AgendaService, EventChange, EventView, NewEvent, require_right
-from bot.services.coordinators import Authority, audit
+from bot.services.agenda import AgendaService, EventChange, EventView, NewEvent
+from bot.services.coordinators import Authority, audit, require_right
 from bot.services.roles import ROLES
 from bot.services.schedule import DEFAULT_AUDIENCE
 from bot.services.writes import WriteBehind

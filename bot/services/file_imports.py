@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Literal
 
-from bot.services.agenda import AgendaService, CalendarPreview, ImportResult, require_right
-from bot.services.coordinators import Authority
+from bot.services.agenda import AgendaService, CalendarPreview, ImportResult
+from bot.services.coordinators import Authority, require_right
 from bot.services.ics import IcsError, plain
 from bot.services.knowledge import CheckedImport, ImportCounts, KnowledgeService
 from db.engine import SessionFactory

@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.coordinators import Authority, audit
+from bot.services.coordinators import Authority, audit, require_right
 from bot.services.writes import WriteBehind
-from db.coordinator_repositories import CoordinatorRepository
 from db.engine import SessionFactory
 from db.knowledge_repositories import SOURCE_LENGTH, OverlayRepository, StoredItem
 from knowledge import KnowledgeBase, Matcher
@@ -115,14 +114,6 @@ class Edited:
     changed: bool = False
 
 
-async def _require_right(session: AsyncSession, actor: Authority) -> None:
-    """A coordinator acts for a partnership they hold a right in; the command line for any."""
-    if actor.user_id is not None:
-        granted = await CoordinatorRepository(session).partnerships_of(actor.user_id)
-        if actor.partnership not in granted:
-            raise PermissionError("geen coördinator van dit partnerschap")
-
-
 async def _owned(session: AsyncSession, actor: Authority, entry_id: str) -> StoredItem | None:
     """The actor's partnership's item with this id, None when there is none; PermissionError when
     only another partnership has one (a forged id): nothing of theirs is shown or changed."""
@@ -142,6 +133,13 @@ class KnowledgeService:
     async def items(self, partnership: str | None = None) -> list[OverlayItem]:
         async with self.sessions() as session:
             stored = await OverlayRepository(session).items(partnership)
+        return [item for item in map(to_item, stored) if item is not None]
+
+    async def managed(self, actor: Authority) -> list[OverlayItem]:
+        """What the actor's partnership added, for a coordinator of it (the web view's listing)."""
+        async with self.sessions() as session:
+            await require_right(session, actor)
+            stored = await OverlayRepository(session).items(actor.partnership)
         return [item for item in map(to_item, stored) if item is not None]
 
     async def reload(self) -> bool:
@@ -180,7 +178,7 @@ class KnowledgeService:
         if any(item.partnership != actor.partnership for item in items):
             raise PermissionError("alleen items van het eigen partnerschap")
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             new, updated = await OverlayRepository(session).upsert([to_stored(i) for i in items], now)
             audit(
                 session,
@@ -196,7 +194,7 @@ class KnowledgeService:
         """One item of the actor's partnership (None: there is none); PermissionError for an id only
         another partnership has."""
         async with self.sessions() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             stored = await _owned(session, actor, entry_id)
         return None if stored is None else to_item(stored)
 
@@ -206,7 +204,7 @@ class KnowledgeService:
         is rebuilt right after the commit, other instances follow at their next reload.
         PermissionError for an id only another partnership has."""
         async with self.sessions() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             stored = await _owned(session, actor, entry_id)
         current = None if stored is None else to_item(stored)
         if current is None:
@@ -215,7 +213,7 @@ class KnowledgeService:
         if edited is None:
             return Edited(None, tuple(problems))
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             changed = await OverlayRepository(session).set_fields(actor.partnership, entry_id, dict(edited.fields), now)
             if changed:
                 audit(session, actor, "kennis-gewijzigd", now, subject=entry_id[:64])
@@ -229,7 +227,7 @@ class KnowledgeService:
         in this process is rebuilt after the commit (``reload``; the command line has no index to
         keep), other instances follow at their next reload."""
         async with self.writes.transaction() as session:
-            await _require_right(session, actor)
+            await require_right(session, actor)
             if await _owned(session, actor, entry_id) is None:
                 return False
             removed = await OverlayRepository(session).remove(actor.partnership, entry_id)

@@ -19,13 +19,12 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.coordinators import Authority, audit
+from bot.services.coordinators import Authority, audit, require_right
 from bot.services.knowledge import KnowledgeService, to_stored
 from bot.services.planning import Planner
 from bot.services.schedule import local
 from bot.services.writes import WriteBehind
 from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
-from db.coordinator_repositories import CoordinatorRepository
 from db.knowledge_repositories import INBOX_ANSWER_KEY, OverlayRepository, QuestionInboxRepository
 from db.models import InboxDraft
 from knowledge.grouping import Asked, QuestionGroup, group_questions
@@ -155,7 +154,7 @@ class QuestionInboxService:
         write-behind's lock are held meanwhile, and everyone else is answered and written."""
         await self.writes.settle()  # questions logged behind are written first
         async with self.writes.sessions() as session:
-            await _check(session, actor)
+            await require_right(session, actor)
             found = await QuestionInboxRepository(session).open_questions(actor.partnership)
             asked = [Asked(q.id, q.text, q.created_at, q.user_id) for q in found]
         return await self.groupings.of(actor.partnership, asked)
@@ -192,7 +191,7 @@ class QuestionInboxService:
         if group is None:
             return None
         async with self.writes.transaction() as session:
-            await _check(session, actor)
+            await require_right(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             kept = draft.answer if draft is not None and draft.question_id == group.newest.id else None
@@ -206,7 +205,7 @@ class QuestionInboxService:
         before = await self._draft(actor.user_id)
         group = await self._group_of(actor, before.question_id) if before is not None else None
         async with self.writes.transaction() as session:
-            await _check(session, actor)
+            await require_right(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             if draft is not None and before is not None and draft.question_id != before.question_id:
@@ -245,7 +244,7 @@ class QuestionInboxService:
             return None
         text = _typed(answer)[:MAX_ANSWER]
         async with self.writes.transaction() as session:
-            await _check(session, actor)
+            await require_right(session, actor)
             inbox = QuestionInboxRepository(session)
             await inbox.save_draft(actor.user_id, actor.partnership, group.newest.id, text, now)
             return await _view(session, group, text)
@@ -295,7 +294,7 @@ class QuestionInboxService:
         assert actor.user_id is not None
         group = await self._own_group(actor, question_id)
         async with self.writes.transaction() as session:
-            await _check(session, actor)
+            await require_right(session, actor)
             inbox = QuestionInboxRepository(session)
             draft = await inbox.draft(actor.user_id)
             # A question asked meanwhile may have joined the group: its asker gets the answer too.
@@ -353,14 +352,6 @@ class QuestionInboxService:
         ]
         await DeliveryRepository(session).add(rows)
         return len(rows)
-
-
-async def _check(session: AsyncSession, actor: Authority) -> None:
-    """The right, checked again here: a button's data can be forged."""
-    if actor.user_id is None:
-        return
-    if actor.partnership not in await CoordinatorRepository(session).partnerships_of(actor.user_id):
-        raise PermissionError("geen coördinator van dit partnerschap")
 
 
 async def _view(session: AsyncSession, group: QuestionGroup, answer: str | None) -> DraftView:

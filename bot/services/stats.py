@@ -7,8 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.services.agenda import require_right
-from bot.services.coordinators import Authority
+from bot.services.coordinators import Authority, require_right
 from db.agenda_repositories import BLOCKED, CANCELLED, FAILED, MESSAGE, PENDING, REMINDER, SENDING, SENT, SKIPPED
 from db.engine import SessionFactory
 from db.stats_repositories import StatsRepository

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web.context import authority, now, services
-from bot.web.render import refusal, render
+from bot.web.render import NO_RIGHT, refusal, render
 from knowledge.imports import COLUMNS
 from knowledge.overlay import KINDS, OverlayItem, OverlayKind, lookup
 
@@ -83,9 +83,11 @@ def _shown(request: web.Request, item: OverlayItem) -> dict[str, Any]:
 
 @routes.get("/kennis")
 async def knowledge(request: web.Request) -> web.Response:
-    actor = authority(request)
     kind = _kind(request.query.get("soort"))
-    items = await services(request).overlay.items(actor.partnership)
+    try:
+        items = await services(request).overlay.managed(authority(request))
+    except PermissionError:  # the right went between the middleware and the listing
+        return refusal(request, NO_RIGHT)
     counts = {k: sum(1 for i in items if i.kind == k) for k in KINDS}
     of_kind = [i for i in items if i.kind == kind]
     pages = max(1, math.ceil(len(of_kind) / PAGE_SIZE))

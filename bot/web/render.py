@@ -50,6 +50,9 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
 
+NO_RIGHT = "Je bent geen coördinator meer van dit partnerschap."
+
+
 def refusal(request: web.Request, message: str, status: int = 403) -> web.Response:
     """A Dutch page for 403, 404 and the like (never aiohttp's English one)."""
     return render(request, "refusal.html", status=status, message=message)

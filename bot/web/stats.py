@@ -15,11 +15,10 @@ from bot.services.stats import DEFAULT_PERIOD, PERIODS, Stats
 from bot.stats_chart import Point, chart_png
 from bot.stats_text import chart_caption, percent, period_label, role_label, school_namer, school_rows
 from bot.web.context import authority, now, services
-from bot.web.render import refusal, render
+from bot.web.render import NO_RIGHT, refusal, render
 
 routes = web.RouteTableDef()
 CHART_PATH = "/statistieken/grafiek.png"
-NO_RIGHT = "Je bent geen coördinator meer van dit partnerschap."
 
 
 def _days(request: web.Request) -> int:

@@ -64,6 +64,20 @@ async def test_import_updates_instead_of_duplicating_and_is_audited(sessions: Se
     assert len(await audit_rows(sessions)) == 3
 
 
+async def test_a_coordinator_lists_only_their_own_partnerships_items(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    services = services_for(sessions, matcher)
+    await services.overlay.import_items(command_line(GRONINGEN), "contact", [anna()], NOW)
+    await add_coordinator(sessions, CHIEF, GRONINGEN)
+    await add_coordinator(sessions, OTHER_CHIEF, POO)
+    assert [i.entry_id for i in await services.overlay.managed(Authority(CHIEF, "x", GRONINGEN))] == [anna().entry_id]
+    assert await services.overlay.managed(Authority(OTHER_CHIEF, "x", POO)) == []
+    # A right in one partnership does not show another's: the service checks it, not only the page.
+    with pytest.raises(PermissionError):
+        await services.overlay.managed(Authority(OTHER_CHIEF, "x", GRONINGEN))
+
+
 async def test_the_index_is_swapped_when_the_overlay_changed(sessions: SessionFactory, matcher: Matcher) -> None:
     services = services_for(sessions, matcher)
     question = "wie is de schoolopleider van KC De Wegwijzer?"
