@@ -200,9 +200,12 @@ async def pressed(update: Update, context: Context) -> None:
 
 
 async def document_in_group(update: Update, context: Context) -> None:
-    """A file to import sent in a group: said once that it belongs in a private chat; others are ignored."""
-    message = update.effective_message
-    if message is not None and message.document is not None and suffix_kind(message.document.file_name or ""):
+    """A coordinator's file to import sent in a group: told that importing is done in a private chat.
+    Anyone else's spreadsheet or calendar is ordinary group traffic, and the bot keeps quiet."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or message.document is None or user is None:
+        return
+    if suffix_kind(message.document.file_name or "") and await services(context).coordinators.authority(user.id):
         await message.reply_text(import_text.IN_A_GROUP)
 
 

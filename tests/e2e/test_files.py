@@ -253,11 +253,13 @@ async def test_files_that_are_not_imported_get_a_polite_answer_and_store_nothing
     photo = await api.reply(ALICE["id"], before)
     assert "Ik kan alleen tekstvragen beantwoorden" in photo["text"]
 
+    api.send_document(BOB, "rooster.xlsx", b"PK fictief", chat=GROUP)  # group traffic: the bot keeps quiet
     api.send_document(ALICE, "agenda.ics", ics, chat=GROUP)
     in_group = await api.reply(GROUP["id"], 0)
     assert "privégesprek" in in_group["text"]
 
     await bot.wait_idle()
+    assert len(api.sent_to(GROUP["id"])) == 1
     assert api.calls_to("getFile") == []
     assert api.downloads == []
     assert await count(db, Event) == 0
