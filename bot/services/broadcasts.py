@@ -231,9 +231,24 @@ class BroadcastService:
         self.check_audience(actor.partnership, audience)
         async with self.writes.transaction() as session:
             found = await self._own_draft(session, actor, broadcast_id)
-            found.roles = ",".join(audience.roles)
-            found.school_id, found.category = audience.school_id, audience.category
+            _aim(found, audience)
             found.updated_at = now
+            return await self._view(session, found, live=True)
+
+    async def compose(
+        self, actor: Authority, text: str, audience: Audience, due_at: datetime | None, now: datetime
+    ) -> BroadcastView:
+        """The actor's draft written whole (the web view's form: Telegram HTML, audience, moment) in
+        one transaction, everything checked first: a refused part leaves the draft as it was."""
+        self.check_audience(actor.partnership, audience)
+        _check_moment(due_at, now)
+        if html_too_long(text):
+            raise NothingToSend("het bericht met opmaak is te lang")
+        async with self.writes.transaction() as session:
+            found = await self._current(session, actor, None, now)
+            found.text = storable(text, MAX_STORED)
+            _aim(found, audience)
+            found.due_at, found.updated_at = due_at, now
             return await self._view(session, found, live=True)
 
     async def set_role(self, actor: Authority, broadcast_id: int, role: str, on: bool, now: datetime) -> BroadcastView:
@@ -254,8 +269,7 @@ class BroadcastService:
     ) -> BroadcastView:
         """Send at ``due_at`` (None: at once); a moment in the past is refused. ``broadcast_id``
         None: the actor's current draft (there must be one)."""
-        if due_at is not None and due_at <= now:
-            raise NothingToSend("dat moment is al voorbij")
+        _check_moment(due_at, now)
         async with self.writes.transaction() as session:
             if broadcast_id is None:
                 await require_right(session, actor)
@@ -446,6 +460,16 @@ class BroadcastService:
             reported_at=found.reported_at,
             report=report,
         )
+
+
+def _aim(found: Broadcast, audience: Audience) -> None:
+    found.roles = ",".join(audience.roles)
+    found.school_id, found.category = audience.school_id, audience.category
+
+
+def _check_moment(due_at: datetime | None, now: datetime) -> None:
+    if due_at is not None and due_at <= now:
+        raise NothingToSend("dat moment is al voorbij")
 
 
 async def _recipients(session: AsyncSession, partnership: str, audience: Audience, now: datetime) -> list[Recipient]:

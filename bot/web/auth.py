@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.web_access import csrf_token
 from bot.web.context import AUTHORITY, SESSION_TOKEN, now, services
-from bot.web.render import refusal, render
+from bot.web.render import Refused, refusal, render
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -78,6 +78,8 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         if not _public(request.path) and (refused := await _let_in(request)) is not None:
             return refused
         return await handler(request)
+    except Refused as stop:
+        return refusal(request, stop.message, stop.status)
     except web.HTTPNotFound:
         return refusal(request, "Deze pagina bestaat niet.", status=404)
     except web.HTTPForbidden:

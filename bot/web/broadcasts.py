@@ -36,7 +36,7 @@ from bot.services.broadcasts import (
 from bot.services.dutch_dates import EXAMPLE, WhenError, parse_when
 from bot.services.roles import ROLES
 from bot.web.context import authority, now, services
-from bot.web.render import refusal, render
+from bot.web.render import Refused, refusal, render
 from db.broadcast_repositories import CONCEPT, SCHEDULED
 
 routes = web.RouteTableDef()
@@ -56,13 +56,6 @@ DONE_MESSAGES = {  # ?klaar=... after a POST; never raw input
 BLANK_FORM: dict[str, Any] = {"tekst": "", "publiek": "", "rollen": [], "school": "", "soort": "", "wanneer": ""}
 
 
-class _Refused(Exception):
-    """A page to show instead (403 or 404)."""
-
-    def __init__(self, response: web.Response) -> None:
-        self.response = response
-
-
 def _done(request: web.Request) -> str | None:
     return DONE_MESSAGES.get(request.query.get("klaar", ""))
 
@@ -79,9 +72,9 @@ async def _shown(request: web.Request) -> BroadcastView:
     try:
         found = await services(request).broadcasts.show(authority(request), _broadcast_id(request))
     except NotAllowed:
-        raise _Refused(refusal(request, NOT_YOURS)) from None
+        raise Refused(NOT_YOURS) from None
     if found is None:
-        raise _Refused(refusal(request, NOT_FOUND, status=404))
+        raise Refused(NOT_FOUND, status=404)
     return found
 
 
@@ -189,11 +182,8 @@ async def compose(request: web.Request) -> web.Response:
         if len(text) > limit:
             raise NothingToSend(f"je bericht is te lang ({len(text)} tekens, hooguit {limit}); maak het korter")
         audience = _audience(values)
-        broadcasts.check_audience(actor.partnership, audience)
         due = parse_when(values["wanneer"], moment).start if values["wanneer"] else None
-        draft = await broadcasts.write(actor, None, html.escape(text, quote=False), moment)
-        await broadcasts.set_audience(actor, draft.id, audience, moment)
-        await broadcasts.set_moment(actor, draft.id, due, moment)
+        draft = await broadcasts.compose(actor, html.escape(text, quote=False), audience, due, moment)
     except WhenError as error:
         return await _overview(request, status=400, form=values, error=str(error))
     except NothingToSend as error:
@@ -206,10 +196,7 @@ async def compose(request: web.Request) -> web.Response:
 @routes.get(r"/berichten/{id:\d+}/bevestigen")
 async def confirmation(request: web.Request) -> web.Response:
     """The message as recipients get it, who and how many (counted now), when; then "Versturen"."""
-    try:
-        view = await _shown(request)
-    except _Refused as refused:
-        return refused.response
+    view = await _shown(request)
     if view.status != CONCEPT:
         raise web.HTTPSeeOther(f"/berichten/{view.id}")
     return _confirmation_page(request, view)
@@ -230,10 +217,7 @@ def _confirmation_page(request: web.Request, view: BroadcastView, error: str | N
 
 @routes.post(r"/berichten/{id:\d+}/versturen")
 async def send(request: web.Request) -> web.Response:
-    try:
-        view = await _shown(request)
-    except _Refused as refused:
-        return refused.response
+    view = await _shown(request)
     try:
         sent = await services(request).broadcasts.confirm(authority(request), view.id, now(request))
     except NotAllowed:
@@ -246,7 +230,7 @@ async def send(request: web.Request) -> web.Response:
         # Read again: a second "Versturen" that arrived together with the first saw a draft too.
         try:
             again = await _shown(request)
-        except _Refused:
+        except Refused:
             raise web.HTTPSeeOther("/berichten?klaar=weg") from None
         if again.status == CONCEPT:  # still a draft: its text is empty
             return _confirmation_page(request, again, _sentence(str(error)))
@@ -257,10 +241,7 @@ async def send(request: web.Request) -> web.Response:
 @routes.post(r"/berichten/{id:\d+}/weggooien")
 async def discard(request: web.Request) -> web.Response:
     """ "Annuleren" on the confirmation page: the draft goes, nothing was sent."""
-    try:
-        view = await _shown(request)
-    except _Refused as refused:
-        return refused.response
+    view = await _shown(request)
     if view.status != CONCEPT:
         raise web.HTTPSeeOther(f"/berichten/{view.id}?klaar=al-verstuurd")
     thrown = await services(request).broadcasts.discard(authority(request), view.id)
@@ -270,10 +251,7 @@ async def discard(request: web.Request) -> web.Response:
 @routes.get(r"/berichten/{id:\d+}")
 async def detail(request: web.Request) -> web.Response:
     """Progress (sent / waiting / failed / blocked) and the report, as the chat shows it."""
-    try:
-        view = await _shown(request)
-    except _Refused as refused:
-        return refused.response
+    view = await _shown(request)
     if view.status == CONCEPT:
         raise web.HTTPSeeOther(f"/berichten/{view.id}/bevestigen")
     return render(request, "broadcasts_detail.html", view=view, now=now(request), done=_done(request), **_texts())
@@ -281,10 +259,7 @@ async def detail(request: web.Request) -> web.Response:
 
 @routes.get(r"/berichten/{id:\d+}/annuleren")
 async def ask_cancel(request: web.Request) -> web.Response:
-    try:
-        view = await _shown(request)
-    except _Refused as refused:
-        return refused.response
+    view = await _shown(request)
     if not cancellable(view.status, view.due_at, now(request)):
         raise web.HTTPSeeOther(f"/berichten/{view.id}?klaar=niet-gepland")
     return render(request, "broadcasts_cancel.html", view=view, **_texts())
@@ -297,9 +272,6 @@ async def cancel(request: web.Request) -> web.Response:
     except NotAllowed:
         return refusal(request, NOT_YOURS)
     if cancelled is None:
-        try:
-            view = await _shown(request)
-        except _Refused as refused:
-            return refused.response
+        view = await _shown(request)
         raise web.HTTPSeeOther(f"/berichten/{view.id}?klaar=niet-gepland")
     raise web.HTTPSeeOther(f"/berichten/{cancelled.id}?klaar=geannuleerd")

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from bot.services.question_inbox import MAX_ANSWER, PAGE_SIZE, DraftView, answer_fault, answer_message, quoted
 from bot.services.schedule import dutch_date, local
 from bot.web.context import authority, now, services
-from bot.web.render import refusal, render
+from bot.web.render import Refused, refusal, render
 
 routes = web.RouteTableDef()
 
@@ -92,11 +92,11 @@ async def inbox(request: web.Request) -> web.Response:
     return render(request, "inbox.html", page=page, groups=groups, done=_done_message(request))
 
 
-async def _group(request: web.Request, question_id: int) -> DraftView | web.Response:
+async def _group(request: web.Request, question_id: int) -> DraftView:
     try:
         view = await services(request).question_inbox.group(authority(request), question_id)
     except PermissionError:
-        return refusal(request, NOT_YOURS)
+        raise Refused(NOT_YOURS) from None
     if view is None:
         raise web.HTTPSeeOther("/vragen?klaar=weg")
     return view
@@ -121,8 +121,6 @@ def _form(
 @routes.get("/vragen/{vraag:\\d+}")
 async def answer_form(request: web.Request) -> web.Response:
     found = await _group(request, _question_id(request))
-    if isinstance(found, web.Response):
-        return found
     return _form(request, found, None, CHANGED if request.query.get("fout") == "gewijzigd" else None)
 
 
@@ -136,8 +134,6 @@ async def write_answer(request: web.Request) -> web.Response:
     inbox_service = services(request).question_inbox
     if fault is not None:
         found = await _group(request, question_id)
-        if isinstance(found, web.Response):
-            return found
         return _form(request, found, answer, FAULTS[fault], status=400)
     try:
         view = await inbox_service.prepare(authority(request), question_id, answer, now(request))
@@ -152,8 +148,6 @@ async def write_answer(request: web.Request) -> web.Response:
 async def preview(request: web.Request) -> web.Response:
     question_id = _question_id(request)
     found = await _group(request, question_id)
-    if isinstance(found, web.Response):
-        return found
     if not found.answer:  # nothing typed (any more): back to the form
         raise web.HTTPSeeOther(f"/vragen/{question_id}")
     # answer_message escapes every value it puts in its few tags (<i>): the same HTML the askers

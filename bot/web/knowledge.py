@@ -16,7 +16,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web.context import authority, now, services
-from bot.web.render import NO_RIGHT, refusal, render
+from bot.web.render import NO_RIGHT, Refused, refusal, render
 from knowledge.imports import COLUMNS
 from knowledge.overlay import KINDS, OverlayItem, OverlayKind, lookup
 
@@ -105,11 +105,11 @@ async def knowledge(request: web.Request) -> web.Response:
     )
 
 
-async def _item(request: web.Request) -> OverlayItem | web.Response:
+async def _item(request: web.Request) -> OverlayItem:
     try:
         found = await services(request).overlay.item(authority(request), request.match_info["item"])
     except PermissionError:
-        return refusal(request, NOT_YOURS)
+        raise Refused(NOT_YOURS) from None
     if found is None:
         raise web.HTTPSeeOther("/kennis?klaar=weg")
     return found
@@ -143,8 +143,6 @@ def _edit_form(
 @routes.get("/kennis/{item}")
 async def edit_form(request: web.Request) -> web.Response:
     found = await _item(request)
-    if isinstance(found, web.Response):
-        return found
     values = dict(found.fields)
     if found.kind == "contact":
         values["school"] = _school_name(request, values.get("school", ""))
@@ -161,8 +159,6 @@ async def edit(request: web.Request) -> web.Response:
         return refusal(request, NOT_YOURS)
     if edited.problems:
         found = await _item(request)
-        if isinstance(found, web.Response):
-            return found
         return _edit_form(request, found, cells, [p.message for p in edited.problems], status=400)
     if edited.item is None:
         raise web.HTTPSeeOther("/kennis?klaar=weg")
@@ -173,8 +169,6 @@ async def edit(request: web.Request) -> web.Response:
 @routes.get("/kennis/{item}/verwijderen")
 async def confirm_removal(request: web.Request) -> web.Response:
     found = await _item(request)
-    if isinstance(found, web.Response):
-        return found
     return render(request, "knowledge_remove.html", item=_shown(request, found), kind_label=KIND_LABELS[found.kind])
 
 

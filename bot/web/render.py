@@ -53,6 +53,16 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
 NO_RIGHT = "Je bent geen coördinator meer van dit partnerschap."
 
 
+class Refused(Exception):
+    """Raised where a page cannot go on (another partnership's id, something gone): the guard in
+    ``auth`` shows ``message`` as a Dutch page with ``status``, and nothing else happens."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
 def refusal(request: web.Request, message: str, status: int = 403) -> web.Response:
     """A Dutch page for 403, 404 and the like (never aiohttp's English one)."""
     return render(request, "refusal.html", status=status, message=message)

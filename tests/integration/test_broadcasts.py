@@ -473,9 +473,7 @@ async def test_a_draft_started_without_a_chat_is_confirmed_once_and_reported_now
     once; its report is only on the page (no chat to send it to)."""
     services = services_for(sessions, matcher, Clock())
     broadcasts = services.broadcasts
-    draft = await broadcasts.write(chief(), None, "Fictieve webtekst &lt;b&gt;", NOW)
-    await broadcasts.set_audience(chief(), draft.id, Audience(roles=("mentor",)), NOW)
-    await broadcasts.set_moment(chief(), draft.id, None, NOW)
+    draft = await broadcasts.compose(chief(), "Fictieve webtekst &lt;b&gt;", Audience(roles=("mentor",)), None, NOW)
     view = await broadcasts.confirm(chief(), draft.id, NOW)
     assert view.recipients == 1
     with pytest.raises(NothingToSend):
@@ -487,3 +485,27 @@ async def test_a_draft_started_without_a_chat_is_confirmed_once_and_reported_now
     assert shown is not None
     assert (shown.status, shown.report.sent, shown.report.waiting) == (DONE, 1, 0)
     assert [c.params["chat_id"] for c in api.calls_to("sendMessage")] in ([MENTOR], [str(MENTOR)])
+
+
+@pytest.mark.usefixtures("people")
+async def test_a_refused_form_leaves_the_draft_as_it_was(sessions: SessionFactory, matcher: Matcher) -> None:
+    """The web form writes text, audience and moment at once: a moment already past (or an unknown
+    school) refuses all of it, and the draft the chat shares keeps its text and audience."""
+    broadcasts = services_for(sessions, matcher, Clock()).broadcasts
+    draft_id = await ready(
+        services_for(sessions, matcher), chief(), "Fictieve eerste tekst", Audience(roles=("mentor",))
+    )
+    with pytest.raises(NothingToSend):
+        await broadcasts.compose(chief(), "Fictieve nieuwe tekst", Audience(), NOW - timedelta(minutes=1), NOW)
+    with pytest.raises(NothingToSend):
+        await broadcasts.compose(chief(), "Fictieve nieuwe tekst", Audience(school_id="school:fictief"), None, NOW)
+    kept = await broadcasts.view(chief(), draft_id)
+    assert (kept.text, kept.audience) == ("Fictieve eerste tekst", Audience(roles=("mentor",)))
+    later = NOW + timedelta(days=1)
+    written = await broadcasts.compose(chief(), "Fictieve nieuwe tekst", Audience(), later, NOW)
+    assert (written.id, written.text, written.audience, written.due_at) == (
+        draft_id,
+        "Fictieve nieuwe tekst",
+        Audience(),
+        later,
+    )
