@@ -25,9 +25,9 @@ from telegram.ext import (
 )
 
 from bot.context import current_time
+from bot.inbox_text import GONE, TOO_SHORT, people, sent_answer, too_long
 from bot.services.coordinators import Authority
 from bot.services.question_inbox import (
-    MAX_ANSWER,
     PAGE_SIZE,
     DraftView,
     InboxPage,
@@ -43,7 +43,6 @@ from handlers.flows import CoordinatorFlow, arbiter_of, cancelling, replying, te
 
 TYPING, CONFIRMING = range(2)
 TIMEOUT = timedelta(minutes=30)
-GONE = "Deze vraag staat niet meer in de vragenbus: misschien heeft een andere coördinator haar al beantwoord."
 CANNOT_SEND = (
     "Dit antwoord kan niet meer worden verstuurd: de vraag staat niet meer in de vragenbus, of je antwoord "
     "is intussen gewijzigd (bijvoorbeeld in de webomgeving). Kijk in /vragen."
@@ -91,19 +90,17 @@ def page_keyboard(page: InboxPage) -> InlineKeyboardMarkup | None:
 
 
 def ask_for_answer(view: DraftView) -> str:
-    reach = f"{view.recipients} persoon" if view.recipients == 1 else f"{view.recipients} personen"
     return (
         f"Typ je antwoord op ‘{quoted(view.question)}’ ({view.count}×).\n\n"
-        f"Het komt in de kennisbank van je partnerschap en gaat naar wie het vroeg ({reach}). "
+        f"Het komt in de kennisbank van je partnerschap en gaat naar wie het vroeg ({people(view.recipients)}). "
         "Stoppen kan met /annuleer."
     )
 
 
 def preview_text(view: DraftView, partnership_name: str) -> str:
-    reach = f"{view.recipients} persoon" if view.recipients == 1 else f"{view.recipients} personen"
     message = answer_message(view.question, view.answer or "", partnership_name)
     return (
-        f"<b>Voorbeeld</b> (dit krijgen {reach} die het vroegen):\n\n{message}\n\n"
+        f"<b>Voorbeeld</b> (dit krijgen {people(view.recipients)} die het vroegen):\n\n{message}\n\n"
         "Het antwoord komt ook in de kennisbank van je partnerschap, bij deze vraag. Versturen? "
         "Je kunt ook een nieuw antwoord typen."
     )
@@ -196,10 +193,10 @@ async def typed(update: Update, context: Context) -> int | None:
     text = message.text.strip()
     fault = answer_fault(text)
     if fault == "long":
-        await message.reply_text(f"Je antwoord is te lang ({len(text)} tekens, hooguit {MAX_ANSWER}). Maak het korter.")
+        await message.reply_text(too_long(len(text)))
         return None
     if fault == "short":
-        await message.reply_text("Typ een antwoord van minstens een paar woorden, of /annuleer om te stoppen.")
+        await message.reply_text(f"{TOO_SHORT} Stoppen kan met /annuleer.")
         return None
     try:
         view = await services(context).question_inbox.write(authority, text, current_time(context))
@@ -247,13 +244,7 @@ async def confirm(update: Update, context: Context) -> int:
         if not await inbox_service.is_answered(authority, int(question_id)):
             await edit(context, query, CANNOT_SEND)
         return ConversationHandler.END
-    reach = "1 persoon" if answered.recipients == 1 else f"{answered.recipients} personen"
-    await edit(
-        context,
-        query,
-        f"Klaar: je antwoord staat in de kennisbank van je partnerschap en gaat naar {reach} die de vraag "
-        f"stelden ({answered.questions}×).",
-    )
+    await edit(context, query, f"Klaar: {sent_answer(answered.recipients, answered.questions)}")
     return ConversationHandler.END
 
 

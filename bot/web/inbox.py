@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.inbox_text import GONE, TOO_SHORT, people, sent_answer, too_long
 from bot.services.question_inbox import MAX_ANSWER, PAGE_SIZE, DraftView, answer_fault, answer_message, quoted
 from bot.services.schedule import dutch_date, local
 from bot.web.context import authority, now, services
@@ -21,7 +22,6 @@ routes = web.RouteTableDef()
 
 MAX_QUESTION_ID = 2**63 - 1
 NOT_YOURS = "Deze vraag hoort niet bij jouw partnerschap."
-GONE = "Deze vraag staat niet meer in de vragenbus: misschien heeft een andere coördinator haar al beantwoord."
 DONE = {
     "geannuleerd": "Oké, er is niets verstuurd. De vraag blijft in de vragenbus staan.",
     "weg": GONE,
@@ -31,14 +31,7 @@ CHANGED = (
     "Je antwoord is intussen gewijzigd (in de chat of in een ander venster), of de vraag is veranderd. "
     "Bekijk het voorbeeld opnieuw voordat je verstuurt."
 )
-FAULTS = {
-    "short": "Typ een antwoord van minstens een paar woorden.",
-    "long": f"Je antwoord is te lang (hooguit {MAX_ANSWER} tekens). Maak het korter.",
-}
-
-
-def _people(count: int) -> str:
-    return "1 persoon" if count == 1 else f"{count} personen"
+FAULTS = {"short": TOO_SHORT, "long": too_long()}
 
 
 def _number(text: str | None, default: int = 0) -> int:
@@ -62,11 +55,8 @@ def _partnership_name(request: web.Request) -> str:
 def _done_message(request: web.Request) -> str | None:
     done = request.query.get("klaar")
     if done == "verstuurd":
-        reach = _people(_number(request.query.get("ontvangers")))
-        questions = _number(request.query.get("vragen"))
-        return (
-            f"Verstuurd: je antwoord staat in de kennisbank van je partnerschap en gaat naar {reach} "
-            f"die de vraag stelden ({questions}×)."
+        return "Verstuurd: " + sent_answer(
+            _number(request.query.get("ontvangers")), _number(request.query.get("vragen"))
         )
     return DONE.get(done or "")
 
@@ -111,7 +101,7 @@ def _form(
         status=status,
         view=view,
         question=quoted(view.question),
-        reach=_people(view.recipients),
+        reach=people(view.recipients),
         answer=answer if answer is not None else (view.answer or ""),
         error=error,
         max_answer=MAX_ANSWER,
@@ -153,7 +143,7 @@ async def preview(request: web.Request) -> web.Response:
     # answer_message escapes every value it puts in its few tags (<i>): the same HTML the askers
     # get in Telegram, shown as they will see it.
     message = Markup(answer_message(found.question, found.answer, _partnership_name(request)))
-    return render(request, "inbox_preview.html", view=found, message=message, reach=_people(found.recipients))
+    return render(request, "inbox_preview.html", view=found, message=message, reach=people(found.recipients))
 
 
 @routes.post("/vragen/{vraag:\\d+}/versturen")
