@@ -30,6 +30,11 @@ from tests.e2e.test_bot import ALICE, BOB, onboard
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 
 CAROL = FakeBotAPI.user(7003, "Fictieve Carla")
+# Alice coordinates poo-marnix, Carla groningen-kop-van-drenthe; Bob is a mentor. A module adds to these.
+WEB_SETTINGS: dict[str, Any] = {
+    "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
+    "quiet_hours": "",
+}
 T = TypeVar("T")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -72,8 +77,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def extra_settings() -> dict[str, Any]:
-    """Alice coordinates poo-marnix, Carla groningen-kop-van-drenthe; Bob is a mentor."""
-    return {"coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe", "quiet_hours": ""}
+    return dict(WEB_SETTINGS)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from db.engine import SessionFactory
 from db.models import Broadcast, Delivery
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, screenshot, web_address
+from tests.e2e.web.conftest import ALICE, BOB, CAROL, WEB_SETTINGS, log_in, screenshot, web_address
 from tests.fake_bot_api import FakeBotAPI
 
 DAVE = FakeBotAPI.user(7004, "Fictieve Daan")
@@ -27,8 +27,7 @@ NOT_YOURS = "niet van jouw partnerschap"
 def extra_settings() -> dict[str, Any]:
     """The coordinators of tests/e2e/web/conftest.py, and a short outbox poll."""
     return {
-        "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
-        "quiet_hours": "",
+        **WEB_SETTINGS,
         "delivery_poll_seconds": 0.2,
     }
 

@@ -13,10 +13,12 @@ from db.engine import SessionFactory
 from db.models import AuditEntry, Event, KnowledgeItem
 from tests.bot_runner import BotRunner
 from tests.e2e.test_files import calendar, count
-from tests.e2e.web.conftest import ALICE, log_in, screenshot, web_address
+from tests.e2e.web.conftest import ALICE, WEB_SETTINGS, log_in, screenshot, web_address
 from tests.fake_bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.dates  # also run at awkward moments by .ci/run (tests/moments.py)
+
+LIMIT = 1_000_000  # large enough that the confirm form's base64 (4/3 of the file) outweighs the form's overhead
 
 
 async def upload(page: Any, bot: BotRunner, name: str, content: bytes, kind: str = "") -> None:
@@ -62,6 +64,35 @@ async def test_bad_files_are_refused_with_their_errors_and_nothing_is_stored(
     await upload(page, bot, "brochure.pdf", b"%PDF-1.4 fictief")
     assert "Dit soort bestand kan ik niet importeren" in await page.inner_text("main")
     assert await count(db, KnowledgeItem) == 0
+
+
+def padded_to(content: bytes, size: int) -> bytes:
+    """The calendar grown to exactly ``size`` bytes with a property the importer does not use."""
+    end = b"END:VCALENDAR\r\n"
+    missing = size - len(content)
+    full = (missing - 200) // 100  # lines of 100 bytes, then one of 200 to 299
+    lines = [b"X-FICTIEVE-OPVULLING:" + b"x" * 77 + b"\r\n"] * full
+    lines.append(b"X-FICTIEVE-OPVULLING:" + b"x" * (missing - 100 * full - 23) + b"\r\n")
+    padded = content[: -len(end)] + b"".join(lines) + end
+    assert len(padded) == size
+    return padded
+
+
+@pytest.mark.parametrize("extra_settings", [{**WEB_SETTINGS, "chat_file_max_bytes": LIMIT}])
+async def test_a_file_of_exactly_the_limit_is_imported_and_one_byte_more_is_refused(
+    api: FakeBotAPI, bot: BotRunner, page: Any, db: SessionFactory
+) -> None:
+    await log_in(api, page)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=6)
+    content = calendar(("groot@fictief", "Fictieve grote agenda", start))
+    await upload(page, bot, "groot.ics", padded_to(content, LIMIT + 1))
+    assert "te groot" in await page.inner_text("main")
+
+    await upload(page, bot, "groot.ics", padded_to(content, LIMIT))
+    assert "1 bijeenkomst" in await page.inner_text("main")
+    await page.get_by_role("button", name="Importeren").click()  # the file rides in the form: 4/3 of it
+    assert "Geïmporteerd uit groot.ics: 1 nieuw" in await page.inner_text("main")
+    assert await count(db, Event) == 1
 
 
 async def test_a_changed_form_is_checked_again_before_anything_is_written(

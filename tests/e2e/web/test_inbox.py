@@ -12,7 +12,7 @@ import pytest
 from bot.services.question_inbox import InboxPage
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, on_bot, screenshot, services_of, web_address
+from tests.e2e.web.conftest import ALICE, BOB, CAROL, WEB_SETTINGS, log_in, on_bot, screenshot, services_of, web_address
 from tests.fake_bot_api import FakeBotAPI, buttons
 
 DAAN = FakeBotAPI.user(7004, "Fictieve Daan")
@@ -25,8 +25,7 @@ NOT_KNOWN = "Parkeermogelijkheden staan niet in mijn kennisbank"
 def extra_settings() -> dict[str, Any]:
     """Alice coordinates poo-marnix, Carla groningen-kop-van-drenthe; a short outbox poll."""
     return {
-        "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
-        "quiet_hours": "",
+        **WEB_SETTINGS,
         "delivery_poll_seconds": 0.2,
         "knowledge_reload_seconds": 0.5,
     }

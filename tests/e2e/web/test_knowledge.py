@@ -16,7 +16,7 @@ from knowledge.imports import TableFile
 from knowledge.overlay import OverlayItem
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, CAROL, log_in, on_bot, screenshot, services_of, web_address
+from tests.e2e.web.conftest import BOB, CAROL, WEB_SETTINGS, log_in, on_bot, screenshot, services_of, web_address
 from tests.fake_bot_api import FakeBotAPI
 
 POO = "poo-marnix"
@@ -33,8 +33,7 @@ WHO = "wie is Jorien Pijlstra?"
 @pytest.fixture
 def extra_settings() -> dict[str, Any]:
     return {
-        "coordinator_ids": f"{ALICE['id']}:poo-marnix,{CAROL['id']}:groningen-kop-van-drenthe",
-        "quiet_hours": "",
+        **WEB_SETTINGS,
         "knowledge_reload_seconds": 0.5,
     }
 
