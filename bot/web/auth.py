@@ -11,9 +11,10 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.web_access import csrf_token
@@ -116,19 +117,23 @@ async def _let_in(request: web.Request) -> web.Response | None:
     return None
 
 
-def _with_session(request: web.Request, session_token: str) -> web.HTTPSeeOther:
-    """To the overview, with the session cookie: HttpOnly, Secure, SameSite=Lax."""
-    hours = services(request).settings.web_session_hours
+def _with_session(request: web.Request, session_token: str, framed: bool = False) -> web.HTTPSeeOther:
+    """To the overview, with the session cookie: HttpOnly and Secure. SameSite=Lax for a browser;
+    for the Mini App (``framed``) SameSite=None and Partitioned, because Telegram Web shows it in a
+    frame of web.telegram.org, another site, where a Lax cookie is never sent and an unpartitioned
+    one is blocked as a third-party cookie. The CSRF token on every form and the refusal of other
+    sites' forms guard it there."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[COOKIE] = session_token
+    morsel = cookie[COOKIE]
+    morsel["max-age"] = str(int(timedelta(hours=services(request).settings.web_session_hours).total_seconds()))
+    morsel["httponly"] = True
+    morsel["secure"] = True
+    morsel["samesite"] = "None" if framed else "Lax"
+    morsel["path"] = "/"
     found = web.HTTPSeeOther("/")
-    found.set_cookie(
-        COOKIE,
-        session_token,
-        max_age=int(timedelta(hours=hours).total_seconds()),
-        httponly=True,
-        secure=True,
-        samesite="Lax",
-        path="/",
-    )
+    # Python's cookie module before 3.14 knows no Partitioned attribute, so it is appended here.
+    found.headers.add(hdrs.SET_COOKIE, morsel.OutputString() + ("; Partitioned" if framed else ""))
     return found
 
 
@@ -160,7 +165,7 @@ async def open_mini_app(request: web.Request) -> web.Response:
         session_token = await services(request).web_access.open_mini_app(init_data, now(request))
     if session_token is None:
         return refusal(request, "Telegram kon niet bevestigen wie je bent, of je bent geen coördinator.")
-    raise _with_session(request, session_token)
+    raise _with_session(request, session_token, framed=True)
 
 
 @routes.post("/uitloggen")

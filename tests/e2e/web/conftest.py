@@ -48,6 +48,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Telegram Web (a public site) framing the Mini App is played by a routed page, while the view
+    # itself listens on 127.0.0.1: in production both are public, so the local-network check is off.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 
 

@@ -59,6 +59,24 @@ async def test_the_mini_app_logs_in_with_telegrams_signed_init_data(api: FakeBot
     assert "Welkom, Fictieve Anna" in await page.inner_text("main")
 
 
+async def test_the_mini_app_works_inside_telegram_web(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
+    """Telegram Web shows a Mini App in a frame of web.telegram.org: another site, so the session
+    cookie must be one a browser sends there (SameSite=None, Partitioned), or every page after the
+    login would ask to log in again."""
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    mini_app = f"{web_address(bot)}app#tgWebAppData={quote(signed_init_data(ALICE))}&tgWebAppVersion=8.0"
+    telegram_web = f'<!doctype html><title>Telegram Web (nagebootst)</title><iframe src="{mini_app}"></iframe>'
+    await page.route(
+        "https://web.telegram.org/**", lambda route: route.fulfill(body=telegram_web, content_type="text/html")
+    )
+    await page.goto("https://web.telegram.org/k/")
+    frame = page.frame_locator("iframe")
+    await frame.get_by_text("Welkom, Fictieve Anna").wait_for()
+    await frame.get_by_role("link", name="Agenda").first.click()
+    await frame.get_by_role("heading", name="Agenda").first.wait_for()
+    assert NO_SESSION not in await frame.locator("main").inner_text()
+
+
 async def test_forged_expired_or_foreign_init_data_gets_403(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
     await onboard(api, ALICE, "poo-marnix", "coordinator", None)
     await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")
