@@ -326,6 +326,8 @@ async def test_grouping_the_inbox_holds_up_no_other_write(
     first = await ask(services, ASKER, PARKING, NOW - timedelta(hours=1))
     await services.question_inbox.begin(chief, first, NOW)
     await services.question_inbox.write(chief, "Fictief antwoord.", NOW)
+    # A new open question, so the inbox must group again (the same questions keep their last grouping).
+    await ask(services, SECOND_ASKER, "hoe laat sluit de fictieve kantine op vrijdag", NOW)
     grouping, done = threading.Event(), threading.Event()
 
     def slow_grouping(asked: Any) -> Any:
@@ -343,7 +345,7 @@ async def test_grouping_the_inbox_holds_up_no_other_write(
     else:
         work = inbox.send(chief, first, NOW)
     running = asyncio.create_task(work)
-    await asyncio.to_thread(grouping.wait, 10)
+    assert await asyncio.to_thread(grouping.wait, 10)
     try:
         # Another user's question is answered and logged while the grouping runs.
         await asyncio.wait_for(services.questions.ask(SECOND_ASKER, SECOND_ASKER, "wat is intervisie", POO), 5)
