@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+import shutil
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -61,19 +65,66 @@ def postgres_admin_url() -> Iterator[str | None]:
 _database_counter = itertools.count()
 
 
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def _run_apart(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` in a loop of its own: a template is first asked for inside a test's running loop."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, work).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated once per test process; each test gets a copy (80 ms of CPU less)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    _run_apart(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str | None) -> str | None:
+    """The name of a PostgreSQL database migrated once per test process, the template of each test's."""
+    if postgres_admin_url is None:
+        return None
+    name = f"template_{os.getpid()}"
+
+    async def create() -> None:
+        admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+        await _migrate(make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False))
+
+    _run_apart(create())
+    return name
+
+
+def sqlite_database(request: pytest.FixtureRequest, path: Path) -> str:
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database of each kind; migrated by whoever uses it."""
+    """A fresh database of each kind, already at the newest revision (a copy of a template migrated
+    once per test process). A test of the migrations themselves first downgrades it."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        yield sqlite_database(request, tmp_path / "test.sqlite3")
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
     if admin_url is None:
         skip_or_fail("no PostgreSQL server binaries were found")
+    template = request.getfixturevalue("postgres_template")
     name = f"test_{os.getpid()}_{next(_database_counter)}"
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -26,6 +26,7 @@ import pytest
 from bot.context import SERVICES_KEY, WEB_ADDRESS_KEY
 from bot.services import Services
 from tests.bot_runner import BotRunner
+from tests.conftest import sqlite_database
 from tests.e2e.test_bot import ALICE, BOB, onboard
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 
@@ -75,7 +76,7 @@ def chromium_or_skip() -> str:
 @pytest.fixture(params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """SQLite only: the pages call the same services, which run on both databases in tests/integration."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}"
+    return sqlite_database(request, tmp_path / "web.sqlite3")
 
 
 @pytest.fixture
