@@ -167,7 +167,8 @@ def telegram_bot(settings: Settings, inbox: Inbox, rate_limiter: bool) -> InboxB
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=RetryInChatTurn(
-            rate_limiter_for_telegram(settings.messages_per_second) if rate_limiter else None, settings.reply_retries
+            rate_limiter_for_telegram(settings.messages_per_second) if rate_limiter else None,
+            settings.reply_retry_seconds,
         ),
         # A group question deleted before its answer goes out is still answered (not a 400, "Sorry").
         defaults=Defaults(allow_sending_without_reply=True),

@@ -47,10 +47,13 @@ def seconds(retry_after: timedelta | float) -> float:
 
 
 class RetryInChatTurn(BaseRateLimiter[int]):
-    """``limiter`` (or no pacing at all) plus up to ``retries`` repeats of a request that got a 429."""
+    """``limiter`` (or no pacing at all) plus repeats of a request that got a 429, as long as the waits
+    together stay within ``budget_seconds``. A budget in seconds rather than in tries: while two
+    instances hand over, about every other message gets a 429 for half a minute, and a fixed number
+    of tries then ran out for a few answers in a thousand."""
 
-    def __init__(self, limiter: AIORateLimiter | None, retries: int) -> None:
-        self.limiter, self.retries = limiter, retries
+    def __init__(self, limiter: AIORateLimiter | None, budget_seconds: float) -> None:
+        self.limiter, self.budget_seconds = limiter, budget_seconds
 
     async def initialize(self) -> None:
         if self.limiter is not None:
@@ -69,16 +72,16 @@ class RetryInChatTurn(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             try:
                 if self.limiter is None:
                     return await callback(*args, **kwargs)
                 return await self.limiter.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as error:
-                if not _IN_CHAT_TURN.get() or attempt >= self.retries:
+                wait = seconds(error.retry_after) + MARGIN_SECONDS
+                if not _IN_CHAT_TURN.get() or waited + wait > self.budget_seconds:
                     raise
-                attempt += 1
-                wait = seconds(error.retry_after)
-                logger.info("%s: 429 from Telegram; sent again after %.0f s (attempt %d)", endpoint, wait, attempt)
-                await asyncio.sleep(wait + MARGIN_SECONDS)
+                attempt, waited = attempt + 1, waited + wait
+                logger.info("%s: 429 from Telegram; sent again after %.1f s (attempt %d)", endpoint, wait, attempt)
+                await asyncio.sleep(wait)

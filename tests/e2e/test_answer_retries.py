@@ -67,12 +67,12 @@ async def test_a_429_on_a_later_part_sends_only_that_part_and_the_rest_again(
     assert error_log.records == []
 
 
-@pytest.mark.parametrize("extra_settings", [{"reply_retries": 2}])
+@pytest.mark.parametrize("extra_settings", [{"reply_retry_seconds": 2.5}])
 async def test_an_answer_that_keeps_meeting_429s_ends_in_an_apology_without_repeating_a_part(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory
 ) -> None:
     """After the last retry the user hears that something went wrong; what already arrived is not sent again."""
-    api.rate_limit_after, api.rate_limit_next, api.retry_after = 1, 3, 1  # the second part: 1 try + 2 retries
+    api.rate_limit_after, api.rate_limit_next, api.retry_after = 1, 3, 1  # the second part: 1 try + 2 retries of 1.1 s
     api.send_text(ALICE, "heel lang antwoord")
     await api.wait_until(lambda: len(api.sent_to(ALICE["id"])) >= 2, 30)
     await bot.wait_idle()

@@ -34,7 +34,7 @@ async def send(limiter: RetryInChatTurn, callback: Callback) -> Any:
 
 @pytest.mark.parametrize("paced", [True, False])
 async def test_outside_a_chats_turn_a_429_reaches_the_caller_at_once(paced: bool) -> None:
-    limiter = RetryInChatTurn(rate_limiter_for_telegram(29.5) if paced else None, retries=5)
+    limiter = RetryInChatTurn(rate_limiter_for_telegram(29.5) if paced else None, budget_seconds=30)
     callback, calls = failing(1)
     with pytest.raises(RetryAfter):
         await send(limiter, callback)
@@ -43,15 +43,15 @@ async def test_outside_a_chats_turn_a_429_reaches_the_caller_at_once(paced: bool
 
 @pytest.mark.parametrize("paced", [True, False])
 async def test_in_a_chats_turn_only_the_request_that_got_the_429_is_sent_again(paced: bool) -> None:
-    limiter = RetryInChatTurn(rate_limiter_for_telegram(29.5) if paced else None, retries=5)
+    limiter = RetryInChatTurn(rate_limiter_for_telegram(29.5) if paced else None, budget_seconds=30)
     callback, calls = failing(2)
     with in_chat_turn():
         assert await send(limiter, callback) is True
     assert len(calls) == 3
 
 
-async def test_after_the_last_retry_the_429_reaches_the_error_handler() -> None:
-    limiter = RetryInChatTurn(None, retries=2)
+async def test_once_the_waits_would_pass_the_budget_the_429_reaches_the_error_handler() -> None:
+    limiter = RetryInChatTurn(None, budget_seconds=0.25)  # each wait is retry_after 0 plus a 0.1 s margin
     callback, calls = failing(5)
     with in_chat_turn(), pytest.raises(RetryAfter):
         await send(limiter, callback)
