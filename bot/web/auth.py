@@ -117,23 +117,31 @@ async def _let_in(request: web.Request) -> web.Response | None:
     return None
 
 
-def _with_session(request: web.Request, session_token: str, framed: bool = False) -> web.HTTPSeeOther:
-    """To the overview, with the session cookie: HttpOnly and Secure. SameSite=Lax for a browser;
-    for the Mini App (``framed``) SameSite=None and Partitioned, because Telegram Web shows it in a
-    frame of web.telegram.org, another site, where a Lax cookie is never sent and an unpartitioned
-    one is blocked as a third-party cookie. The CSRF token on every form and the refusal of other
-    sites' forms guard it there."""
+def _session_cookie(value: str, max_age: int, framed: bool) -> str:
+    """The Set-Cookie value of the session: HttpOnly and Secure. SameSite=Lax for a browser; for the
+    Mini App (``framed``) SameSite=None and Partitioned, because Telegram Web shows it in a frame of
+    web.telegram.org, another site, where a Lax cookie is never sent and an unpartitioned one is
+    blocked as a third-party cookie. The CSRF token on every form and the refusal of other sites'
+    forms guard it there."""
     cookie: SimpleCookie = SimpleCookie()
-    cookie[COOKIE] = session_token
+    cookie[COOKIE] = value
     morsel = cookie[COOKIE]
-    morsel["max-age"] = str(int(timedelta(hours=services(request).settings.web_session_hours).total_seconds()))
+    morsel["max-age"] = str(max_age)
     morsel["httponly"] = True
     morsel["secure"] = True
     morsel["samesite"] = "None" if framed else "Lax"
     morsel["path"] = "/"
-    found = web.HTTPSeeOther("/")
     # Python's cookie module before 3.14 knows no Partitioned attribute, so it is appended here.
-    found.headers.add(hdrs.SET_COOKIE, morsel.OutputString() + ("; Partitioned" if framed else ""))
+    return morsel.OutputString() + ("; Partitioned" if framed else "")
+
+
+def _with_session(request: web.Request, session_token: str, framed: bool = False) -> web.HTTPSeeOther:
+    """To the overview, with the session cookie."""
+    hours = services(request).settings.web_session_hours
+    found = web.HTTPSeeOther("/")
+    found.headers.add(
+        hdrs.SET_COOKIE, _session_cookie(session_token, int(timedelta(hours=hours).total_seconds()), framed)
+    )
     return found
 
 
@@ -172,7 +180,9 @@ async def open_mini_app(request: web.Request) -> web.Response:
 async def log_out(request: web.Request) -> web.Response:
     await services(request).web_access.close(request[SESSION_TOKEN])
     found = web.HTTPSeeOther("/uitgelogd")
-    found.del_cookie(COOKIE, path="/")
+    # Both kinds: a browser removes a partitioned cookie (the Mini App's) only with a partitioned one.
+    for framed in (False, True):
+        found.headers.add(hdrs.SET_COOKIE, _session_cookie("", 0, framed))
     raise found
 
 

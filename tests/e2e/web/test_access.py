@@ -59,6 +59,10 @@ async def test_the_mini_app_logs_in_with_telegrams_signed_init_data(api: FakeBot
     assert "Welkom, Fictieve Anna" in await page.inner_text("main")
 
 
+async def session_cookies(page: Any) -> int:
+    return len([cookie for cookie in await page.context.cookies() if cookie["name"] == "sessie"])
+
+
 async def test_the_mini_app_works_inside_telegram_web(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
     """Telegram Web shows a Mini App in a frame of web.telegram.org: another site, so the session
     cookie must be one a browser sends there (SameSite=None, Partitioned), or every page after the
@@ -75,6 +79,10 @@ async def test_the_mini_app_works_inside_telegram_web(api: FakeBotAPI, bot: BotR
     await frame.get_by_role("link", name="Agenda").first.click()
     await frame.get_by_role("heading", name="Agenda").first.wait_for()
     assert NO_SESSION not in await frame.locator("main").inner_text()
+    assert await session_cookies(page) == 1
+    await frame.get_by_role("button", name="Uitloggen").click()
+    await frame.get_by_text("Je bent uitgelogd").wait_for()
+    assert await session_cookies(page) == 0  # the partitioned cookie is gone too, not only the session
 
 
 async def test_forged_expired_or_foreign_init_data_gets_403(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
