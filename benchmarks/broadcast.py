@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from benchmarks.common import PROJECT_DIR, table, write_results
+from benchmarks.common import PROJECT_DIR, flags, table, write_results
 from benchmarks.load import TELEGRAM_MESSAGES_PER_SECOND, bot_log, start_bot
 from db.agenda_repositories import PENDING, SENDING
 from db.engine import create_engine, session_factory
@@ -217,4 +217,4 @@ async def _question(api: FakeBotAPI) -> float:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(200 if "--quick" in sys.argv else 1000))
+    asyncio.run(run(200 if "--quick" in flags("--quick") else 1000))

@@ -12,7 +12,6 @@ Baseline from the same run: the fake server's own round trip for sendMessage wit
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks.common import table, write_results
+from benchmarks.common import flags, table, write_results
 from benchmarks.load import TELEGRAM_MESSAGES_PER_SECOND, run_load
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 from tests.postgres import postgres_server
@@ -121,4 +120,4 @@ async def run(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(quick="--quick" in sys.argv))
+    asyncio.run(run(quick="--quick" in flags("--quick")))

@@ -6,6 +6,7 @@ import json
 import platform
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -34,6 +35,15 @@ SITUATIONS = (
     "ik ben tweedejaars student en loop stage op een school in een dorp, mijn mentor is heel aardig maar "
     "ze heeft het vaak over dingen die ik niet ken en ik durf het niet steeds te vragen 😅",
 )
+
+
+def flags(*known: str) -> set[str]:
+    """The command line's flags; an unknown one (``--help`` too) ends the run before any work starts."""
+    given = set(sys.argv[1:])
+    unknown = given - set(known)
+    if unknown:
+        sys.exit(f"onbekende optie {', '.join(sorted(unknown))}; wel mogelijk: {', '.join(known) or 'geen'}")
+    return given
 
 
 def long_messages(asked: Sequence[str]) -> list[str]:

@@ -9,13 +9,12 @@ thread, AIORateLimiter on, the default batch size) sends them through the fake B
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import table, write_results
+from benchmarks.common import flags, table, write_results
 from bot.settings import Settings
 from db.agenda_repositories import MESSAGE, PENDING, DeliveryRepository
 from db.engine import create_engine, session_factory
@@ -124,4 +123,4 @@ async def _question_during_run(api: FakeBotAPI, recipients: int) -> float:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(200 if "--quick" in sys.argv else 1000))
+    asyncio.run(run(200 if "--quick" in flags("--quick") else 1000))

@@ -7,11 +7,10 @@ situation before each question, ``common.long_messages``) p99 <= 3 ms on the rea
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from benchmarks.baselines import DifflibScan, NaiveRapidfuzz
-from benchmarks.common import latencies, long_messages, questions, summary, synthetic_kb, table, write_results
+from benchmarks.common import flags, latencies, long_messages, questions, summary, synthetic_kb, table, write_results
 from knowledge import KnowledgeBase, Matcher, load_knowledge_base
 
 SIZES = (("echt", 0), ("1 000", 1000), ("10 000", 10_000))
@@ -77,4 +76,4 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run(quick="--quick" in sys.argv)
+    run(quick="--quick" in flags("--quick"))

@@ -26,7 +26,6 @@ import contextlib
 import itertools
 import signal
 import socket
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -41,7 +40,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.broadcast import FIRST_CHAT, fill, queue_broadcast, unfinished
-from benchmarks.common import table, write_results
+from benchmarks.common import flags, table, write_results
 from benchmarks.load import TELEGRAM_MESSAGES_PER_SECOND, bot_log, start_bot
 from db.engine import create_engine, session_factory
 from db.models import InboxUpdate
@@ -503,5 +502,5 @@ def report(results: dict[str, Any], questions: int, recipients: int) -> None:
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
+    quick = "--quick" in flags("--quick")
     asyncio.run(run(200, 200) if quick else run())

@@ -11,14 +11,13 @@ transaction), without subscribers (parsing and writing) and with 50 (planning tw
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import summary, table, write_results
+from benchmarks.common import flags, summary, table, write_results
 from bot.services import Outcome, Result, Services
 from bot.services.ics import parse_calendar
 from bot.settings import Settings
@@ -234,4 +233,5 @@ async def run(quick: bool = False, imports_only: bool = False) -> dict[str, Any]
 
 
 if __name__ == "__main__":
-    asyncio.run(run(quick="--quick" in sys.argv, imports_only="--imports" in sys.argv))
+    given = flags("--quick", "--imports")
+    asyncio.run(run(quick="--quick" in given, imports_only="--imports" in given))

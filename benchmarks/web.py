@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import insert
 
-from benchmarks.common import questions, table, write_results
+from benchmarks.common import flags, questions, table, write_results
 from bot.services import Services
 from bot.services.schedule import DEFAULT_AUDIENCE
 from bot.settings import Settings
@@ -299,4 +298,4 @@ async def run(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(quick="--quick" in sys.argv))
+    asyncio.run(run(quick="--quick" in flags("--quick")))
