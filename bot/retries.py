@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,18 +29,27 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 logger = logging.getLogger(__name__)
 MARGIN_SECONDS = 0.1  # a little past retry_after, so the retry does not arrive just too early
-_IN_CHAT_TURN: ContextVar[bool] = ContextVar("in-chat-turn", default=False)
 JSONDict = dict[str, Any]
+
+
+@dataclass
+class _Turn:
+    """One update's handling in its chat's turn: how long its requests have waited out 429's."""
+
+    waited: float = 0.0
+
+
+_CHAT_TURN: ContextVar[_Turn | None] = ContextVar("chat-turn", default=None)
 
 
 @contextlib.contextmanager
 def in_chat_turn() -> Iterator[None]:
     """Requests made inside wait out a 429 and are sent again (the update processor's chat turn)."""
-    token = _IN_CHAT_TURN.set(True)
+    token = _CHAT_TURN.set(_Turn())
     try:
         yield
     finally:
-        _IN_CHAT_TURN.reset(token)
+        _CHAT_TURN.reset(token)
 
 
 def seconds(retry_after: timedelta | float) -> float:
@@ -47,10 +57,11 @@ def seconds(retry_after: timedelta | float) -> float:
 
 
 class RetryInChatTurn(BaseRateLimiter[int]):
-    """``limiter`` (or no pacing at all) plus repeats of a request that got a 429, as long as the waits
-    together stay within ``budget_seconds``. A budget in seconds rather than in tries: while two
-    instances hand over, about every other message gets a 429 for half a minute, and a fixed number
-    of tries then ran out for a few answers in a thousand."""
+    """``limiter`` (or no pacing at all) plus repeats of a request that got a 429, until the requests
+    of one update (every part of an answer, and a "Sorry") have waited ``budget_seconds`` together.
+    A budget in seconds rather than in tries: while two instances hand over, about every other
+    message gets a 429 for half a minute, and a fixed number of tries then ran out for a few answers
+    in a thousand. One wait is always taken, however long Telegram asks (as PTB's limiter would)."""
 
     def __init__(self, limiter: AIORateLimiter | None, budget_seconds: float) -> None:
         self.limiter, self.budget_seconds = limiter, budget_seconds
@@ -72,16 +83,16 @@ class RetryInChatTurn(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        attempt, waited = 0, 0.0
+        turn, attempt = _CHAT_TURN.get(), 0
         while True:
             try:
                 if self.limiter is None:
                     return await callback(*args, **kwargs)
                 return await self.limiter.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as error:
-                wait = seconds(error.retry_after) + MARGIN_SECONDS
-                if not _IN_CHAT_TURN.get() or waited + wait > self.budget_seconds:
+                if turn is None or turn.waited >= self.budget_seconds:
                     raise
-                attempt, waited = attempt + 1, waited + wait
+                wait = seconds(error.retry_after) + MARGIN_SECONDS
+                attempt, turn.waited = attempt + 1, turn.waited + wait
                 logger.info("%s: 429 from Telegram; sent again after %.1f s (attempt %d)", endpoint, wait, attempt)
                 await asyncio.sleep(wait)

@@ -84,9 +84,9 @@ class Settings(BaseSettings):
     # Telegram takes about 30 messages/s per bot, whatever number of instances sends them: with N
     # instances sending side by side (webhook mode behind a load balancer), give each 29.5 / N.
     messages_per_second: float = Field(default=29.5, gt=0, le=30)
-    # A reply that gets a 429 is sent again after Telegram's retry_after, in its chat's turn, as long as
-    # the waits together stay within this many seconds (bot/retries.py); then the user gets "Sorry".
-    # 0: no retries.
+    # A reply that gets a 429 is sent again after Telegram's retry_after, in its chat's turn, until the
+    # requests of one update have waited this many seconds together (bot/retries.py); then the user
+    # gets "Sorry". 0: no retries.
     reply_retry_seconds: float = Field(default=30, ge=0, le=300)
     # The coordinators' web view (bot/web/): served by the bot's own process. 0 = any free port
     # (tests). WEB_PUBLIC_URL is the address coordinators use (behind the TLS proxy in production);

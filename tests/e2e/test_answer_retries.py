@@ -67,7 +67,7 @@ async def test_a_429_on_a_later_part_sends_only_that_part_and_the_rest_again(
     assert error_log.records == []
 
 
-@pytest.mark.parametrize("extra_settings", [{"reply_retry_seconds": 2.5}])
+@pytest.mark.parametrize("extra_settings", [{"reply_retry_seconds": 2}])
 async def test_an_answer_that_keeps_meeting_429s_ends_in_an_apology_without_repeating_a_part(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory
 ) -> None:

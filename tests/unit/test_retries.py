@@ -50,9 +50,29 @@ async def test_in_a_chats_turn_only_the_request_that_got_the_429_is_sent_again(p
     assert len(calls) == 3
 
 
-async def test_once_the_waits_would_pass_the_budget_the_429_reaches_the_error_handler() -> None:
-    limiter = RetryInChatTurn(None, budget_seconds=0.25)  # each wait is retry_after 0 plus a 0.1 s margin
+async def test_once_the_budget_is_waited_the_429_reaches_the_error_handler() -> None:
+    limiter = RetryInChatTurn(None, budget_seconds=0.15)  # each wait is retry_after 0 plus a 0.1 s margin
     callback, calls = failing(5)
     with in_chat_turn(), pytest.raises(RetryAfter):
         await send(limiter, callback)
     assert len(calls) == 3
+
+
+async def test_one_wait_is_taken_even_when_telegram_asks_longer_than_the_budget() -> None:
+    limiter = RetryInChatTurn(None, budget_seconds=0.05)
+    callback, calls = failing(1)
+    with in_chat_turn():
+        assert await send(limiter, callback) is True
+    assert len(calls) == 2
+
+
+async def test_the_requests_of_one_update_share_the_budget() -> None:
+    """A many-part answer cannot hold its chat (and a slot) for the budget once per part."""
+    limiter = RetryInChatTurn(None, budget_seconds=0.15)
+    first, first_calls = failing(2)
+    second, second_calls = failing(1)
+    with in_chat_turn():
+        assert await send(limiter, first) is True
+        with pytest.raises(RetryAfter):
+            await send(limiter, second)
+    assert (len(first_calls), len(second_calls)) == (3, 1)
