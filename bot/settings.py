@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     web_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)
     # A Mini App's signed initData is accepted this long after Telegram signed it.
     web_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86400)
+    # When set, /metrics answers only a scraper that sends "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
     flood_max_updates: int = Field(default=15, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
 
@@ -110,6 +112,7 @@ class Settings(BaseSettings):
         "webhook_secret_token",
         "default_partnership",
         "web_public_url",
+        "metrics_token",
         mode="before",
     )
     @classmethod

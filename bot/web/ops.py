@@ -1,10 +1,12 @@
-"""/healthz and /metrics for operators: no login, no personal data, figures only."""
+"""/healthz and /metrics for operators: no login, no personal data, figures only. /metrics can ask
+for a bearer token (METRICS_TOKEN), as Prometheus sends one, when the view is reachable from outside."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -59,8 +61,20 @@ class _Snapshot:
         )
 
 
+def _scraper_allowed(request: web.Request) -> bool:
+    token = services(request).settings.metrics_token
+    if token is None:
+        return True
+    expected = f"Bearer {token.get_secret_value()}"
+    return hmac.compare_digest(request.headers.get(hdrs.AUTHORIZATION, "").encode(), expected.encode())
+
+
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    if not _scraper_allowed(request):
+        return web.Response(
+            status=401, text="Alleen met het juiste token (METRICS_TOKEN).\n", headers={"WWW-Authenticate": "Bearer"}
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(await services(request).ops.figures(now(request))))
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -8,9 +8,20 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import ALICE, BOB, log_in, login_link, screenshot, signed_init_data, web_address
+from tests.e2e.web.conftest import (
+    ALICE,
+    BOB,
+    WEB_SETTINGS,
+    log_in,
+    login_link,
+    screenshot,
+    signed_init_data,
+    web_address,
+)
 from tests.fake_bot_api import FakeBotAPI
 
 NO_SESSION = "niet (meer) ingelogd"
@@ -155,6 +166,18 @@ async def test_operators_see_health_and_metrics(api: FakeBotAPI, bot: BotRunner,
     metrics = await (await page.request.get(address + "metrics")).text()
     assert re.search(r'^samen_opleiden_questions\{outcome="answered"\} 1\.0$', metrics, re.MULTILINE), metrics
     assert "samen_opleiden_outbox_oldest_pending_seconds 0.0" in metrics
+
+
+@pytest.mark.parametrize("extra_settings", [{**WEB_SETTINGS, "metrics_token": "fictief-geheim"}])
+async def test_with_a_metrics_token_only_a_scraper_that_sends_it_sees_the_metrics(bot: BotRunner, page: Any) -> None:
+    address = web_address(bot) + "metrics"
+    assert (await page.request.get(address)).status == 401
+    wrong = await page.request.get(address, headers={"Authorization": "Bearer geraden"})
+    assert wrong.status == 401
+    right = await page.request.get(address, headers={"Authorization": "Bearer fictief-geheim"})
+    assert right.status == 200
+    assert "samen_opleiden_update_inbox_depth" in await right.text()
+    assert (await page.request.get(web_address(bot) + "healthz")).status == 200  # a load balancer's check
 
 
 async def test_a_form_from_another_site_is_refused_even_a_login(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
