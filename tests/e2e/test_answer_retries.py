@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,32 +11,21 @@ from sqlalchemy import select
 
 from db.engine import SessionFactory
 from db.models import Question
-from knowledge import DEFAULT_DATA_DIR
 from tests.bot_runner import BotRunner
+from tests.e2e.test_bot import knowledge_with_a_long_answer
 from tests.fake_bot_api import FakeBotAPI, buttons
 
 ALICE = FakeBotAPI.user(7201, "Fictieve Anna")
 PARAGRAPHS = 12
-LONG_ENTRY = """\
-source: algemeen
-entries:
-  - id: begrip:fictief-lang-antwoord
-    title: Fictief lang antwoord
-    keywords: [heel lang antwoord]
-    answer: |
-{body}
-"""
 
 
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """The real knowledge base plus one fictional entry of about 10 000 characters: three parts."""
-    target = tmp_path / "kb"
-    shutil.copytree(DEFAULT_DATA_DIR, target)
     filler = "Een zin die alleen ruimte vult in dit fictieve antwoord. " * 14
-    body = "\n".join(f"      Fictieve alinea {number:02d}. {filler}\n" for number in range(1, PARAGRAPHS + 1))
-    (target / "algemeen" / "fictief.yaml").write_text(LONG_ENTRY.format(body=body), encoding="utf-8")
-    return target
+    return knowledge_with_a_long_answer(
+        tmp_path, [f"Fictieve alinea {number:02d}. {filler}" for number in range(1, PARAGRAPHS + 1)]
+    )
 
 
 def paragraphs_in(parts: list[dict[str, Any]]) -> list[int]:

@@ -363,18 +363,23 @@ entries:
 """
 
 
-@pytest.fixture
-def knowledge_dir(tmp_path: Path) -> Path:
+def knowledge_with_a_long_answer(tmp_path: Path, paragraphs: list[str]) -> Path:
+    """The real knowledge base plus one fictional entry whose answer is ``paragraphs``."""
     import shutil
 
     from knowledge import DEFAULT_DATA_DIR
 
     target = tmp_path / "kb"
     shutil.copytree(DEFAULT_DATA_DIR, target)
-    paragraph = "Fictieve uitleg met <tekens> & symbolen die ge-escaped moeten worden. " * 12
-    body = "\n".join(f"      {paragraph}\n" for _ in range(12))
+    body = "\n".join(f"      {paragraph}\n" for paragraph in paragraphs)
     (target / "algemeen" / "fictief.yaml").write_text(LONG_ENTRY.format(body=body), encoding="utf-8")
     return target
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    paragraph = "Fictieve uitleg met <tekens> & symbolen die ge-escaped moeten worden. " * 12
+    return knowledge_with_a_long_answer(tmp_path, [paragraph] * 12)
 
 
 async def test_answer_over_4096_characters_is_split(api: FakeBotAPI, bot: BotRunner, error_log: Any) -> None:
