@@ -84,8 +84,11 @@ def extra_settings() -> dict[str, Any]:
     return dict(WEB_SETTINGS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
+    """One Chromium per test process (launching it costs about a second of CPU); each test gets a
+    fresh context, so no cookie or storage passes from one test to the next. Playwright belongs to
+    the loop it started in: the tests share one loop per process (pyproject.toml)."""
     executable = chromium_or_skip()
     from playwright.async_api import async_playwright
 
