@@ -357,9 +357,13 @@ def _moment(value: datetime | date) -> datetime:
 
 
 def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEvent:
-    start = _moment(component.decoded("DTSTART"))
-    if component.get("DTEND") is not None:
-        end = _moment(component.decoded("DTEND"))
+    """One occurrence as the library gives it: its DTSTART, DTEND and RECURRENCE-ID are single date or
+    date-time values (the library sets them; ``_check`` refused lists), so their ``dt`` is what
+    ``decoded`` returns, without its type lookup per call."""
+    start = _moment(component["DTSTART"].dt)
+    dtend = component.get("DTEND")
+    if dtend is not None:
+        end = _moment(dtend.dt)
     elif component.get("DURATION") is not None:
         end = start + component.decoded("DURATION")
     else:
@@ -369,7 +373,7 @@ def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEven
     audience = component.get("X-AUDIENCE")
     return ParsedEvent(
         uid=str(component.get("UID")).strip(),
-        occurrence=occurrence_key(_moment(component.decoded("RECURRENCE-ID"))) if recurrence is not None else "",
+        occurrence=occurrence_key(_moment(recurrence.dt)) if recurrence is not None else "",
         category=category or category_of(_categories(component), summary) or "overig",
         title=summary,
         start=start,
