@@ -86,10 +86,17 @@ class EventRepository:
         return found
 
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[Event]:
-        """New events in bulk (an ORM bulk INSERT ... RETURNING, batched by SQLAlchemy), as ORM objects."""
+        """New events in bulk (an ORM bulk INSERT ... RETURNING, batched by SQLAlchemy), as ORM objects.
+
+        ``render_nulls``: a None (no own alarms) is sent as NULL instead of leaving the column out, so
+        every row has the same columns and SQLAlchemy sends them in a few big batches; otherwise each
+        run of rows with or without alarms is its own statement, and their results are spliced
+        together one by one (quadratic in the number of runs).
+        """
         if not rows:
             return []
-        return list(await self.session.scalars(insert(Event).returning(Event), list(rows)))
+        statement = insert(Event).returning(Event).execution_options(render_nulls=True)
+        return list(await self.session.scalars(statement, list(rows)))
 
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)

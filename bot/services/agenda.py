@@ -138,11 +138,15 @@ class AgendaService:
         async with self.sessions() as session:
             stored = await EventRepository(session).by_sources(partnership, {item.uid for item in parsed})
             added, updated, cancelled = self._matched(parsed, stored, now)
-            planned: list[Event] = []
-            for item in parsed:
-                event = Event(partnership=partnership, uid=item.uid, occurrence=item.occurrence)
-                _apply(event, item, audience, schools)
-                planned.append(event)
+            planned = [
+                Event(
+                    partnership=partnership,
+                    uid=item.uid,
+                    occurrence=item.occurrence,
+                    **_values(item, audience, schools),
+                )
+                for item in parsed
+            ]
             rows = await self.planner.reminders(session, planned, now)
         reminders = sum(1 for row in rows if row.due_at > now)
         return CalendarPreview(len(parsed), added, updated, cancelled, reminders)
@@ -476,41 +480,43 @@ class AgendaService:
         )
 
 
-def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
+def _values(item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> dict[str, object]:
+    """The columns that an imported occurrence sets, new or updated."""
     roles = audience if audience is not None else item.audience
-    event.category = item.category
-    event.title = item.title
-    event.starts_at, event.ends_at = item.start, item.end
-    event.location, event.description = item.location, item.description
-    event.audience = ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category])
-    event.schools = ",".join(schools or item.schools)
-    event.alarms = alarms_to_json(item.alarms) if item.alarms is not None else None
-    event.cancelled = item.cancelled
+    return {
+        "category": item.category,
+        "title": item.title,
+        "starts_at": item.start,
+        "ends_at": item.end,
+        "location": item.location,
+        "description": item.description,
+        "audience": ",".join(roles if roles is not None else DEFAULT_AUDIENCE[item.category]),
+        "schools": ",".join(schools or item.schools),
+        "alarms": alarms_to_json(item.alarms) if item.alarms is not None else None,
+        "cancelled": item.cancelled,
+    }
+
+
+def _apply(event: Event, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...]) -> None:
+    """Only the values that differ are set: an unchanged occurrence stays clean, so a re-import does
+    not hand the flush thousands of objects to compare (the flush writes the same either way)."""
+    for column, value in _values(item, audience, schools).items():
+        if getattr(event, column) != value:
+            setattr(event, column, value)
 
 
 def _new_row(
     partnership: str, item: ParsedEvent, audience: tuple[str, ...] | None, schools: tuple[str, ...], now: datetime
 ) -> dict[str, object]:
-    """One new occurrence as the bulk insert takes it (the same fields as ``_apply`` sets)."""
-    event = Event(partnership=partnership, uid=item.uid, occurrence=item.occurrence)
-    _apply(event, item, audience, schools)
-    row = {column: getattr(event, column) for column in IMPORTED_COLUMNS}
-    row.update(partnership=partnership, uid=item.uid, occurrence=item.occurrence, created_at=now, updated_at=now)
-    return row
-
-
-IMPORTED_COLUMNS = (
-    "category",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "description",
-    "audience",
-    "schools",
-    "alarms",
-    "cancelled",
-)
+    """One new occurrence as the bulk insert takes it (the same columns as ``_apply`` sets)."""
+    return {
+        **_values(item, audience, schools),
+        "partnership": partnership,
+        "uid": item.uid,
+        "occurrence": item.occurrence,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _exported(view: EventView, complete: bool = False) -> ExportedEvent:

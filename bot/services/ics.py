@@ -147,7 +147,7 @@ def parse_calendar(
     keys: set[tuple[str, str]] = set()
     for component in occurrences:
         try:
-            item = _parsed(component, category, _uid(component) in series)
+            item = _parsed(component, category, series)
         except (OverflowError, ValueError) as exc:
             raise IcsError(f"Afspraak {_name(component)}: een tijd in deze afspraak ligt buiten het bereik.") from exc
         if (item.uid, item.occurrence) in keys:
@@ -356,20 +356,26 @@ def _moment(value: datetime | date) -> datetime:
     return value.astimezone(UTC)
 
 
-def _parsed(component: Any, category: str | None, in_series: bool) -> ParsedEvent:
-    start = _moment(component.decoded("DTSTART"))
-    if component.get("DTEND") is not None:
-        end = _moment(component.decoded("DTEND"))
+def _parsed(component: Any, category: str | None, series: set[str]) -> ParsedEvent:
+    """One occurrence as the library gives it: its DTSTART, DTEND and RECURRENCE-ID are single date or
+    date-time values (the library sets them; ``_check`` refused lists), so their ``dt`` is what
+    ``decoded`` returns, without its type lookup per call. ``series``: the UIDs (as ``_uid`` compares
+    them) that have a rule or RECURRENCE-ID."""
+    uid = str(component.get("UID")).strip()
+    start = _moment(component["DTSTART"].dt)
+    dtend = component.get("DTEND")
+    if dtend is not None:
+        end = _moment(dtend.dt)
     elif component.get("DURATION") is not None:
         end = start + component.decoded("DURATION")
     else:
         end = start
     summary = plain(str(component.get("SUMMARY", ""))).strip()[:MAX_TITLE] or "Bijeenkomst"
-    recurrence = component.get("RECURRENCE-ID") if in_series else None
+    recurrence = component.get("RECURRENCE-ID") if " ".join(uid.split()) in series else None
     audience = component.get("X-AUDIENCE")
     return ParsedEvent(
-        uid=str(component.get("UID")).strip(),
-        occurrence=occurrence_key(_moment(component.decoded("RECURRENCE-ID"))) if recurrence is not None else "",
+        uid=uid,
+        occurrence=occurrence_key(_moment(recurrence.dt)) if recurrence is not None else "",
         category=category or category_of(_categories(component), summary) or "overig",
         title=summary,
         start=start,

@@ -65,6 +65,8 @@ class Planner:
                         event.partnership, event.category, split(event.audience), split(event.schools)
                     )
                 recipients = audiences[group]
+                if not recipients:
+                    continue  # no one to remind: the moments need not be worked out
                 desired += [
                     PlannedRow(reminder_key(event.id, moment), r.chat_id, r.user_id, moment, event.starts_at)
                     for moment in self.moments(event)
