@@ -175,8 +175,12 @@ def _event_lines(content: bytes) -> list[int]:
 
 
 def _uid(component: Any) -> str:
+    return _compared(str(component.get("UID", "")))
+
+
+def _compared(uid: str) -> str:
     """The UID as compared: UIDs that differ only in whitespace are one (the stored UID is stripped)."""
-    return " ".join(str(component.get("UID", "")).split())
+    return " ".join(uid.split())
 
 
 def _recurrence_key(component: Any) -> str:
@@ -371,7 +375,7 @@ def _parsed(component: Any, category: str | None, series: set[str]) -> ParsedEve
     else:
         end = start
     summary = plain(str(component.get("SUMMARY", ""))).strip()[:MAX_TITLE] or "Bijeenkomst"
-    recurrence = component.get("RECURRENCE-ID") if " ".join(uid.split()) in series else None
+    recurrence = component.get("RECURRENCE-ID") if _compared(uid) in series else None
     audience = component.get("X-AUDIENCE")
     return ParsedEvent(
         uid=uid,
