@@ -7,7 +7,7 @@ import sys
 from datetime import date, timedelta
 
 from bot.services.stats import DeliveryFigures, Stats, Week, weeks_of
-from bot.stats_chart import PNG_SIGNATURE, Point, render_chart
+from bot.stats_chart import PNG_SIGNATURE, Point, WeeksChart, render_chart
 from bot.stats_text import chart_caption, stats_text
 from tests.conftest import PROJECT_DIR
 from tests.fake_bot_api import parse_html
@@ -42,6 +42,27 @@ def test_the_chart_is_a_png_also_without_any_question() -> None:
     assert png.startswith(PNG_SIGNATURE)
     assert len(png) > 5000
     assert render_chart([Point(monday, 0, 0)]).startswith(PNG_SIGNATURE)
+
+
+def test_a_chart_drawn_after_others_is_the_chart_of_its_own_weeks() -> None:
+    """The figure is reused: nothing of an earlier series (bar heights, the count axis's range,
+    week labels, shares) may stay in the next one."""
+    monday = date(2026, 9, 7)
+
+    def series(start: date, counts: list[int], fallbacks: list[int]) -> list[Point]:
+        return [Point(start + timedelta(weeks=n), c, f) for n, (c, f) in enumerate(zip(counts, fallbacks, strict=True))]
+
+    spike = series(monday, [1, 1, 9_000, 1], [1, 0, 4_000, 1])
+    quiet = series(monday + timedelta(weeks=30), [3, 0, 2, 5], [0, 0, 2, 1])
+    silent = series(monday, [0, 0, 0, 0], [0, 0, 0, 0])
+    for earlier, later in ((spike, quiet), (quiet, silent), (silent, spike)):
+        render_chart(earlier)
+        assert render_chart(later) == WeeksChart(len(later)).draw(later)
+    chart = WeeksChart(len(spike))
+    chart.draw(spike)
+    assert chart.counts.get_ylim()[1] >= 9_000  # the tallest bar fits
+    chart.draw(quiet)
+    assert chart.counts.get_ylim()[1] < 10  # and small weeks are not squashed under the old range
 
 
 def test_the_text_escapes_every_value_and_names_schools() -> None:
