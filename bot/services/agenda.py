@@ -6,6 +6,7 @@ affects in that same transaction, so the outbox never disagrees with the agenda.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -111,7 +112,8 @@ class AgendaService:
         known_school: Callable[[str], bool] | None = None,
     ) -> list[ParsedEvent]:
         """The file's occurrences in the window; IcsError (Dutch, naming the event and line) when the
-        file cannot be imported. Writes nothing: the preview and the import both start here."""
+        file cannot be imported. Writes nothing: the preview and the import both start here, in a worker
+        thread (a file at the occurrence limit takes seconds to read, which would hold up the bot)."""
         parsed = parse_calendar(content, now - self.horizon, now + self.horizon, category)
         if not schools and known_school is not None:
             for item in parsed:
@@ -134,7 +136,7 @@ class AgendaService:
         known_school: Callable[[str], bool] | None = None,
     ) -> CalendarPreview:
         """What ``import_calendar`` would do with this file now, without writing: IcsError as it would."""
-        parsed = self.check_calendar(content, now, category, schools, known_school)
+        parsed = await asyncio.to_thread(self.check_calendar, content, now, category, schools, known_school)
         async with self.sessions() as session:
             stored = await EventRepository(session).by_sources(partnership, {item.uid for item in parsed})
             added, updated, cancelled = self._matched(parsed, stored, now)
@@ -185,7 +187,7 @@ class AgendaService:
         of an imported UID that the file no longer yields (an EXDATE added) is cancelled. With an
         ``actor`` the right is checked and the audit row ("event-import") written in the same transaction.
         """
-        parsed = self.check_calendar(content, now, category, schools, known_school)
+        parsed = await asyncio.to_thread(self.check_calendar, content, now, category, schools, known_school)
         added = updated = cancelled = 0
         async with self.writes.transaction() as session:
             if actor is not None:

@@ -4,7 +4,9 @@ writes nothing, checks the coordinator's right, and the hostile-file limits of t
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
 import zipfile
 from datetime import UTC, datetime
 
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from bot.services import Services
 from bot.services.coordinators import Authority
 from bot.services.file_imports import FileImported, FilePreview
+from bot.services.ics import parse_calendar
 from db.agenda_repositories import PENDING, REMINDER
 from db.engine import SessionFactory
 from db.models import AuditEntry, Delivery, Event, KnowledgeItem
@@ -105,6 +108,29 @@ async def test_the_calendar_preview_counts_what_the_import_then_does(
         (CHIEF, "5 nieuw, 0 bijgewerkt, 0 vervallen"),
         (CHIEF, "0 nieuw, 4 bijgewerkt, 1 vervallen"),
     ]
+
+
+async def test_a_calendar_is_read_while_the_bot_goes_on(
+    sessions: SessionFactory, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file at the occurrence limit takes seconds to read: it is read in a worker thread, so the
+    event loop (every chat and page) is not held up meanwhile. Here the reading waits for the loop."""
+    services, chief = await setup(sessions, matcher)
+
+    def read_once_the_loop_ran(*args: object, **kwargs: object) -> object:
+        assert loop_ran.wait(5), "the event loop stood still while the file was read"
+        return parse_calendar(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def meanwhile() -> None:
+        await asyncio.sleep(0)
+        loop_ran.set()
+
+    monkeypatch.setattr("bot.services.agenda.parse_calendar", read_once_the_loop_ran)
+    for step in (services.file_imports.preview, services.file_imports.run):
+        loop_ran = threading.Event()
+        outcome, _ = await asyncio.gather(step(chief, "agenda.ics", series(2), "ics", NOW), meanwhile())
+        assert isinstance(outcome, FilePreview | FileImported)
+    assert await count(sessions, Event) == 3
 
 
 async def test_only_the_partnerships_own_coordinator_previews_or_imports(
