@@ -180,14 +180,18 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Found
 
 
+CSV_BROKEN = "ongeldige CSV: een veld is te lang (meer dan 131.072 tekens) of de aanhalingstekens kloppen niet"
+
+
 def _csv_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[Any]]:
     text = _decoded(content, shown, problems)
     if text is None:
         return []
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
-    except csv.Error as exc:
-        problems.append(Problem(shown, 1, f"ongeldige CSV: {exc}"))
+        return [list(row) for row in reader]
+    except csv.Error:  # its reason is English: say in Dutch what it can be
+        problems.append(Problem(shown, max(1, reader.line_num), CSV_BROKEN))
         return []
 
 

@@ -54,6 +54,12 @@ USED_PROPERTIES = frozenset(
     }
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# How a broken property should look: the libraries' own reasons are English, so they are not shown.
+WRITTEN_AS = {
+    "RRULE": "zoals FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+    "DURATION": "zoals PT2H",
+    **dict.fromkeys(("DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID"), "zoals 20261201T090000Z"),
+}
 
 
 class IcsError(ValueError):
@@ -140,7 +146,10 @@ def parse_calendar(
     try:
         occurrences = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:  # the library's own errors: an RRULE it cannot expand, and the like
-        raise IcsError(f"De herhalingen in het bestand kloppen niet ({plain(str(exc))[:200]}).") from exc
+        raise IcsError(
+            "De herhalingen in het bestand kunnen niet worden uitgerekend; controleer de RRULE's (zoals "
+            "FREQ=WEEKLY;BYDAY=MO;COUNT=10), RDATE's en EXDATE's."
+        ) from exc
     if len(occurrences) > max_occurrences:
         raise IcsError(_too_many(max_occurrences))
     parsed = []
@@ -210,7 +219,10 @@ def _check(component: Any, line: int) -> None:
     for field, problem in component.errors:
         used = field if field is not None else _unparsed_name(problem)
         if used is not None and used.upper() in USED_PROPERTIES:
-            raise IcsError(f"Afspraak {name}: {used.upper()} is ongeldig ({plain(str(problem))[:200]}).")
+            shape = WRITTEN_AS.get(used.upper())
+            raise IcsError(
+                f"Afspraak {name}: {used.upper()} is ongeldig" + (f" (schrijf het {shape})." if shape else ".")
+            )
     uid = str(component.get("UID", ""))
     if not uid.strip():
         raise IcsError(f"Afspraak {name} heeft geen UID.")

@@ -220,6 +220,23 @@ def test_hostile_events_are_refused_by_name_and_line(event: str, message: str) -
     assert "None" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("RRULE:FREQ=WEEKLY;BYDAY=XX", "RRULE is ongeldig (schrijf het zoals FREQ=WEEKLY;BYDAY=MO;COUNT=10)."),
+        ("RRULE:FREQ=ELKE-WEEK", "RRULE is ongeldig (schrijf het zoals FREQ=WEEKLY;BYDAY=MO;COUNT=10)."),
+        ("RRULE:FREQ=WEEKLY;COUNT=3\nEXDATE:kapot", "EXDATE is ongeldig (schrijf het zoals 20261201T090000Z)."),
+        ("RRULE:FREQ=WEEKLY;BYSETPOS=0", "De herhalingen in het bestand kunnen niet worden uitgerekend"),
+    ],
+)
+def test_a_broken_recurrence_is_explained_in_dutch_only(rule: str, message: str) -> None:
+    """The libraries' reasons ("Expected weekday abbreviation, got: XX") are English: never shown."""
+    event = f"UID:r@fictief\nSUMMARY:Reeks\nDTSTART:20261210T090000Z\n{rule}"
+    with pytest.raises(IcsError, match=re.escape(message)) as refused:
+        parse_calendar(calendar(GOOD, event), *WINDOW)
+    assert not re.search(r"\b(Expected|got|Got|missing|parameter)\b", str(refused.value))
+
+
 def test_an_unused_broken_property_does_not_refuse_the_file() -> None:
     """A real Google export has CREATED:00001231T000000Z; the importer never reads CREATED."""
     event = "UID:c@fictief\nSUMMARY:Gemaakt\nCREATED:00001231T000000Z\nLAST-MODIFIED:kapot\nDTSTART:20261201T090000Z"

@@ -220,6 +220,16 @@ def test_a_utf8_csv_with_one_stray_byte_is_refused_by_line(tmp_path: Path, match
     assert items[0].fields["naam"] == "Fictieve Jörg"
 
 
+def test_a_csv_the_reader_cannot_split_is_refused_by_line_in_dutch(tmp_path: Path, matcher: Matcher) -> None:
+    """The csv module's own reason ("field larger than field limit") is English: never shown."""
+    file = write(tmp_path / "vragen.csv", "vraag;antwoord\nWat is fictief?;Kort.\n" + "Lang?;" + "x" * 140_000 + "\n")
+    items, problems = overlay_items(file, "faq", POO, matcher)
+    assert items == []
+    assert [(problem.line, problem.message) for problem in problems] == [
+        (3, "ongeldige CSV: een veld is te lang (meer dan 131.072 tekens) of de aanhalingstekens kloppen niet")
+    ]
+
+
 def test_an_xlsx_zip_bomb_is_refused_before_it_is_opened(tmp_path: Path, matcher: Matcher) -> None:
     import zipfile
 
