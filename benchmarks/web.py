@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from benchmarks.common import flags, questions, table, write_results
 from bot.services import Services
+from bot.services.broadcasts import Audience
 from bot.services.schedule import DEFAULT_AUDIENCE
 from bot.settings import Settings
 from bot.stats_chart import chart_png
@@ -52,6 +53,7 @@ COORDINATOR = FIRST_USER  # the first fictional user coordinates the partnership
 ROLE_MIX = ("student", "student", "student", "mentor", "mentor", "schoolopleider", "directeur", None)
 BASELINE = "/healthz"
 CHART = "/statistieken/grafiek.png"
+CONFIRM = "/berichten/{draft}/bevestigen"  # a draft to all mentors: the recipients counted on every view
 # (label, path): the pages of the web view; the chart is the image /statistieken shows, measured as
 # the same figures again (drawn once, then from memory) and as after a new question (drawn anew).
 PAGES = (
@@ -66,6 +68,8 @@ PAGES = (
     ("importeren", "/importeren"),
     ("berichten", "/berichten"),
     ("vragen", "/vragen"),
+    ("vragen, na een nieuwe vraag", "/vragen?nieuw"),
+    ("bericht bevestigen (ontvangers geteld)", CONFIRM),
     ("kennis", "/kennis"),
 )
 TARGET_MS = 200.0
@@ -76,6 +80,26 @@ async def _insert(sessions: SessionFactory, model: Any, rows: list[dict[str, Any
     async with sessions.begin() as session:
         for start in range(0, len(rows), CHUNK):
             await session.execute(insert(model), rows[start : start + CHUNK])
+
+
+async def new_question(sessions: SessionFactory, now: datetime) -> None:
+    """One more open question for the inbox to group. Dated before the statistics' longest period, so
+    the figures and the chart (measured from memory as "zelfde cijfers") stay the same."""
+    async with sessions.begin() as session:
+        last = await session.scalar(select(func.max(Question.id)))  # ids were given in the bulk insert
+        session.add(
+            Question(
+                id=(last or 0) + 1,
+                user_id=FIRST_USER + 1,
+                chat_id=FIRST_USER + 1,
+                question="Waar vind ik het fictieve stagerooster van volgende week?",
+                matched=None,
+                confidence=0.2,
+                fallback=True,
+                partnership=PARTNERSHIP,
+                created_at=now - timedelta(days=400),
+            )
+        )
 
 
 async def fill(sessions: SessionFactory, matcher: Matcher, now: datetime) -> None:
@@ -198,6 +222,9 @@ async def measure(database_url: str, rounds: int) -> dict[str, Any]:
         assert link is not None, "the fictional coordinator got no link"
         session_token = await services.web_access.open_link(link, now)
         assert session_token is not None
+        coordinator = await services.coordinators.authority(COORDINATOR)
+        assert coordinator is not None
+        draft = await services.broadcasts.compose(coordinator, "Fictieve oproep", Audience(("mentor",)), None, now)
         server = WebServer(create_app(services, utcnow), "127.0.0.1", 0)
         address = (await server.start()).rstrip("/")
         timings: dict[str, list[float]] = {}
@@ -206,7 +233,8 @@ async def measure(database_url: str, rounds: int) -> dict[str, Any]:
         try:
             async with aiohttp.ClientSession(headers={"Cookie": f"sessie={session_token}"}) as client:
                 present = []
-                for label, path in PAGES:  # warm-up, and which pages exist
+                for label, page in PAGES:  # warm-up, and which pages exist
+                    path = page.format(draft=draft.id)
                     async with client.get(address + path) as response:
                         await response.read()
                         if response.status == 404:
@@ -217,8 +245,10 @@ async def measure(database_url: str, rounds: int) -> dict[str, Any]:
                     timings[label], cpu[label] = [], []
                 for _ in range(rounds):  # in turn, so a busy moment of the machine hits every page alike
                     for label, path in present:
-                        if path.endswith("?nieuw"):
+                        if path == CHART + "?nieuw":
                             chart_png.cache_clear()  # as when a question came in since: drawn anew
+                        elif path.endswith("?nieuw"):
+                            await new_question(sessions, now)  # the open questions are grouped anew
                         start, start_cpu = time.perf_counter(), time.process_time()
                         async with client.get(address + path) as response:
                             await response.read()
