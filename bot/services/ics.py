@@ -147,8 +147,8 @@ def parse_calendar(
         occurrences = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:  # the library's own errors: an RRULE it cannot expand, and the like
         raise IcsError(
-            "De herhalingen in het bestand kunnen niet worden uitgerekend; controleer de RRULE's (zoals "
-            "FREQ=WEEKLY;BYDAY=MO;COUNT=10), RDATE's en EXDATE's."
+            "De herhalingen in het bestand kunnen niet worden uitgerekend; controleer de RRULE's "
+            f"({WRITTEN_AS['RRULE']}), RDATE's en EXDATE's."
         ) from exc
     if len(occurrences) > max_occurrences:
         raise IcsError(_too_many(max_occurrences))
