@@ -63,6 +63,8 @@ async def test_init_data_must_be_signed_for_this_bot_recently(sessions: SessionF
     assert await access.open_mini_app(signed_init_data(coordinator, signed_now, "999:ANDER"), NOW) is None
     mentor = {"id": MENTOR, "first_name": "Fictief"}
     assert await access.open_mini_app(signed_init_data(mentor, signed_now, TOKEN), NOW) is None
+    forged = signed_init_data(mentor, signed_now, TOKEN).replace(str(MENTOR), str(COORDINATOR))
+    assert await access.open_mini_app(forged, NOW) is None, "the signature covers the user"
     assert await access.open_mini_app("hash=&&&", NOW) is None
 
     without_token = services_for(sessions, matcher).web_access
