@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +19,9 @@ from tests.e2e.web.conftest import (
     WEB_SETTINGS,
     log_in,
     login_link,
+    on_bot,
     screenshot,
+    services_of,
     signed_init_data,
     web_address,
 )
@@ -49,6 +52,23 @@ async def test_a_coordinator_logs_in_once_with_the_link_from_web(api: FakeBotAPI
     await other.close()
     await page.reload()
     assert "Welkom" in await page.inner_text("main")
+
+
+async def test_a_link_older_than_ten_minutes_gets_403_and_no_session(
+    api: FakeBotAPI, bot: BotRunner, page: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    issued = datetime.now(UTC) - timedelta(minutes=10, seconds=30)  # /web was sent a while ago
+    old = await on_bot(bot, services_of(bot).web_access.new_link(ALICE["id"], issued))
+    assert old is not None
+    await page.goto(f"{web_address(bot)}login/{old}")
+    async with page.expect_response(re.compile(r"/login/")) as pressed:
+        await page.get_by_role("button", name="Inloggen").click()
+    assert (await pressed.value).status == 403
+    assert "al gebruikt of verlopen" in await page.inner_text("main")
+    assert await session_cookies(page) == 0
+    await page.goto(web_address(bot) + "agenda")
+    assert NO_SESSION in await page.inner_text("main")
 
 
 async def test_fetching_the_link_does_not_use_it_up(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
