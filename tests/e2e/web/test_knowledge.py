@@ -16,7 +16,17 @@ from knowledge.imports import TableFile
 from knowledge.overlay import OverlayItem
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import onboard
-from tests.e2e.web.conftest import BOB, CAROL, WEB_SETTINGS, log_in, on_bot, screenshot, services_of, web_address
+from tests.e2e.web.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    WEB_SETTINGS,
+    log_in,
+    on_bot,
+    screenshot,
+    services_of,
+    web_address,
+)
 from tests.fake_bot_api import FakeBotAPI
 
 POO = "poo-marnix"
@@ -145,3 +155,58 @@ async def test_another_partnerships_coordinator_gets_403_and_nothing_changes(
     [stored] = [i for i in await items_of(bot, POO) if i.entry_id == jorien]
     assert stored.fields["naam"] == JORIEN
     assert stored.fields["telefoon"] == "06 12345678"
+
+
+PARKING = "Waar kan ik parkeren bij de fictieve pabo?"
+PARKED = "Fictief antwoord: parkeren kan op het terrein achter de pabo."
+NOT_KNOWN = "Parkeermogelijkheden staan niet in mijn kennisbank"
+
+
+async def answer_in_the_inbox(bot: BotRunner, answer: str) -> str:
+    """Alice answers the one open group as the chat and /vragen do: its entry id in the knowledge."""
+    found = services_of(bot)
+
+    async def run() -> str:
+        alice = await found.coordinators.authority(ALICE["id"])
+        assert alice is not None
+        [group] = (await found.question_inbox.page(alice)).groups
+        question_id = group.question_id
+        assert await found.question_inbox.prepare(alice, question_id, answer, found.clock()) is not None
+        answered = await found.question_inbox.send(alice, question_id, found.clock())
+        assert answered is not None
+        return answered.entry_id
+
+    return await on_bot(bot, run())
+
+
+async def test_an_answer_from_the_inbox_is_shown_edited_and_removed_here(
+    api: FakeBotAPI, bot: BotRunner, page: Any
+) -> None:
+    await log_in(api, page)
+    await onboard(api, BOB, POO, "mentor", "een fictieve school")
+    assert NOT_KNOWN in (await api.ask(BOB, PARKING))["text"]
+    await bot.wait_idle()  # the question reaches the inbox behind the answer
+    entry = await answer_in_the_inbox(bot, PARKED)
+    assert PARKED in (await api.ask(BOB, "waar parkeer ik bij de pabo?"))["text"]
+
+    await page.goto(web_address(bot) + "kennis?soort=faq")
+    row = page.locator("tr", has_text=entry)
+    assert PARKING in await row.inner_text()
+    assert PARKED in await row.inner_text()
+    assert "vragenbus" in await row.inner_text()
+
+    await row.get_by_role("link", name="Wijzigen").click()
+    assert await page.locator("textarea[name=antwoord]").input_value() == PARKED
+    await page.locator("textarea[name=antwoord]").fill("Fictief antwoord: parkeren kan alleen op de fictieve P2.")
+    await page.get_by_role("button", name="Opslaan").click()
+    await page.wait_for_url(re.compile(r"klaar=gewijzigd"))
+    answer = (await api.ask(BOB, "waar parkeer ik bij de pabo?"))["text"]
+    assert "fictieve P2" in answer
+    assert PARKED not in answer
+
+    await page.locator("tr", has_text=entry).get_by_role("link", name="Verwijderen").click()
+    await page.get_by_role("button", name="Ja, verwijderen").click()
+    await page.wait_for_url(re.compile(r"klaar=verwijderd"))
+    assert entry not in await page.inner_text("main")
+    assert NOT_KNOWN in (await api.ask(BOB, "waar parkeer ik bij de pabo?"))["text"]
+    assert entry not in [i.entry_id for i in await items_of(bot, POO)]
