@@ -85,9 +85,11 @@ async def test_fetching_the_link_does_not_use_it_up(api: FakeBotAPI, bot: BotRun
 
 async def test_the_mini_app_logs_in_with_telegrams_signed_init_data(api: FakeBotAPI, bot: BotRunner, page: Any) -> None:
     await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await page.set_viewport_size({"width": 390, "height": 844})  # a phone's screen, where Telegram shows it
     await page.goto(f"{web_address(bot)}app#tgWebAppData={quote(signed_init_data(ALICE))}&tgWebAppVersion=8.0")
     await page.wait_for_url(re.compile(r"/$"))
     assert "Welkom, Fictieve Anna" in await page.inner_text("main")
+    await screenshot(page, "mini-app")
 
 
 async def session_cookies(page: Any) -> int:

@@ -158,6 +158,7 @@ async def test_a_coordinator_adds_changes_and_cancels_an_event_and_the_chat_agre
     assert "15:00-16:30" in await page.input_value("#wanneer")
     assert await page.input_value("#plaats") == "KC Fictief"
     assert await page.is_checked("input[name=rol][value=mentor]")
+    await screenshot(page, "agenda-wijzigen")
     await page.fill("#titel", "Fictieve mentortraining (verzet)")
     await page.fill("#wanneer", typed(second, "10:00"))
     await page.check("input[name=doelgroep][value=iedereen]")
@@ -189,6 +190,7 @@ async def test_a_coordinator_adds_changes_and_cancels_an_event_and_the_chat_agre
 
     # Cancel it, after the confirmation step: gone from the month, the list and the chat; no reminders.
     await page.goto(address + "agenda/lijst")
+    await screenshot(page, "agenda-lijst")
     await page.locator("tr.event", has_text="(verzet)").get_by_role("link", name="Afgelasten").click()
     assert "Wil je Fictieve mentortraining (verzet)" in await page.inner_text("main")
     assert not (await stored(db))[0].cancelled  # only asked

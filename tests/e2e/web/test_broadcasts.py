@@ -105,6 +105,7 @@ async def test_a_broadcast_to_a_role_shows_its_count_is_sent_once_and_reports(
     assert await page.inner_text("#geblokkeerd") == "1"
     assert await page.inner_text("#wachtend") == "0"
     assert "klaar" in await page.inner_text("#status")
+    await screenshot(page, "bericht-rapport")
     assert len(got(api, BOB, "koffie")) == 1
     assert not got(api, DAVE, "koffie") + got(api, CAROL, "koffie")
     async with db() as session:
@@ -147,6 +148,7 @@ async def test_a_planned_broadcast_waits_and_is_cancelled_after_a_confirmation(
     main = await page.inner_text("main")
     assert "gepland op zondag 1 december om 15:00" in main
     assert await page.inner_text("#aantal") == "2 ontvangers"  # everyone: Alice and Bob
+    await screenshot(page, "bericht-bevestigen")
     await page.get_by_role("button", name="Versturen").click()
     await page.wait_for_url(re.compile(r"/berichten/\d+\?klaar=gepland$"))
     assert "gepland op zondag 1 december om 15:00" in await page.inner_text("#status")

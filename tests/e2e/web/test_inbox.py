@@ -96,6 +96,7 @@ async def test_a_coordinator_answers_a_group_and_the_askers_get_it(api: FakeBotA
     assert "Je vroeg eerder:" in message
     assert ANSWER in message
     assert await page.locator("main script").count() == 0
+    await screenshot(page, "vragen-voorbeeld")
 
     # The chat's older preview can no longer send its text: the web took the draft over.
     [chat_send] = [b for b in buttons(chat_preview) if b.endswith(":ja")]

@@ -100,6 +100,7 @@ async def test_a_coordinator_edits_and_removes_an_imported_contact(api: FakeBotA
     await row.get_by_role("link", name="Wijzigen").click()
     await page.wait_for_url(re.compile(r"/kennis/contact"))
     assert await page.locator("input[name=naam]").input_value() == JORIEN
+    await screenshot(page, "kennis-wijzigen")
     await page.locator("input[name=telefoon]").fill("geen nummer")
     await page.get_by_role("button", name="Opslaan").click()
     assert "kolom telefoon: ‘geen nummer’ is geen telefoonnummer" in await page.inner_text("main")
