@@ -180,7 +180,10 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Found
 
 
-CSV_BROKEN = "ongeldige CSV: een veld is te lang (meer dan 131.072 tekens) of de aanhalingstekens kloppen niet"
+def csv_broken() -> str:
+    """Why the csv reader stopped, in Dutch; its field limit read now, as the reader uses it."""
+    limit = f"{csv.field_size_limit():,}".replace(",", ".")
+    return f"ongeldige CSV: een veld is te lang (meer dan {limit} tekens) of de aanhalingstekens kloppen niet"
 
 
 def _csv_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[Any]]:
@@ -191,7 +194,7 @@ def _csv_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[
     try:
         return [list(row) for row in reader]
     except csv.Error:  # its reason is English: say in Dutch what it can be
-        problems.append(Problem(shown, max(1, reader.line_num), CSV_BROKEN))
+        problems.append(Problem(shown, max(1, reader.line_num), csv_broken()))
         return []
 
 
