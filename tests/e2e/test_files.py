@@ -5,6 +5,8 @@ imported (too big, another kind, from a non-coordinator, in a group) refused pol
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,9 +14,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from bot.services.ics import MAX_OCCURRENCES
 from db.agenda_repositories import PENDING, REMINDER
 from db.engine import SessionFactory
 from db.models import AuditEntry, Delivery, Event, KnowledgeItem
+from knowledge.imports import MAX_ROWS, MAX_XLSX_UNPACKED
 from tests.bot_runner import BotRunner
 from tests.e2e.test_bot import ALICE, BOB, GROUP, onboard
 from tests.fake_bot_api import FakeBotAPI, buttons
@@ -278,3 +282,153 @@ async def test_a_long_list_of_errors_is_cut_to_one_message(api: FakeBotAPI, bot:
     assert "veel.csv:2: kolom e-mail" in refused["text"]
     assert "… en nog " in refused["text"]
     assert " fouten" in refused["text"].rsplit("… en nog ", 1)[1]
+
+
+# -- Hostile files (the limits of the work-queue issue), end to end -----------------------------------
+# A refusal must read as the bot's own Dutch, not as a library's English reason.
+ENGLISH = re.compile(r"\b(error|exception|invalid|expected|failed|bad|zip|not|file|line|column)\b", re.IGNORECASE)
+
+
+def assert_polite(message: dict[str, Any], *expected: str) -> None:
+    """One Dutch answer without buttons: nothing waits to be imported."""
+    text = str(message.get("text", ""))
+    for part in expected:
+        assert part in text
+    assert 0 < len(text) <= 4096
+    assert "Traceback" not in text
+    assert ENGLISH.search(text) is None, text
+    assert buttons(message) == []
+
+
+async def stored(db: SessionFactory) -> dict[str, int]:
+    return {model.__name__: await count(db, model) for model in (Event, Delivery, KnowledgeItem, AuditEntry)}
+
+
+def zip_bomb() -> bytes:
+    """A valid .xlsx of fictional questions whose sheet unpacks to well over MAX_XLSX_UNPACKED
+    (whitespace inside the sheet element), while the archive stays far under the chat's 100 kB."""
+    source = workbook(("Vraag", "Antwoord"), ("Fictieve bomvraag?", "Fictief bomantwoord."))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for member in original.infolist():
+            data = original.read(member)
+            if member.filename != "xl/worksheets/sheet1.xml":
+                bomb.writestr(member.filename, data)
+                continue
+            head, tail = data.rsplit(b"</worksheet>", 1)
+            with bomb.open(member.filename, "w") as sheet:
+                sheet.write(head)
+                for _ in range(MAX_XLSX_UNPACKED // 1_000_000 + 5):
+                    sheet.write(b" " * 1_000_000)
+                sheet.write(b"</worksheet>" + tail)
+    return out.getvalue()
+
+
+async def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    before = await stored(db)
+    bomb = zip_bomb()
+    assert len(bomb) < 100_000  # not refused for its size in chat: for what it unpacks to
+
+    refused = await send(api, ALICE, "bom.xlsx", bomb)
+    assert_polite(
+        refused,
+        "bom.xlsx kan ik niet importeren (1 fout)",
+        f"uitgepakt te groot (meer dan {MAX_XLSX_UNPACKED // 1_000_000} MB",
+        "Er is niets geïmporteerd",
+    )
+    await bot.wait_idle()
+    assert await stored(db) == before
+    assert await audit(db) == []
+    assert error_log.records == []
+
+
+async def test_a_csv_and_an_xlsx_over_the_row_limit_are_refused_naming_it(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    before = await stored(db)
+    rows = [(f"Vraag {n}?", "ja") for n in range(MAX_ROWS + 1)]
+
+    csv_content = "vraag;antwoord\r\n" + "".join(f"{q};{a}\r\n" for q, a in rows)
+    assert len(csv_content.encode()) < 100_000  # under the chat's size limit: the rows refuse it
+    refused = await send(api, ALICE, "te-veel.csv", csv_content.encode(), mime_type="text/csv")
+    assert_polite(refused, "te-veel.csv kan ik niet importeren", f"te veel rijen: hooguit {MAX_ROWS} per bestand")
+
+    xlsx_content = workbook(("Vraag", "Antwoord"), *rows)
+    assert len(xlsx_content) < 100_000
+    refused = await send(api, ALICE, "te-veel.xlsx", xlsx_content)
+    assert_polite(refused, "te-veel.xlsx kan ik niet importeren", f"te veel rijen: hooguit {MAX_ROWS} per bestand")
+
+    # One row fewer is a preview (the limit is where it says), and still nothing is stored.
+    under = "vraag;antwoord\r\n" + "".join(f"{q};{a}\r\n" for q, a in rows[:MAX_ROWS])
+    preview = await send(api, ALICE, "net-goed.csv", under.encode())
+    assert f"{MAX_ROWS} vragen, {MAX_ROWS} nieuw" in preview["text"]
+
+    await bot.wait_idle()
+    assert await stored(db) == before
+    assert await audit(db) == []
+    assert error_log.records == []
+
+
+def endless(uid: str, start: datetime, rule: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fictief//NL\r\n"
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Fictief minuutoverleg\r\nCATEGORIES:intervisie\r\n"
+        f"DTSTART:{stamp(start)}\r\nDTEND:{stamp(start + timedelta(seconds=30))}\r\nRRULE:{rule}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+async def test_a_calendar_over_the_occurrence_limit_is_refused_and_plans_nothing(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    await onboard(api, BOB, "poo-marnix", "mentor", "een fictieve school")  # someone to remind
+    before = await stored(db)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+
+    for name, rule in (("zonder-eind.ics", "FREQ=MINUTELY"), ("heel-vaak.ics", "FREQ=MINUTELY;COUNT=10000000")):
+        refused = await send(api, ALICE, name, endless(f"{name}@fictief.example.org", start, rule))
+        assert_polite(
+            refused,
+            f"{name} kan ik niet importeren (1 fout)",
+            f"meer dan {MAX_OCCURRENCES} afspraken binnen de agenda",
+            "Er is niets geïmporteerd",
+        )
+
+    await bot.wait_idle()
+    assert await stored(db) == before
+    assert await count(db, Event) == 0
+    assert await count(db, Delivery) == 0
+    assert await audit(db) == []
+    assert error_log.records == []
+
+
+async def test_a_file_bigger_than_telegram_announced_is_refused_after_the_download(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    before = await stored(db)
+    people = "".join(
+        f"Fictieve Persoon {n};schoolopleider;KC De Fictieve Wegwijzer;persoon{n}@example.org\r\n" for n in range(2000)
+    )
+    content = f"naam;rol;school;e-mail\r\n{people}".encode()
+    assert len(content) > 100_000  # importable but for its size
+    assert len(people.splitlines()) < MAX_ROWS
+
+    before_sent = len(api.sent_to(ALICE["id"]))
+    file_id = api.send_document(ALICE, "contacten.csv", content, mime_type="text/csv", file_size=5_000)
+    refused = await api.reply(ALICE["id"], before_sent)
+    assert_polite(refused, "Dit bestand is te groot: ik neem bestanden tot 100 kB aan", "Er is niets geïmporteerd")
+
+    await bot.wait_idle()
+    # Telegram said 5 kB in the message and in getFile: the bytes themselves refused it.
+    assert [c.params["file_id"] for c in api.calls_to("getFile")] == [file_id]
+    assert api.downloads == [f"documents/{file_id}"]
+    assert len(api.sent_to(ALICE["id"])) == before_sent + 1
+    assert await stored(db) == before
+    assert await audit(db) == []
+    assert error_log.records == []
