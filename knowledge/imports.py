@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from knowledge.loader import Problem
 from knowledge.matcher import Matcher
@@ -33,6 +34,7 @@ MAX_XLSX_UNPACKED = 50_000_000  # all members of the archive together, unpacked
 MAX_XLSX_MEMBERS = 1000
 SNIFF_SAMPLE = 64 * 1024  # characters of a CSV the dialect is guessed from
 FORMULA = object()  # an Excel cell with a formula but no value Excel computed and saved
+NOT_XLSX = "dit is geen geldig Excel-bestand (.xlsx)"
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _unpacked_size_problem(content: bytes) -> str | None:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return "dit is geen geldig Excel-bestand (.xlsx)"
+        return NOT_XLSX
     unpacked = sum(member.file_size for member in members)
     if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED:
         return (
@@ -222,13 +224,17 @@ def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list
     if refused is not None:
         problems.append(Problem(shown, 1, refused))
         return []
+    # A member that is not well-formed XML, or a DTD whose entities expat refuses to expand ("billion
+    # laughs"), raises ParseError: when the workbook is opened, or (the sheet read only in read-only
+    # mode) while its rows are read.
+    broken = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError)
     try:
         # The values Excel computed and saved, and the cells themselves (to tell a formula without a
         # saved value from an empty cell).
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        problems.append(Problem(shown, 1, "dit is geen geldig Excel-bestand (.xlsx)"))
+    except broken:
+        problems.append(Problem(shown, 1, NOT_XLSX))
         return []
     try:
         sheet = workbook.worksheets[0]
@@ -252,6 +258,9 @@ def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list
         while rows and not any(_cell(value) for value in rows[-1]):
             rows.pop()
         return rows
+    except broken:
+        problems.append(Problem(shown, 1, NOT_XLSX))
+        return []
     finally:
         workbook.close()
         formulas.close()

@@ -3,6 +3,7 @@ index over the base plus a partnership's overlay, grouping of the inbox, and the
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,6 +123,28 @@ def test_an_excel_file_is_read_like_a_csv(tmp_path: Path, matcher: Matcher) -> N
 
     broken = write(tmp_path / "kapot.xlsx", "dit is geen Excel")
     _, problems = overlay_items(broken, "school", GRONINGEN, matcher)
+    assert [str(p) for p in problems] == ["kapot.xlsx:1: dit is geen geldig Excel-bestand (.xlsx)"]
+
+
+def test_an_excel_file_whose_sheet_is_not_xml_is_refused_not_raised(tmp_path: Path, matcher: Matcher) -> None:
+    """openpyxl reads a sheet only while its rows are iterated: the XML error comes then, not on opening."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Naam", "Soort"])
+    sheet.append(["De Fictieve Vlinder", "KC"])
+    good = tmp_path / "goed.xlsx"
+    workbook.save(good)
+    broken = tmp_path / "kapot.xlsx"
+    with zipfile.ZipFile(good) as original, zipfile.ZipFile(broken, "w") as changed:
+        for member in original.infolist():
+            data = original.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row><c")
+            changed.writestr(member.filename, data)
+
+    items, problems = overlay_items(broken, "school", GRONINGEN, matcher)
+    assert items == []
     assert [str(p) for p in problems] == ["kapot.xlsx:1: dit is geen geldig Excel-bestand (.xlsx)"]
 
 
