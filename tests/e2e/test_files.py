@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -304,24 +305,42 @@ async def stored(db: SessionFactory) -> dict[str, int]:
     return {model.__name__: await count(db, model) for model in (Event, Delivery, KnowledgeItem, AuditEntry)}
 
 
-def zip_bomb() -> bytes:
-    """A valid .xlsx of fictional questions whose sheet unpacks to well over MAX_XLSX_UNPACKED
-    (whitespace inside the sheet element), while the archive stays far under the chat's 100 kB."""
+def with_sheet(sheet: Callable[[bytes], Iterable[bytes]]) -> bytes:
+    """A workbook of one fictional question whose first sheet's XML is replaced by what ``sheet``
+    writes, in chunks, given the sheet's XML as openpyxl wrote it."""
     source = workbook(("Vraag", "Antwoord"), ("Fictieve bomvraag?", "Fictief bomantwoord."))
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as changed:
         for member in original.infolist():
             data = original.read(member)
             if member.filename != "xl/worksheets/sheet1.xml":
-                bomb.writestr(member.filename, data)
+                changed.writestr(member.filename, data)
                 continue
-            head, tail = data.rsplit(b"</worksheet>", 1)
-            with bomb.open(member.filename, "w") as sheet:
-                sheet.write(head)
-                for _ in range(MAX_XLSX_UNPACKED // 1_000_000 + 5):
-                    sheet.write(b" " * 1_000_000)
-                sheet.write(b"</worksheet>" + tail)
+            with changed.open(member.filename, "w") as written:
+                for chunk in sheet(data):
+                    written.write(chunk)
     return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A valid .xlsx whose sheet unpacks to well over MAX_XLSX_UNPACKED (whitespace inside the sheet
+    element), while the archive stays far under the chat's 100 kB."""
+
+    def padded(data: bytes) -> Iterator[bytes]:
+        head, tail = data.rsplit(b"</worksheet>", 1)
+        yield head
+        for _ in range(MAX_XLSX_UNPACKED // 1_000_000 + 5):
+            yield b" " * 1_000_000
+        yield b"</worksheet>" + tail
+
+    return with_sheet(padded)
+
+
+def entity_bomb(data: bytes) -> Iterator[bytes]:
+    """ "Billion laughs": a sheet whose one cell is an entity nine levels deep (10^9 characters)."""
+    entities = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    yield f'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY lol0 "hahahaha">{entities}]>'.encode()
+    yield re.sub(rb'<c r="A2".*?</c>', b'<c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c>', data)
 
 
 async def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(
@@ -427,6 +446,27 @@ async def test_a_file_bigger_than_telegram_announced_is_refused_after_the_downlo
     assert [c.params["file_id"] for c in api.calls_to("getFile")] == [file_id]
     assert api.downloads == [f"documents/{file_id}"]
     assert len(api.sent_to(ALICE["id"])) == before_sent + 1
+    assert await stored(db) == before
+    assert await audit(db) == []
+    assert error_log.records == []
+
+
+async def test_an_xlsx_whose_sheet_is_not_xml_or_an_entity_bomb_is_refused_as_invalid(
+    api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
+) -> None:
+    await onboard(api, ALICE, "poo-marnix", "coordinator", None)
+    before = await stored(db)
+    broken = with_sheet(lambda data: [data.replace(b"</sheetData>", b"<row><c")])
+    for name, content in (("kapot.xlsx", broken), ("lachbom.xlsx", with_sheet(entity_bomb))):
+        refused = await send(api, ALICE, name, content)
+        assert_polite(
+            refused,
+            f"{name} kan ik niet importeren (1 fout)",
+            "dit is geen geldig Excel-bestand (.xlsx)",
+            "Er is niets geïmporteerd",
+        )
+
+    await bot.wait_idle()
     assert await stored(db) == before
     assert await audit(db) == []
     assert error_log.records == []
