@@ -237,6 +237,9 @@ def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list
         problems.append(Problem(shown, 1, NOT_XLSX))
         return []
     try:
+        if not workbook.worksheets or not formulas.worksheets:  # a workbook.xml that lists no sheet
+            problems.append(Problem(shown, 1, NOT_XLSX))
+            return []
         sheet = workbook.worksheets[0]
         rows: list[list[Any]] = []
         filled = empty_run = 0
