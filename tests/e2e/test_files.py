@@ -1,6 +1,8 @@
 """A file sent in chat to import, end to end against the fake Bot API: an agenda (.ics), contact
 people (.csv) and questions or schools (.xlsx), good and bad; and every file that must not be
-imported (too big, another kind, from a non-coordinator, in a group) refused politely, storing nothing."""
+imported (too big, another kind, from a non-coordinator, in a group) refused politely, storing nothing;
+and the hostile files the import's limits are for (a zip bomb, too many rows or occurrences, a file
+bigger than Telegram announced, a sheet that is not XML) refused in Dutch, storing nothing."""
 
 from __future__ import annotations
 
@@ -305,18 +307,18 @@ async def stored(db: SessionFactory) -> dict[str, int]:
     return {model.__name__: await count(db, model) for model in (Event, Delivery, KnowledgeItem, AuditEntry)}
 
 
-def with_sheet(sheet: Callable[[bytes], Iterable[bytes]]) -> bytes:
-    """A workbook of one fictional question whose first sheet's XML is replaced by what ``sheet``
-    writes, in chunks, given the sheet's XML as openpyxl wrote it."""
+def with_sheet(sheet: Callable[[bytes], Iterable[bytes]], member: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A workbook of one fictional question whose ``member`` (the first sheet's XML) is replaced by
+    what ``sheet`` writes, in chunks, given the member as openpyxl wrote it."""
     source = workbook(("Vraag", "Antwoord"), ("Fictieve bomvraag?", "Fictief bomantwoord."))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as changed:
-        for member in original.infolist():
-            data = original.read(member)
-            if member.filename != "xl/worksheets/sheet1.xml":
-                changed.writestr(member.filename, data)
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename != member:
+                changed.writestr(info.filename, data)
                 continue
-            with changed.open(member.filename, "w") as written:
+            with changed.open(info.filename, "w") as written:
                 for chunk in sheet(data):
                     written.write(chunk)
     return out.getvalue()
@@ -451,13 +453,15 @@ async def test_a_file_bigger_than_telegram_announced_is_refused_after_the_downlo
     assert error_log.records == []
 
 
-async def test_an_xlsx_whose_sheet_is_not_xml_or_an_entity_bomb_is_refused_as_invalid(
+async def test_an_xlsx_whose_sheet_is_not_xml_an_entity_bomb_or_missing_is_refused_as_invalid(
     api: FakeBotAPI, bot: BotRunner, db: SessionFactory, error_log: Any
 ) -> None:
     await onboard(api, ALICE, "poo-marnix", "coordinator", None)
     before = await stored(db)
     broken = with_sheet(lambda data: [data.replace(b"</sheetData>", b"<row><c")])
-    for name, content in (("kapot.xlsx", broken), ("lachbom.xlsx", with_sheet(entity_bomb))):
+    no_sheet = with_sheet(lambda data: [re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data)], "xl/workbook.xml")
+    files = (("kapot.xlsx", broken), ("lachbom.xlsx", with_sheet(entity_bomb)), ("zonder-blad.xlsx", no_sheet))
+    for name, content in files:
         refused = await send(api, ALICE, name, content)
         assert_polite(
             refused,
