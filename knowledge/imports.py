@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from knowledge.loader import Problem
 from knowledge.matcher import Matcher
@@ -218,22 +217,20 @@ def _unpacked_size_problem(content: bytes) -> str | None:
 
 def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list[Any]]:
     import openpyxl  # only this command needs it: `python -m bot ask` stays light
-    from openpyxl.utils.exceptions import InvalidFileException
 
     refused = _unpacked_size_problem(content)
     if refused is not None:
         problems.append(Problem(shown, 1, refused))
         return []
-    # A member that is not well-formed XML, or a DTD whose entities expat refuses to expand ("billion
-    # laughs"), raises ParseError: when the workbook is opened, or (the sheet read only in read-only
-    # mode) while its rows are read.
-    broken = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError)
+    # A damaged workbook raises whatever openpyxl meets first (BadZipFile, KeyError, ParseError for XML
+    # that is not well-formed or an entity bomb, TypeError for an attribute it does not know, ...), when
+    # it is opened or, read-only, while the rows are read: to the coordinator they all mean the same.
     try:
         # The values Excel computed and saved, and the cells themselves (to tell a formula without a
         # saved value from an empty cell).
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except broken:
+    except Exception:
         problems.append(Problem(shown, 1, NOT_XLSX))
         return []
     try:
@@ -261,7 +258,7 @@ def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list
         while rows and not any(_cell(value) for value in rows[-1]):
             rows.pop()
         return rows
-    except broken:
+    except Exception:
         problems.append(Problem(shown, 1, NOT_XLSX))
         return []
     finally:

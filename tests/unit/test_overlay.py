@@ -126,8 +126,19 @@ def test_an_excel_file_is_read_like_a_csv(tmp_path: Path, matcher: Matcher) -> N
     assert [str(p) for p in problems] == ["kapot.xlsx:1: dit is geen geldig Excel-bestand (.xlsx)"]
 
 
-def test_an_excel_file_whose_sheet_is_not_xml_is_refused_not_raised(tmp_path: Path, matcher: Matcher) -> None:
-    """openpyxl reads a sheet only while its rows are iterated: the XML error comes then, not on opening."""
+@pytest.mark.parametrize(
+    ("member_name", "damage"),
+    [
+        # openpyxl reads a sheet only while its rows are iterated: the XML error comes then, not on opening
+        ("xl/worksheets/sheet1.xml", (b"</sheetData>", b"<row><c")),
+        # an attribute openpyxl does not know: TypeError from its object model
+        ("xl/workbook.xml", (b"<workbook ", b'<workbook onbekend="1" ')),
+        ("[Content_Types].xml", (b"<Override ", b'<Override onbekend="1" ')),
+    ],
+)
+def test_an_excel_file_with_a_damaged_part_is_refused_not_raised(
+    tmp_path: Path, matcher: Matcher, member_name: str, damage: tuple[bytes, bytes]
+) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -139,8 +150,9 @@ def test_an_excel_file_whose_sheet_is_not_xml_is_refused_not_raised(tmp_path: Pa
     with zipfile.ZipFile(good) as original, zipfile.ZipFile(broken, "w") as changed:
         for member in original.infolist():
             data = original.read(member)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"</sheetData>", b"<row><c")
+            if member.filename == member_name:
+                assert damage[0] in data
+                data = data.replace(*damage)
             changed.writestr(member.filename, data)
 
     items, problems = overlay_items(broken, "school", GRONINGEN, matcher)
