@@ -1,4 +1,5 @@
-"""The bot as a process: a start that fails ends cleanly, and SIGTERM is honoured while starting."""
+"""The bot as a process: a first start migrates an empty database, a start that fails ends cleanly,
+and SIGTERM is honoured while starting."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import PROJECT_DIR
 from tests.fake_bot_api import TOKEN, FakeBotAPI
+from tests.postgres import skip_or_fail
 
 
 def database_of_a_newer_release(path: Path) -> str:
@@ -132,3 +138,39 @@ def test_a_data_folder_that_cannot_be_written_stops_the_start_with_a_clear_messa
     assert result.returncode == 2
     assert "is niet schrijfbaar" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+async def empty_postgresql(postgres_admin_url: str | None) -> AsyncIterator[str]:
+    """A new PostgreSQL database with no table at all, as on a first deploy (other tests start migrated)."""
+    if postgres_admin_url is None:
+        skip_or_fail("no PostgreSQL server binaries were found")
+    assert postgres_admin_url is not None
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_the_first_start_on_an_empty_postgresql_migrates_it_and_answers(
+    api: FakeBotAPI, tmp_path: Path, empty_postgresql: str
+) -> None:
+    bot = await start_instance(api, tmp_path, empty_postgresql)
+    try:
+        api.send_text(ANNA, "wat is intervisie")
+        assert (await api.reply(ANNA["id"], 0, timeout=60))["text"].startswith("Intervisie")
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0
+    assert "Traceback" not in stderr.decode()
+    migrated = create_async_engine(empty_postgresql)
+    async with migrated.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+    await migrated.dispose()
