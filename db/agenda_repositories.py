@@ -268,6 +268,9 @@ class DeliveryRepository:
         stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
         for start in range(0, len(stale), 500):
             await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + 500])))
+        # A wanted row that is pending already stays as it is: only the missing ones are inserted (an
+        # event given a new place keeps its thousands of reminders without sending them all again).
+        planned = {(key, chat_id) for _, key, chat_id in pending}
         rows = [
             {
                 "key": row.key,
@@ -282,7 +285,7 @@ class DeliveryRepository:
                 "created_at": now,
             }
             for row in wanted.values()
-            if row.due_at > now
+            if row.due_at > now and (row.key, row.chat_id) not in planned
         ]
         await self.add(rows)
 
