@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Chat, Delivery, Event, EventDraft, Rsvp, Subscription, User
+from db.models import Chat, Delivery, Event, EventDraft, Rsvp, Subscription, User, UTCDateTime
 from db.repositories import _dialect_insert
 
 PENDING, SENDING, SENT, FAILED, SKIPPED, BLOCKED = "pending", "sending", "sent", "failed", "skipped", "blocked"
@@ -18,6 +34,7 @@ FINAL = (SENT, FAILED, SKIPPED, BLOCKED)
 REMINDER, CANCELLED, MESSAGE = "reminder", "cancelled", "message"
 CHUNK = 500  # ids or keys per IN (...): far below the parameter limits of SQLite and asyncpg
 BIG_CHUNK = 5000  # ids per IN (...) where one query per chunk scans many rows (still below both limits)
+MOMENTS_PER_INSERT = 1000  # rows of a VALUES list: 4 000 parameters, below the limits of SQLite and asyncpg
 
 
 @dataclass(frozen=True)
@@ -62,8 +79,37 @@ class PlannedRow:
     not_after: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PlannedMoment:
+    """One reminder moment of an event: a row for each of its recipients."""
+
+    key: str
+    event_id: int
+    due_at: datetime
+    not_after: datetime
+
+
 def split(value: str) -> list[str]:
     return [part for part in value.split(",") if part]
+
+
+def recipients_statement(
+    partnership: str, category: str, roles: Sequence[str], schools: Sequence[str]
+) -> Select[int, int | None]:
+    """(user id, chat id) of the subscribers an event reminds (``SubscriptionRepository.recipients``)."""
+    opted_out = exists().where(
+        Subscription.user_id == User.id, Subscription.category == category, Subscription.enabled.is_(False)
+    )
+    statement = (
+        select(User.id, User.chat_id)
+        .join(Chat, Chat.id == User.chat_id)
+        .where(User.partnership == partnership, Chat.active.is_(True), ~opted_out)
+    )
+    if roles:
+        statement = statement.where(User.role.in_(roles))
+    if schools:
+        statement = statement.where(User.school_id.in_(schools))
+    return statement
 
 
 class EventRepository:
@@ -223,18 +269,7 @@ class SubscriptionRepository:
         user_id: int | None = None,
     ) -> list[Recipient]:
         """Subscribers reachable in private: in the partnership and the audience, not opted out."""
-        opted_out = exists().where(
-            Subscription.user_id == User.id, Subscription.category == category, Subscription.enabled.is_(False)
-        )
-        statement = (
-            select(User.id, User.chat_id)
-            .join(Chat, Chat.id == User.chat_id)
-            .where(User.partnership == partnership, Chat.active.is_(True), ~opted_out)
-        )
-        if roles:
-            statement = statement.where(User.role.in_(roles))
-        if schools:
-            statement = statement.where(User.school_id.in_(schools))
+        statement = recipients_statement(partnership, category, roles, schools)
         if user_id is not None:
             statement = statement.where(User.id == user_id)
         return [Recipient(uid, chat) for uid, chat in await self.session.execute(statement) if chat is not None]
@@ -244,17 +279,15 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def replace_pending(
-        self, kind: str, desired: Iterable[PlannedRow], now: datetime, event_ids: Sequence[int], user_id: int | None
-    ) -> None:
-        """Make the pending rows of ``kind`` for these events (and user) exactly ``desired``.
+    async def drop_stale(
+        self, kind: str, wanted: Callable[[int | None, str, int], bool], event_ids: Sequence[int], user_id: int | None
+    ) -> list[tuple[str, int]]:
+        """Delete the pending rows of ``kind`` for these events (and user) that are not ``wanted(event
+        id, key, chat)`` any more; returns the (key, chat) of the pending rows that stay.
 
-        Pending rows not desired any more go; desired rows are added when their moment is still to
-        come (a desired row that is already pending and overdue stays: it is sent late). Rows being
-        sent or done are never touched, and the unique (key, chat) keeps a sent reminder from coming
-        back.
+        Rows being sent or done are never touched, and the unique (key, chat) keeps a sent reminder
+        from coming back when it is planned again.
         """
-        wanted = {(row.key, row.chat_id): row for row in desired}
         scope = [Delivery.kind == kind, Delivery.status == PENDING]
         if user_id is not None:
             scope.append(Delivery.user_id == user_id)
@@ -263,31 +296,74 @@ class DeliveryRepository:
         # Few big queries: each may scan the pending rows once (a big import re-plans thousands of events).
         for start in range(0, max(len(ids), 1), BIG_CHUNK):
             chunk = [Delivery.event_id.in_(ids[start : start + BIG_CHUNK])] if ids else []
-            statement = select(Delivery.id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
+            statement = select(Delivery.id, Delivery.event_id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
             pending.extend(await self.session.execute(statement))
-        stale = [row_id for row_id, key, chat_id in pending if (key, chat_id) not in wanted]
-        for start in range(0, len(stale), 500):
-            await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + 500])))
-        # A wanted row that is pending already stays as it is: only the missing ones are inserted (an
-        # event given a new place keeps its thousands of reminders without sending them all again).
-        planned = {(key, chat_id) for _, key, chat_id in pending}
-        rows = [
-            {
-                "key": row.key,
-                "kind": kind,
-                "chat_id": row.chat_id,
-                "user_id": row.user_id,
-                "event_id": int(row.key.split(":")[1]),
-                "due_at": row.due_at,
-                "not_after": row.not_after,
-                "status": PENDING,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for row in wanted.values()
-            if row.due_at > now and (row.key, row.chat_id) not in planned
-        ]
-        await self.add(rows)
+        stale = [row_id for row_id, event_id, key, chat_id in pending if not wanted(event_id, key, chat_id)]
+        for start in range(0, len(stale), CHUNK):
+            await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + CHUNK])))
+        return [(key, chat_id) for _, event_id, key, chat_id in pending if wanted(event_id, key, chat_id)]
+
+    async def add_planned(self, kind: str, rows: Iterable[PlannedRow], now: datetime) -> None:
+        """Pending rows for these planned messages (a (key, chat) that exists already is left alone)."""
+        await self.add(
+            [
+                {
+                    "key": row.key,
+                    "kind": kind,
+                    "chat_id": row.chat_id,
+                    "user_id": row.user_id,
+                    "event_id": int(row.key.split(":")[1]),
+                    "due_at": row.due_at,
+                    "not_after": row.not_after,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for row in rows
+            ]
+        )
+
+    async def add_for_each(
+        self, kind: str, moments: Sequence[PlannedMoment], recipients: Select[int, int | None], now: datetime
+    ) -> None:
+        """A pending row per moment and recipient, made by the database: one INSERT ... SELECT per
+        ``MOMENTS_PER_INSERT`` moments (a VALUES list joined to the recipients query), so an event for
+        10 000 people costs no Python per row. A (key, chat) that exists already is left alone."""
+        found = recipients.subquery()
+        insert = _dialect_insert(self.session.get_bind().dialect.name)(Delivery)
+        for start in range(0, len(moments), MOMENTS_PER_INSERT):
+            chunk = [(m.key, m.event_id, m.due_at, m.not_after) for m in moments[start : start + MOMENTS_PER_INSERT]]
+            planned = (
+                values(
+                    column("key", String()),
+                    column("event_id", Integer()),
+                    column("due_at", UTCDateTime()),
+                    column("not_after", UTCDateTime()),
+                    name="moments",
+                )
+                .data(chunk)
+                .cte()
+            )  # a CTE: SQLite cannot name the columns of VALUES in a FROM
+            source = (
+                select(
+                    planned.c.key,
+                    literal(kind, String()).label("kind"),
+                    found.c.chat_id,
+                    found.c.id.label("user_id"),
+                    planned.c.event_id,
+                    planned.c.due_at,
+                    planned.c.not_after,
+                    literal(PENDING, String()).label("status"),
+                    literal(0, Integer()).label("attempts"),
+                    literal(now, UTCDateTime()).label("created_at"),
+                )
+                .select_from(planned.join(found, true()))
+                .where(true())  # without a WHERE, SQLite would read ON CONFLICT as part of the join
+            )
+            statement = insert.from_select(list(source.selected_columns.keys()), source)
+            await self.session.execute(
+                statement.on_conflict_do_nothing(index_elements=[Delivery.key, Delivery.chat_id])
+            )
 
     async def add(self, rows: list[dict[str, Any]]) -> None:
         """Insert outbox rows; a (key, chat) that exists already is left alone."""
@@ -456,8 +532,10 @@ __all__ = [
     "DraftRepository",
     "EventRepository",
     "Fence",
+    "PlannedMoment",
     "PlannedRow",
     "Recipient",
     "SubscriptionRepository",
+    "recipients_statement",
     "split",
 ]

@@ -149,8 +149,7 @@ class AgendaService:
                 )
                 for item in parsed
             ]
-            rows = await self.planner.reminders(session, planned, now)
-        reminders = sum(1 for row in rows if row.due_at > now)
+            reminders = await self.planner.reminder_count(session, planned, now)
         return CalendarPreview(len(parsed), added, updated, cancelled, reminders)
 
     def _matched(

@@ -13,7 +13,7 @@ from bot.services import NewEvent, Services
 from bot.services.agenda import EventChange
 from bot.services.coordinators import Authority, command_line
 from bot.services.event_drafts import AUDIENCE, CONFIRM, EDIT, PLACE, TITLE, WHEN, DraftError
-from db.agenda_repositories import CANCELLED, PENDING, REMINDER, SENT
+from db.agenda_repositories import CANCELLED, PENDING, REMINDER, SENT, SubscriptionRepository
 from db.engine import SessionFactory
 from db.models import AuditEntry, Delivery, Event, EventDraft
 from knowledge import Matcher
@@ -133,6 +133,35 @@ async def test_changing_an_event_replans_its_reminders_and_audits(sessions: Sess
         ("event-edit", f"event:{event.id}"),
         ("event-edit", f"event:{event.id}"),
     ]
+
+
+async def test_a_changed_audience_keeps_planned_reminders_and_adds_only_the_new_people(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """The reminders of the people added are made by the database from the recipients query: it
+    leaves out who opted out, and the rows already planned stay the same rows."""
+    services, chief, _ = await setup(sessions, matcher)
+    async with sessions.begin() as session:
+        await SubscriptionRepository(session).set(STUDENT, "intervisie", False, NOW)
+    new = NewEvent(
+        "poo-marnix", "Fictieve intervisie", START, START + timedelta(hours=2), "intervisie", audience=("mentor",)
+    )
+    await services.agenda.add(new, NOW)
+    [event] = await services.agenda.managed(chief, NOW)
+    mentors = {(d.id, d.key, d.chat_id) for d in await deliveries(sessions)}
+    assert {chat for _, _, chat in mentors} == {MENTOR}
+
+    await services.agenda.change(chief, event.id, EventChange(audience=()), NOW)  # the whole partnership
+    everyone = await deliveries(sessions)
+    assert {d.chat_id for d in everyone} == {MENTOR, CHIEF}  # the student opted out of intervisie
+    assert mentors <= {(d.id, d.key, d.chat_id) for d in everyone}  # the same rows, not made again
+    assert {d.key for d in everyone if d.chat_id == CHIEF} == {key for _, key, _ in mentors}
+    assert all(
+        (d.status, d.user_id, d.event_id, d.not_after) == (PENDING, d.chat_id, event.id, START) for d in everyone
+    )
+
+    await services.agenda.change(chief, event.id, EventChange(audience=("schoolopleider",)), NOW)
+    assert {d.chat_id for d in await deliveries(sessions)} == {CHIEF}
 
 
 async def test_cancelling_tells_whoever_was_reminded_and_audits(sessions: SessionFactory, matcher: Matcher) -> None:
