@@ -288,6 +288,8 @@ class DeliveryRepository:
         Rows being sent or done are never touched, and the unique (key, chat) keeps a sent reminder
         from coming back when it is planned again.
         """
+        if not event_ids and user_id is None:
+            raise ValueError("drop_stale needs events or a user: it would weigh every pending row")
         scope = [Delivery.kind == kind, Delivery.status == PENDING]
         if user_id is not None:
             scope.append(Delivery.user_id == user_id)

@@ -46,6 +46,8 @@ class Planner:
         pending rows of all these events (those no longer wanted go, the others stay as they are), and
         the missing rows made by the database from the recipients query, per audience.
         """
+        if not events:
+            return  # nothing to re-plan (an empty import, an unknown UID): no pending row is touched
         for event in events:
             if event.cancelled:
                 await self._notify_cancelled(session, event, now)
@@ -64,16 +66,16 @@ class Planner:
 
         deliveries = DeliveryRepository(session)
         kept = Counter(key for key, _ in await deliveries.drop_stale(REMINDER, wanted, [e.id for e in events], None))
-        for audience, reached in chats.items():
-            missing = [
-                PlannedMoment(key, event.id, moment, event.starts_at)
-                for event in upcoming
-                if audience_by_id[event.id] == audience
-                for key, moment in moments.get(event.id, {}).items()
-                if moment > now and kept[key] < len(reached)
-            ]
-            if missing:
-                await deliveries.add_for_each(REMINDER, missing, recipients_statement(*criteria(audience)), now)
+        missing: dict[Audience, list[PlannedMoment]] = {}
+        for event in upcoming:
+            reached = chats[audience_by_id[event.id]]
+            for key, moment in moments.get(event.id, {}).items():
+                if moment > now and kept[key] < len(reached):
+                    missing.setdefault(audience_by_id[event.id], []).append(
+                        PlannedMoment(key, event.id, moment, event.starts_at)
+                    )
+        for audience, planned in missing.items():
+            await deliveries.add_for_each(REMINDER, planned, recipients_statement(*criteria(audience)), now)
 
     async def reminder_count(self, session: AsyncSession, events: Sequence[Event], now: datetime) -> int:
         """How many reminders these events would plan; reads only, so an import's preview counts them

@@ -79,6 +79,22 @@ async def test_import_plans_reminders_for_the_audience_and_reimport_does_not_dup
     assert listing[1].audience == ("mentor", "schoolopleider")
 
 
+async def test_an_empty_calendar_or_an_unknown_uid_leaves_every_planned_reminder(
+    sessions: SessionFactory, matcher: Matcher
+) -> None:
+    """Nothing to re-plan touches nothing: not this partnership's reminders, nor another's."""
+    await people(sessions)
+    services = services_for(sessions, matcher)
+    await services.agenda.import_calendar(ics(event("i@fictief", START)), "poo-marnix", NOW)
+    planned = [(r.id, r.key, r.chat_id) for r in await rows(sessions)]
+    assert len(planned) == 4
+
+    await services.agenda.import_calendar(ics(), "groningen-kop-van-drenthe", NOW)
+    await services.agenda.import_calendar(ics(), "poo-marnix", NOW)
+    assert await services.agenda.cancel("poo-marnix", "onbekend@fictief", NOW) == 0
+    assert [(r.id, r.key, r.chat_id) for r in await rows(sessions)] == planned
+
+
 async def test_broken_file_imports_nothing(sessions: SessionFactory, matcher: Matcher) -> None:
     services = services_for(sessions, matcher)
     broken = ics(event("goed@fictief", START), "UID:kapot@fictief\nSUMMARY:Kapot\nDTSTART:x")
