@@ -23,6 +23,7 @@ from db.web_repositories import WebTokenRepository
 
 TOKEN_BYTES = 32
 CLOCK_SKEW_SECONDS = 60  # our clock and Telegram's may differ this much either way
+MAX_INIT_DATA = 16_384  # characters; Telegram's initData is a few hundred (the user, a hash, a date)
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,12 @@ def init_data_user(init_data: str, bot_token: str, now: datetime, max_age: timed
     "Validating data received via the Mini App") and the age against our clock; a date in the future
     it allows, so that bound is ours. Both allow for ``CLOCK_SKEW_SECONDS``.
     """
-    if not bot_token:
+    if not bot_token or len(init_data) > MAX_INIT_DATA:
         return None
     skew = timedelta(seconds=CLOCK_SKEW_SECONDS)
     try:
         checked = init_data_py.validate_by_hash(init_data, bot_token, expires_in=max_age + skew, now=now)
-    except init_data_py.errors.InvalidInitDataError:
+    except (init_data_py.errors.InvalidInitDataError, RecursionError):  # its JSON is read before the hash
         return None
     if checked.user is None or checked.issued_at > now + skew:
         return None

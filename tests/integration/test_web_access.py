@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from db.engine import SessionFactory
 from db.repositories import UserRepository
@@ -63,8 +64,13 @@ async def test_init_data_must_be_signed_for_this_bot_recently(sessions: SessionF
     assert await access.open_mini_app(signed_init_data(coordinator, signed_now, "999:ANDER"), NOW) is None
     mentor = {"id": MENTOR, "first_name": "Fictief"}
     assert await access.open_mini_app(signed_init_data(mentor, signed_now, TOKEN), NOW) is None
-    forged = signed_init_data(mentor, signed_now, TOKEN).replace(str(MENTOR), str(COORDINATOR))
+    signed = signed_init_data(mentor, signed_now, TOKEN)
+    forged = signed.replace(quote(f'"id":{MENTOR}'), quote(f'"id":{COORDINATOR}'))
+    assert forged != signed
     assert await access.open_mini_app(forged, NOW) is None, "the signature covers the user"
+    unsigned_but_deep = "user=" + quote("[" * 100_000) + "&auth_date=1&hash=00"
+    assert await access.open_mini_app(unsigned_but_deep, NOW) is None
+    assert await access.open_mini_app("user=" + quote("[" * 5_000) + "&auth_date=1&hash=00", NOW) is None
     assert await access.open_mini_app("hash=&&&", NOW) is None
 
     without_token = services_for(sessions, matcher).web_access
