@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from knowledge.models import Entry
 from knowledge.normalize import fold, tokens
 from knowledge.overlay import OverlayItem, OverlayKind, natural_key, resolve_school
 
+logger = logging.getLogger(__name__)
 # The limits of one import (README, "Grenzen van een import"). An .xlsx file is a zip archive: its
 # members are measured unpacked before openpyxl opens anything, so a zip bomb costs nothing.
 MAX_ROWS = 5000
@@ -258,7 +260,8 @@ def _xlsx_rows(content: bytes, shown: str, problems: list[Problem]) -> list[list
         while rows and not any(_cell(value) for value in rows[-1]):
             rows.pop()
         return rows
-    except Exception:
+    except Exception:  # our own code runs here too: leave its reason in the log
+        logger.info("xlsx %s refused while reading its rows", shown, exc_info=True)
         problems.append(Problem(shown, 1, NOT_XLSX))
         return []
     finally:
