@@ -322,8 +322,9 @@ async def cancel_new_event(bench: Bench) -> None:
 
 async def changed_event(bench: Bench, round_: int) -> Fields:
     """The change form as the edit page fills it (``Form.of``), with another place each round. The
-    first change (round 0) plans the event's reminders for its audience, the whole partnership (``fill``
-    gave it 10); each change after plans the same 10 000 again."""
+    first change (round 0, not timed) plans the event's reminders for its audience, the whole
+    partnership (``fill`` gave it 10); each change after re-plans them: the pending rows and the
+    recipients are read and weighed, and since a new place changes no reminder none is written."""
     event = await bench.services.agenda.managed_event(bench.coordinator, CHANGED_EVENT, bench.now)
     assert event is not None, "the changed event is not a coming event of the partnership"
     form = EventForm.of(event)
