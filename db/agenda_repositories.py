@@ -300,10 +300,16 @@ class DeliveryRepository:
             chunk = [Delivery.event_id.in_(ids[start : start + BIG_CHUNK])] if ids else []
             statement = select(Delivery.id, Delivery.event_id, Delivery.key, Delivery.chat_id).where(*scope, *chunk)
             pending.extend(await self.session.execute(statement))
-        stale = [row_id for row_id, event_id, key, chat_id in pending if not wanted(event_id, key, chat_id)]
+        stale: list[int] = []
+        kept: list[tuple[str, int]] = []
+        for row_id, event_id, key, chat_id in pending:
+            if wanted(event_id, key, chat_id):
+                kept.append((key, chat_id))
+            else:
+                stale.append(row_id)
         for start in range(0, len(stale), CHUNK):
             await self.session.execute(delete(Delivery).where(Delivery.id.in_(stale[start : start + CHUNK])))
-        return [(key, chat_id) for _, event_id, key, chat_id in pending if wanted(event_id, key, chat_id)]
+        return kept
 
     async def add_planned(self, kind: str, rows: Iterable[PlannedRow], now: datetime) -> None:
         """Pending rows for these planned messages (a (key, chat) that exists already is left alone)."""
