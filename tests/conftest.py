@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -129,10 +130,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if admin_url is None:
         skip_or_fail("no PostgreSQL server binaries were found")
     template = request.getfixturevalue("postgres_template")
-    name = f"test_{os.getpid()}_{next(_database_counter)}"
+    async with postgres_database(admin_url, f"test_{os.getpid()}_{next(_database_counter)}", template) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(admin_url: str, name: str, template: str | None = None) -> AsyncIterator[str]:
+    """A new PostgreSQL database (a copy of ``template``, or empty), dropped afterwards: its URL."""
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, postgres_database
 from tests.fake_bot_api import TOKEN, FakeBotAPI
 from tests.postgres import skip_or_fail
 
@@ -146,16 +146,8 @@ async def empty_postgresql(postgres_admin_url: str | None) -> AsyncIterator[str]
     if postgres_admin_url is None:
         skip_or_fail("no PostgreSQL server binaries were found")
     assert postgres_admin_url is not None
-    name = f"empty_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres_database(postgres_admin_url, f"empty_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 async def test_the_first_start_on_an_empty_postgresql_migrates_it_and_answers(
